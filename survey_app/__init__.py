@@ -1,0 +1,30 @@
+"""Property-service satisfaction survey platform: the application factory."""
+from flask import Flask
+
+from .config import ROOT, config_from_env
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI, logging."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(ROOT / "instance"))
+    app.config.from_object(config if config is not None else config_from_env())
+
+    from . import database, errors, i18n, logs, security
+    from .cli import register_cli
+    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .web import register_blueprints
+
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    register_blueprints(app)
+    errors.register(app)
+    register_cli(app)
+    logs.configure(app)
+    return app

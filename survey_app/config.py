@@ -1,0 +1,74 @@
+"""Configuration read from the environment."""
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(default: str | None) -> str | None:
+    url = os.environ.get("DATABASE_URL", default)
+    # Accept the common "postgres://" spelling and use the psycopg 3 driver.
+    if url and url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url and url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+class Config:
+    """Development defaults; every value can be set from the environment."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{ROOT / 'instance' / 'survey.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # Public address printed into QR codes, e.g. https://wy.example.gov.cn
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    LANGUAGES = ["zh_CN", "en"]
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_ENABLED = True
+    RESIDENT_RATE_LIMIT = os.environ.get("RESIDENT_RATE_LIMIT", "60 per minute")
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a survey may stay open on a phone for a long time
+    COMMENT_MAX_LENGTH = 500
+
+
+class TestConfig(Config):
+    """Settings for the test suite (database URL is given by the fixtures)."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = False
+    PUBLIC_BASE_URL = "http://survey.test"
+
+
+class ProductionConfig(Config):
+    """Production: secrets and the database must come from the environment."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+    def __init__(self):
+        missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL") if not os.environ.get(k)]
+        if missing:
+            raise RuntimeError("production needs these environment variables: " + ", ".join(missing))
+        self.SECRET_KEY = os.environ["SECRET_KEY"]
+        self.SQLALCHEMY_DATABASE_URI = _database_url(None)
+        self.PUBLIC_BASE_URL = os.environ["PUBLIC_BASE_URL"]
+
+
+def config_from_env():
+    """Pick the configuration named by APP_ENV (development by default)."""
+    name = os.environ.get("APP_ENV", "development")
+    if name == "production":
+        return ProductionConfig()
+    if name == "development":
+        return Config()
+    raise RuntimeError(f"unknown APP_ENV {name!r}; use development or production")

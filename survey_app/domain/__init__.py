@@ -1,0 +1,1 @@
+"""Domain logic as plain functions shared by the web views and the CLI."""

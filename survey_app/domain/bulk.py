@@ -1,0 +1,47 @@
+"""Fast bulk inserts with explicit ids (COPY on PostgreSQL, executemany elsewhere)."""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from sqlalchemy import Table, text
+
+from ..extensions import db
+
+
+def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """Insert tuples into `table` inside the session's transaction."""
+    conn = db.session.connection()
+    if conn.dialect.name == "postgresql":
+        raw = conn.connection.driver_connection
+        cols = ", ".join(columns)
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+    raw = conn.connection.driver_connection
+    cur = raw.cursor()
+    batch: list = []
+    for row in rows:
+        batch.append(tuple(row))
+        if len(batch) >= 20000:
+            cur.executemany(sql, batch)
+            batch.clear()
+    if batch:
+        cur.executemany(sql, batch)
+
+
+def reset_sequences(*tables: Table) -> None:
+    """After inserting explicit ids on PostgreSQL, move each id sequence past the largest id."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        return
+    for t in tables:
+        conn.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), COALESCE((SELECT MAX(id) FROM {t.name}), 0) + 1, false)"
+        ))
+
+
+def next_id(table: Table) -> int:
+    return (db.session.execute(text(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}")).scalar() or 0) + 1

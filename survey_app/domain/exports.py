@@ -1,0 +1,132 @@
+"""Excel workbooks (openpyxl): rankings and rectification lists, formula-safe."""
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .ranking import Ranking
+from .rectification import STATUS_LABELS
+
+# Leading characters a spreadsheet may read as the start of a formula (ASCII and full-width).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="1F5C99")
+
+
+def safe_text(value: str) -> str:
+    """Make text inert in a spreadsheet: prefix an apostrophe when it could start a formula."""
+    if value and value.lstrip(" ").startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _cell_value(v):
+    if isinstance(v, str):
+        return safe_text(v)
+    return v
+
+
+def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] | None = None,
+                formats: dict[int, str] | None = None) -> None:
+    """Write a header row and data rows with frozen header, filter, widths and number formats."""
+    ws.append(list(headers))
+    for cell in ws[1]:
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    count = 0
+    for row in rows:
+        ws.append([_cell_value(v) for v in row])
+        count += 1
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never let openpyxl store text as a formula
+    for col, fmt in (formats or {}).items():
+        letter = get_column_letter(col)
+        for cell in ws[letter][1:]:
+            cell.number_format = fmt
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
+    for i, h in enumerate(headers, start=1):
+        width = widths[i - 1] if widths else max(10, len(h) * 2 + 2)
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def to_bytes(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
+                   "有效样本(份)", "总户数", "参评率", "总体满意率", "说明"]
+
+
+def ranking_rows(ranking: Ranking):
+    for r in ranking.rows:
+        s = r.stats
+        lo, hi = s.interval if s.interval else (None, None)
+        yield [r.rank, r.band, s.label, _round(s.mean), _round(r.shrunk), _round(lo),
+               _round(hi), s.n, s.households, s.coverage, s.satisfaction_rate,
+               "" if r.eligible else "样本不足，不参与排名：" + r.reason]
+
+
+def _round(v, nd=1):
+    return None if v is None else round(v, nd)
+
+
+def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime):
+    return [
+        ("测评活动", campaign_name),
+        ("排名范围", scope_name),
+        ("生成时间", generated.strftime("%Y-%m-%d %H:%M")),
+        ("计分方法", "每题 1-5 分换算为 0-100 分：(答案-1)/4×100；“不适用”不计分。"
+                 "维度得分为该维度已答题目的平均分；每份答卷的指数为其已答维度按权重归一化的加权平均。"),
+        ("单位指数", "企业指数为其在范围内所管小区全部有效答卷指数的平均值（一户一票）。"),
+        ("满意率", "总体满意度题选择“满意”或“非常满意”的比例。"),
+        ("95%区间", "均值 ± 1.96 × 标准误；标准误 = s/√n × √((N-n)/(N-1))，N 为总户数（有限总体校正）。"),
+        ("参与排名条件", f"有效答卷不少于 {ranking.min_responses} 份且参评率不低于 {ranking.min_coverage:.0%}；"
+                   "不满足者列为“样本不足”，不排名。"),
+        ("排序方法", "按经验贝叶斯收缩估计值排序：估计值 = m + (1-B)(均值-m)，B = SE²/(SE²+τ²)。"),
+        ("范围均值 m", _round(ranking.scope_mean, 2)),
+        ("单位间方差 τ²", _round(ranking.tau2, 2)),
+        ("等级组", "自第一名起，区间与本组第一名区间重叠的单位归入同一等级组；不重叠则另起一组。"
+                "同组单位之间的差异不能视为确定。"),
+        ("待复核答卷", "被完整性检查标记、尚待复核的答卷不计入本表。"),
+    ]
+
+
+def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业排名"
+    write_table(ws, RANKING_HEADERS, ranking_rows(ranking),
+                widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
+                formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    m = wb.create_sheet("方法说明")
+    write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated), widths=[18, 100])
+    for row in m.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    return to_bytes(wb)
+
+
+RECTIFICATION_HEADERS = ["街道", "社区", "小区", "物业服务企业", "维度", "问题依据", "整改期限", "状态"]
+
+
+def rectification_workbook(items) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "整改清单"
+    rows = ([i.compound.community.street.name, i.compound.community.name, i.compound.name,
+             i.company.name if i.company else "", i.category, i.evidence, i.deadline, STATUS_LABELS[i.status]]
+            for i in items)
+    write_table(ws, RECTIFICATION_HEADERS, rows, widths=[14, 14, 22, 30, 14, 50, 12, 10],
+                formats={7: "yyyy-mm-dd"})
+    return to_bytes(wb)
+
+
+

@@ -1,0 +1,76 @@
+"""Rectification items generated from low dimension scores, and their life cycle."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Campaign, Compound, RectificationItem
+from .aggregates import dimension_stats_by_compound
+from .clock import now
+
+# The documented rule (docs/scoring.md): a compound gets an item for a dimension when at least
+# MIN_RESPONSES households answered it and its score is below SCORE_BELOW or its satisfaction
+# rate below RATE_BELOW. The company has DEADLINE_DAYS to fix it.
+MIN_RESPONSES = 5
+SCORE_BELOW = 60.0
+RATE_BELOW = 0.60
+DEADLINE_DAYS = 30
+
+STATUS_LABELS = {"open": "待整改", "in_progress": "整改中", "submitted": "待核验", "verified": "已核验"}
+NEXT_STATUS = {"open": ("in_progress",), "in_progress": ("submitted",), "submitted": ("verified", "in_progress")}
+
+
+@dataclass
+class GenerateResult:
+    created: int = 0
+    existing: int = 0
+
+
+def needs_rectification(n: int, score: float, rate: float) -> bool:
+    return n >= MIN_RESPONSES and (score < SCORE_BELOW or rate < RATE_BELOW)
+
+
+def generate(campaign: Campaign, compound_clause=True) -> GenerateResult:
+    """Create the items the rule calls for that do not exist yet (idempotent); the caller commits."""
+    compound_ids = db.session.scalars(select(Compound.id).where(compound_clause)).all()
+    stats = dimension_stats_by_compound(campaign.id, compound_ids)
+    dims = {d.id: d for d in campaign.dimensions}
+    existing = set(db.session.execute(
+        select(RectificationItem.compound_id, RectificationItem.dimension_id)
+        .where(RectificationItem.campaign_id == campaign.id)).all())
+    companies = dict(db.session.execute(select(Compound.id, Compound.company_id)
+                                        .where(Compound.id.in_(compound_ids))).all())
+    result = GenerateResult()
+    when = now()
+    for (cid, did), s in sorted(stats.items()):
+        if not needs_rectification(s.n, s.mean, s.satisfaction_rate):
+            continue
+        if (cid, did) in existing:
+            result.existing += 1
+            continue
+        dim = dims[did]
+        db.session.add(RectificationItem(
+            campaign_id=campaign.id, compound_id=cid, company_id=companies.get(cid), dimension_id=did,
+            category=dim.name,
+            evidence=(f"{dim.name}得分 {s.mean:.1f}（满分100），满意率 {s.satisfaction_rate:.0%}，"
+                      f"{s.n} 户作答"),
+            deadline=(when + timedelta(days=DEADLINE_DAYS)).date(), status="open", created_at=when,
+        ))
+        result.created += 1
+    return result
+
+
+def advance(item: RectificationItem, new_status: str) -> None:
+    """Move an item along its life cycle; refuse a jump the cycle does not allow."""
+    if new_status not in NEXT_STATUS.get(item.status, ()):
+        raise ValueError(f"不能从「{STATUS_LABELS[item.status]}」变为「{STATUS_LABELS.get(new_status, new_status)}」")
+    item.status = new_status
+    item.verified_at = now() if new_status == "verified" else None
+
+
+def is_overdue(item: RectificationItem, today=None) -> bool:
+    today = today or now().date()
+    return item.status != "verified" and item.deadline < today

@@ -1,0 +1,130 @@
+"""A household's survey: validate the submitted form and store one response per household."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Answer, Campaign, Compound, HouseholdCode, Response
+from .clock import now
+from .scoring import DimensionSpec, response_index
+
+NA = "na"
+COMMENT_MAX = 500
+
+
+class SurveyClosed(Exception):
+    """The campaign does not accept answers now."""
+
+
+@dataclass
+class ParsedSurvey:
+    answers: dict[int, int | None] = field(default_factory=dict)
+    comment: str | None = None
+    errors: dict[str, str] = field(default_factory=dict)  # form field → message
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
+    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions)) for d in campaign.dimensions]
+
+
+def closed_reason(campaign: Campaign, when=None) -> str | None:
+    """Why the campaign refuses answers now, in Chinese, or None if it is open."""
+    when = when or now()
+    if campaign.status == "draft" or when < campaign.opens_at:
+        return f"本次测评尚未开始，开始时间：{campaign.opens_at:%Y-%m-%d %H:%M}。"
+    if campaign.status == "closed" or when >= campaign.closes_at:
+        return "本次测评已结束，感谢您的关注。"
+    return None
+
+
+def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = COMMENT_MAX) -> ParsedSurvey:
+    """Check every question's answer and the comment; collect a message per bad field."""
+    out = ParsedSurvey()
+    number = 0
+    for q in campaign.questions:
+        number += 1
+        key = f"q{q.id}"
+        raw = (form.get(key) or "").strip()
+        if raw == "":
+            out.errors[key] = f"第 {number} 题未作答。"
+        elif raw == NA and q.allow_na:
+            out.answers[q.id] = None
+        elif raw in ("1", "2", "3", "4", "5"):
+            out.answers[q.id] = int(raw)
+        else:
+            out.errors[key] = f"第 {number} 题的答案无效，请在选项中选择。"
+    comment = form.get("comment") or ""
+    if "\x00" in comment:
+        out.errors["comment"] = "意见建议中含有无法保存的字符。"
+    elif len(comment) > comment_max:
+        out.errors["comment"] = f"意见建议不能超过 {comment_max} 字（现为 {len(comment)} 字）。"
+    else:
+        out.comment = comment.strip() or None
+    if out.ok and all(v is None for v in out.answers.values()):
+        out.errors["form"] = "请至少对一项服务作出评价。"
+    return out
+
+
+def existing_response(campaign_id: int, household_id: int) -> Response | None:
+    return db.session.scalar(select(Response).where(Response.campaign_id == campaign_id,
+                                                    Response.household_id == household_id))
+
+
+def save_response(code: HouseholdCode, parsed: ParsedSurvey, mode: str = "self",
+                  assisted_by_id: int | None = None) -> Response:
+    """Store the household's answers in one transaction, replacing earlier ones; return the response.
+
+    A concurrent first submission from the same household hits the unique constraint and is
+    retried as an update, so the household keeps exactly one response.
+    """
+    campaign = code.campaign
+    reason = closed_reason(campaign)
+    if reason:
+        raise SurveyClosed(reason)
+    for attempt in (1, 2):
+        try:
+            resp = _write(code, campaign, parsed, mode, assisted_by_id)
+            db.session.commit()
+            return resp
+        except IntegrityError:
+            db.session.rollback()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _write(code, campaign, parsed, mode, assisted_by_id) -> Response:
+    when = now()
+    compound = db.session.get(Compound, code.household.compound_id)
+    dims = dimension_specs(campaign)
+    overall_q = next((q.id for q in campaign.questions if q.is_overall), None)
+    resp = existing_response(campaign.id, code.household_id)
+    if resp is None:
+        resp = Response(campaign_id=campaign.id, household_id=code.household_id, submitted_at=when)
+        db.session.add(resp)
+    # The company is the one managing the compound when the household (last) answered.
+    resp.compound_id = compound.id
+    resp.company_id = compound.company_id
+    resp.code_id = code.id
+    resp.updated_at = when
+    resp.mode = mode
+    resp.assisted_by_id = assisted_by_id if mode == "assisted" else None
+    resp.score = response_index(parsed.answers, dims)
+    resp.overall = parsed.answers.get(overall_q) if overall_q else None
+    resp.comment = parsed.comment
+    by_question = {a.question_id: a for a in resp.answers}
+    for qid, value in parsed.answers.items():
+        if qid in by_question:
+            by_question[qid].value = value
+        else:
+            resp.answers.append(Answer(question_id=qid, value=value))
+    db.session.flush()
+    return resp

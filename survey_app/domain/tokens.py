@@ -1,0 +1,77 @@
+"""Household codes: 128 random bits, shown once, stored only as a hash."""
+import base64
+import hashlib
+import re
+import secrets
+
+from sqlalchemy import select, update
+
+from ..extensions import db
+from ..models import AuditEvent, HouseholdCode
+from .clock import now
+
+TOKEN_BYTES = 16  # 128 bits
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+
+
+def new_token() -> str:
+    """Return a fresh URL-safe code of 22 characters (128 bits)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES)).rstrip(b"=").decode()
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def find_code(token: str) -> HouseholdCode | None:
+    """Return the live code for a token, or None if malformed, unknown or revoked."""
+    if not isinstance(token, str) or not TOKEN_RE.match(token):
+        return None
+    code = db.session.scalar(select(HouseholdCode).where(HouseholdCode.code_hash == hash_token(token)))
+    if code is None or code.revoked_at is not None:
+        return None
+    return code
+
+
+def live_code_counts(campaign_id: int, household_ids: list[int]) -> int:
+    """Count households among these that already hold a live code for the campaign."""
+    if not household_ids:
+        return 0
+    q = select(db.func.count(db.distinct(HouseholdCode.household_id))).where(
+        HouseholdCode.campaign_id == campaign_id,
+        HouseholdCode.household_id.in_(household_ids),
+        HouseholdCode.revoked_at.is_(None),
+    )
+    return db.session.scalar(q) or 0
+
+
+def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None = None,
+                reason: str = "issued") -> dict[int, str]:
+    """Issue one new code per household, revoking any live one; return {household_id: token}.
+
+    The caller commits; tokens exist in clear only in the returned dict.
+    """
+    when = now()
+    if household_ids:
+        db.session.execute(
+            update(HouseholdCode)
+            .where(HouseholdCode.campaign_id == campaign_id,
+                   HouseholdCode.household_id.in_(household_ids),
+                   HouseholdCode.revoked_at.is_(None))
+            .values(revoked_at=when, revoke_reason="reissued")
+        )
+    tokens = {hid: new_token() for hid in household_ids}
+    if tokens:
+        db.session.execute(
+            HouseholdCode.__table__.insert(),
+            [{"code_hash": hash_token(t), "household_id": hid, "campaign_id": campaign_id,
+              "issued_at": when, "issued_by_id": user_id} for hid, t in tokens.items()],
+        )
+    db.session.add(AuditEvent(at=when, user_id=user_id, action="codes." + reason,
+                              target=f"campaign:{campaign_id}",
+                              detail=f"{len(tokens)} households"))
+    return tokens
+
+
+def survey_url(base_url: str, token: str) -> str:
+    return base_url.rstrip("/") + "/s/" + token

@@ -1,0 +1,13 @@
+"""All models, importable from one place."""
+from .audit import AuditEvent
+from .campaigns import Campaign, Dimension, Question
+from .companies import Company
+from .rectification import RectificationItem
+from .regions import Building, Community, Compound, District, Household, Street
+from .responses import Answer, HouseholdCode, Response
+from .users import User
+
+__all__ = [
+    "Answer", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
+    "Household", "HouseholdCode", "Question", "RectificationItem", "Response", "Street", "User",
+]

@@ -1,0 +1,61 @@
+"""Household codes and the responses given with them."""
+from datetime import datetime
+
+from sqlalchemy import DateTime, Float, ForeignKey, Integer, LargeBinary, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+class HouseholdCode(db.Model):
+    """A household's key to the survey, stored only as a SHA-256 hash."""
+
+    __tablename__ = "household_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    revoke_reason: Mapped[str | None] = mapped_column(String(200))
+    household: Mapped["Household"] = relationship()  # noqa: F821
+    campaign: Mapped["Campaign"] = relationship()  # noqa: F821
+
+
+class Response(db.Model):
+    """One household's answers in one campaign (one household, one voice)."""
+
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("campaign_id", "household_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
+    # The managing company as it was when the household answered.
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("household_codes.id"))
+    submitted_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    mode: Mapped[str] = mapped_column(String(16), default="self")  # self | assisted
+    assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # published: counted; held: kept out of published figures until reviewed.
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    score: Mapped[float | None] = mapped_column(Float)  # the response's 0-100 index
+    overall: Mapped[int | None] = mapped_column(SmallInteger)  # answer to the overall question
+    comment: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[list["Answer"]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    household: Mapped["Household"] = relationship()  # noqa: F821
+    compound: Mapped["Compound"] = relationship()  # noqa: F821
+
+
+class Answer(db.Model):
+    """One answer: 1-5, or NULL for "not applicable"."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("response_id", "question_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    value: Mapped[int | None] = mapped_column(SmallInteger)
+    response: Mapped[Response] = relationship(back_populates="answers")

@@ -1,0 +1,59 @@
+"""Small helpers the views share: the campaign in view, role guards, file responses."""
+from functools import wraps
+
+from flask import Response as FlaskResponse, abort, request
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..domain import access
+from ..extensions import db
+from ..models import Campaign
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def campaign_in_view() -> Campaign:
+    """The campaign named by ?campaign=, else the newest open one, else the newest."""
+    raw = request.args.get("campaign", "")
+    if raw:
+        if not raw.isdigit():
+            abort(400, "活动编号无效。")
+        c = db.session.get(Campaign, int(raw))
+        if c is None:
+            abort(404, "没有这个测评活动。")
+        return c
+    c = db.session.scalar(select(Campaign).order_by((Campaign.status == "open").desc(), Campaign.id.desc()))
+    if c is None:
+        abort(404, "还没有测评活动。")
+    return c
+
+
+def all_campaigns() -> list[Campaign]:
+    return db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+
+
+def officer_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        access.require_officer(current_user)
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def company_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role != "company":
+            abort(403, "仅限物业服务企业用户。")
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
+    from urllib.parse import quote
+
+    resp = FlaskResponse(data, mimetype=XLSX)
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return resp

@@ -1,0 +1,207 @@
+"""Pages for street, district and city staff: coverage, codes and labels, rankings, rectification."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..domain import access, exports, qr, rectification, tokens
+from ..domain.access import Area
+from ..domain.clock import now
+from ..domain.reports import company_ranking, compounds_overview
+from ..extensions import db
+from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
+from .common import all_campaigns, campaign_in_view, officer_required, xlsx_response
+
+bp = Blueprint("office", __name__, url_prefix="/office")
+
+
+def _area_choices() -> list[tuple[str, str]]:
+    """(value, label) pairs of the areas the user may rank: their own and every street below it."""
+    home = access.home_area(current_user)
+    out = [(f"{home.level}:{home.id or ''}", home.name())]
+    if home.level == "city":
+        for d in db.session.scalars(select(District).order_by(District.id)):
+            out.append((f"district:{d.id}", d.name))
+    if home.level in ("city", "district"):
+        q = select(Street).order_by(Street.district_id, Street.id)
+        if home.level == "district":
+            q = q.where(Street.district_id == home.id)
+        for s in db.session.scalars(q):
+            out.append((f"street:{s.id}", f"{s.district.name} {s.name}"))
+    return out
+
+
+def _area_in_view() -> Area:
+    raw = request.args.get("area", "")
+    if not raw:
+        return access.home_area(current_user)
+    level, _, ident = raw.partition(":")
+    if level not in ("city", "district", "street") or (level != "city" and not ident.isdigit()):
+        abort(400, "范围参数无效。")
+    area = Area(level, int(ident) if ident else None)
+    return access.require_area(current_user, area)
+
+
+@bp.get("/")
+@officer_required
+def dashboard():
+    campaign = campaign_in_view()
+    area = access.home_area(current_user)
+    stats, cov = compounds_overview(campaign, area)
+    return render_template("office/dashboard.html", campaign=campaign, campaigns=all_campaigns(), area=area,
+                           stats=stats, coverage=cov)
+
+
+@bp.get("/ranking")
+@officer_required
+def ranking():
+    campaign = campaign_in_view()
+    area = _area_in_view()
+    result = company_ranking(campaign, area)
+    return render_template("office/ranking.html", campaign=campaign, campaigns=all_campaigns(), area=area,
+                           area_value=f"{area.level}:{area.id or ''}", choices=_area_choices(), ranking=result)
+
+
+@bp.get("/ranking.xlsx")
+@officer_required
+def ranking_xlsx():
+    campaign = campaign_in_view()
+    area = _area_in_view()
+    result = company_ranking(campaign, area)
+    data = exports.ranking_workbook(result, area.name(), campaign.name, now())
+    return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
+
+
+@bp.get("/compounds/<int:compound_id>")
+@officer_required
+def compound(compound_id: int):
+    campaign = campaign_in_view()
+    c = access.get_visible(current_user, Compound, compound_id)
+    households = dict(db.session.execute(
+        select(Household.building_id, func.count(Household.id)).where(Household.compound_id == c.id)
+        .group_by(Household.building_id)).all())
+    answered = dict(db.session.execute(
+        select(Household.building_id, func.count(Response.id)).join(Response, Response.household_id == Household.id)
+        .where(Household.compound_id == c.id, Response.campaign_id == campaign.id)
+        .group_by(Household.building_id)).all())
+    return render_template("office/compound.html", campaign=campaign, compound=c, households=households,
+                           answered=answered)
+
+
+@bp.get("/buildings/<int:building_id>")
+@officer_required
+def building(building_id: int):
+    campaign = campaign_in_view()
+    b = access.get_visible(current_user, Building, building_id)
+    ids = [h.id for h in b.households]
+    live = tokens.live_code_counts(campaign.id, ids)
+    answered = set(db.session.scalars(select(Response.household_id).where(
+        Response.campaign_id == campaign.id, Response.household_id.in_(ids))).all())
+    return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
+
+
+@bp.post("/buildings/<int:building_id>/labels")
+@officer_required
+def building_labels(building_id: int):
+    """Issue codes for every household of the building and render its A4 label sheet."""
+    campaign = campaign_in_view()
+    b = access.get_visible(current_user, Building, building_id)
+    households = list(b.households)
+    live = tokens.live_code_counts(campaign.id, [h.id for h in households])
+    if live and request.form.get("confirm_reissue") != "yes":
+        flash(f"该楼栋已有 {live} 户发放过二维码。重新打印会作废旧码，请勾选确认后再打印。", "warning")
+        return redirect(url_for(".building", building_id=b.id, campaign=campaign.id))
+    issued = tokens.issue_codes(campaign.id, [h.id for h in households], current_user.id,
+                                reason="reissued" if live else "issued")
+    db.session.commit()
+    base = _public_base()
+    labels = [{"household": h, "url": tokens.survey_url(base, issued[h.id]),
+               "png": qr.data_uri(qr.png_bytes(tokens.survey_url(base, issued[h.id]), box_size=6), "image/png")}
+              for h in households]
+    return render_template("office/labels.html", campaign=campaign, building=b, labels=labels, reissued=live)
+
+
+@bp.get("/households/<int:household_id>")
+@officer_required
+def household(household_id: int):
+    campaign = campaign_in_view()
+    h = access.get_visible(current_user, Household, household_id)
+    live = tokens.live_code_counts(campaign.id, [h.id])
+    answered = db.session.scalar(select(Response.id).where(Response.campaign_id == campaign.id,
+                                                          Response.household_id == h.id)) is not None
+    return render_template("office/household.html", campaign=campaign, household=h, live=live, answered=answered,
+                           issued=None)
+
+
+@bp.post("/households/<int:household_id>/code")
+@officer_required
+def household_code(household_id: int):
+    """Issue (or reissue) one household's code and show it once, as PNG and SVG."""
+    campaign = campaign_in_view()
+    h = access.get_visible(current_user, Household, household_id)
+    live = tokens.live_code_counts(campaign.id, [h.id])
+    if live and request.form.get("confirm_reissue") != "yes":
+        flash("该户已有二维码。重新发放会作废旧码，请勾选确认。", "warning")
+        return redirect(url_for(".household", household_id=h.id, campaign=campaign.id))
+    token = tokens.issue_codes(campaign.id, [h.id], current_user.id, reason="reissued" if live else "issued")[h.id]
+    db.session.commit()
+    url = tokens.survey_url(_public_base(), token)
+    issued = {"url": url, "png": qr.data_uri(qr.png_bytes(url), "image/png"),
+              "svg": qr.data_uri(qr.svg_text(url), "image/svg+xml")}
+    return render_template("office/household.html", campaign=campaign, household=h, live=1, answered=False,
+                           issued=issued, reissued=bool(live))
+
+
+def _public_base() -> str:
+    from flask import current_app
+
+    return current_app.config["PUBLIC_BASE_URL"]
+
+
+def _items_query(campaign):
+    return (select(RectificationItem)
+            .where(RectificationItem.campaign_id == campaign.id, access.rectification_clause(current_user))
+            .order_by(RectificationItem.deadline, RectificationItem.id))
+
+
+@bp.get("/rectification")
+@officer_required
+def rectification_list():
+    campaign = campaign_in_view()
+    items = db.session.scalars(_items_query(campaign)).all()
+    return render_template("office/rectification.html", campaign=campaign, campaigns=all_campaigns(), items=items,
+                           labels=rectification.STATUS_LABELS, today=now().date(), rule=rectification)
+
+
+@bp.post("/rectification/generate")
+@officer_required
+def rectification_generate():
+    campaign = campaign_in_view()
+    result = rectification.generate(campaign, access.compound_clause(current_user))
+    db.session.commit()
+    flash(f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条。", "success")
+    return redirect(url_for(".rectification_list", campaign=campaign.id))
+
+
+@bp.post("/rectification/<int:item_id>/verify")
+@officer_required
+def rectification_verify(item_id: int):
+    item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,
+                                                             access.rectification_clause(current_user)))
+    if item is None:
+        abort(404)
+    try:
+        rectification.advance(item, request.form.get("status", "verified"))
+    except ValueError as e:
+        db.session.rollback()
+        abort(409, str(e))
+    db.session.commit()
+    flash("整改事项状态已更新。", "success")
+    return redirect(url_for(".rectification_list", campaign=item.campaign_id))
+
+
+@bp.get("/rectification.xlsx")
+@officer_required
+def rectification_xlsx():
+    campaign = campaign_in_view()
+    items = db.session.scalars(_items_query(campaign)).all()
+    return xlsx_response(exports.rectification_workbook(items), f"整改清单-{campaign.name}.xlsx")
