@@ -25,7 +25,7 @@ def configure(app: Flask) -> None:
 
 def begin_write() -> None:
     """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite)."""
-    if db.session.get_bind().dialect.name == "sqlite" and not db.session.in_transaction():
+    if db.session.get_bind().dialect.name == "sqlite" and not db.session().in_transaction():
         db.session.connection(execution_options={IMMEDIATE: True})
 
 

@@ -1,5 +1,5 @@
 """Error pages: a clear message in the user's language and a 4xx, never a bare 500."""
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -28,6 +28,8 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
         custom = e.description if e.description and not e.description.startswith(("The ", "You ")) else None
+        if custom is None and e.code == 404 and request.path.startswith("/s/"):
+            custom = _("二维码无效或已作废。请联系社区网格员重新领取。")
         return render_error(e.code or 500, custom)
 
     @app.errorhandler(Exception)
