@@ -1,0 +1,201 @@
+"""Staff pages: logins, jurisdiction, codes and labels, ranking and rectification downloads."""
+import io
+import re
+
+import openpyxl
+import zxingcpp
+from PIL import Image
+from sqlalchemy import func, select
+
+from survey_app.domain import tokens
+from survey_app.models import AuditEvent, Building, HouseholdCode, RectificationItem
+
+from ..factories import answer, households_of
+
+
+def _decode_data_uri_png(html: str, index: int = 0) -> str:
+    import base64
+
+    uris = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    img = Image.open(io.BytesIO(base64.b64decode(uris[index])))
+    found = zxingcpp.read_barcodes(img)
+    assert found, "no QR code found in the image"
+    return found[0].text
+
+
+def _building(db, compound):
+    return db.session.scalar(select(Building).where(Building.compound_id == compound.id))
+
+
+def test_login_refuses_wrong_password_and_pages_need_login(client, world):
+    assert client.get("/office/").status_code == 302
+    resp = client.post("/login", data={"username": "street1", "password": "nope"})
+    assert resp.status_code == 401 and "用户名或密码错误" in resp.data.decode()
+    assert client.post("/login", data={}).status_code == 400
+
+
+def test_passwords_are_hashed(db, world):
+    from survey_app.models import User
+
+    u = db.session.scalar(select(User).where(User.username == "street1"))
+    assert "pw-123456" not in u.password_hash and u.check_password("pw-123456")
+
+
+def test_street_officer_sees_only_their_street(client, world, login, db):
+    login("street1")
+    dash = client.get("/office/").data.decode()
+    assert "金色花园" in dash and "碧水家园" in dash
+    assert "翡翠名苑" not in dash and "御景华庭" not in dash
+    assert client.get(f"/office/compounds/{world.k1.id}").status_code == 200
+    assert client.get(f"/office/compounds/{world.k4.id}").status_code == 404
+    assert client.get(f"/office/buildings/{_building(db, world.k4).id}").status_code == 404
+    assert client.get(f"/office/households/{households_of(world.k4)[0].id}").status_code == 404
+    assert client.post(f"/office/households/{households_of(world.k4)[0].id}/code").status_code == 404
+    assert client.get(f"/office/ranking?area=street:{world.s3.id}").status_code == 403
+    assert client.get(f"/office/ranking?area=district:{world.east.id}").status_code == 403
+    assert client.get("/office/ranking?area=city:").status_code == 403
+    assert client.get(f"/office/ranking.xlsx?area=street:{world.s3.id}").status_code == 403
+    assert client.get("/office/ranking?area=bogus").status_code == 400
+    assert client.get("/firm/").status_code == 403
+
+
+def test_district_officer_sees_its_streets_but_not_other_districts(client, world, login):
+    login("district")
+    assert client.get(f"/office/ranking?area=street:{world.s2.id}").status_code == 200
+    assert client.get(f"/office/ranking?area=street:{world.s3.id}").status_code == 403
+    assert client.get(f"/office/compounds/{world.k4.id}").status_code == 404
+
+
+def test_company_user_sees_only_its_own_compounds(client, world, login, db):
+    for h in households_of(world.k1)[:6] + households_of(world.k2)[:6]:
+        answer(world.campaign, h, 4, comment="物业电话13812345678")
+    login("company1")
+    page = client.get("/firm/").data.decode()
+    assert "金色花园" in page and "翡翠名苑" in page
+    assert "碧水家园" not in page and "乙物业" not in page
+    assert "13812345678" not in page
+    for path in ("/office/", "/office/ranking", f"/office/compounds/{world.k1.id}", "/office/rectification"):
+        assert client.get(path).status_code == 403
+
+
+def test_household_code_is_shown_once_as_png_and_svg_and_reissue_needs_confirmation(client, world, login, db):
+    login("street1")
+    h = households_of(world.k1)[0]
+    page = client.post(f"/office/households/{h.id}/code").data.decode()
+    url = _decode_data_uri_png(page)
+    assert url.startswith("http://survey.test/s/")
+    assert "data:image/svg+xml;base64," in page
+    token = url.rsplit("/", 1)[1]
+    stored = db.session.scalar(select(HouseholdCode).where(HouseholdCode.household_id == h.id))
+    assert stored.code_hash == tokens.hash_token(token) and token.encode() not in stored.code_hash
+    assert token not in client.get(f"/office/households/{h.id}").data.decode()  # never shown again
+
+    refused = client.post(f"/office/households/{h.id}/code")
+    assert refused.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 1
+    page2 = client.post(f"/office/households/{h.id}/code", data={"confirm_reissue": "yes"}).data.decode()
+    assert "旧码已作废" in page2
+    assert tokens.find_code(token) is None and tokens.find_code(_decode_data_uri_png(page2).rsplit("/", 1)[1])
+    audit = db.session.scalars(select(AuditEvent.action)).all()
+    assert audit == ["codes.issued", "codes.reissued"]
+
+
+def test_building_labels_issue_every_household_and_warn_before_reissuing(client, world, login, db):
+    login("street1")
+    b = _building(db, world.k1)
+    page = client.post(f"/office/buildings/{b.id}/labels").data.decode()
+    assert page.count('class="label"') == 40
+    assert "金色花园" in page and "1号楼" in page and "请用手机" in page
+    url = _decode_data_uri_png(page, 3)
+    code = tokens.find_code(url.rsplit("/", 1)[1])
+    assert code is not None and code.household.building_id == b.id
+    warn = client.get(f"/office/buildings/{b.id}").data.decode()
+    assert "已有 40 户发放过二维码" in warn
+    assert client.post(f"/office/buildings/{b.id}/labels").status_code == 302  # not confirmed: nothing reissued
+    assert tokens.find_code(url.rsplit("/", 1)[1]) is not None
+    again = client.post(f"/office/buildings/{b.id}/labels", data={"confirm_reissue": "yes"}).data.decode()
+    assert "其中 40 户的旧码已作废" in again
+    assert tokens.find_code(url.rsplit("/", 1)[1]) is None
+
+
+def test_ranking_page_and_workbook(client, world, login, db):
+    for h in households_of(world.k1)[:10]:
+        answer(world.campaign, h, 5)
+    for h in households_of(world.k2)[:8]:
+        answer(world.campaign, h, 2)
+    for h in households_of(world.k3)[:2]:
+        answer(world.campaign, h, 4)
+    login("district")
+    page = client.get(f"/office/ranking?area=district:{world.east.id}").data.decode()
+    assert "甲物业服务有限公司" in page and "乙物业服务有限公司" in page
+    resp = client.get(f"/office/ranking.xlsx?area=district:{world.east.id}")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    wb = openpyxl.load_workbook(io.BytesIO(resp.data))
+    ws = wb["企业排名"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    headers = [c.value for c in ws[1]]
+    assert headers[:4] == ["名次", "等级组", "物业服务企业", "满意度指数"]
+    rows = {r[2]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    first = rows["甲物业服务有限公司"]
+    assert first["名次"] == 1 and first["有效样本(份)"] == 12 and first["总户数"] == 70
+    assert abs(first["满意度指数"] - (10 * 100 + 2 * 75) / 12) < 0.06
+    assert rows["乙物业服务有限公司"]["名次"] == 2 and rows["乙物业服务有限公司"]["满意度指数"] == 25.0
+    assert isinstance(first["参评率"], float) and ws.column_dimensions["C"].width >= 20
+    method = {r[0]: r[1] for r in wb["方法说明"].iter_rows(min_row=2, values_only=True)}
+    assert "5 份" in method["参与排名条件"] and "10%" in method["参与排名条件"]
+    assert "有限总体校正" in method["95%区间"]
+
+
+def test_small_samples_are_listed_as_not_enough_not_ranked(client, world, login):
+    for h in households_of(world.k1)[:3]:
+        answer(world.campaign, h, 5)
+    login("street1")
+    page = client.get("/office/ranking").data.decode()
+    assert "样本不足，不参与排名" in page and "暂无达到排名条件的企业" in page
+
+
+def test_rectification_generated_by_rule_listed_and_exported_without_formulas(client, world, login, db):
+    world.k1.name = '=HYPERLINK("http://evil","点我")'
+    world.c1.name = "＋甲物业"  # full-width plus
+    db.session.commit()
+    for h in households_of(world.k1)[:6]:
+        answer(world.campaign, h, 4, overrides={q.id: 1 for q in world.campaign.questions
+                                                if q.dimension.key == "cleaning"})
+    login("street1")
+    client.post("/office/rectification/generate")
+    items = db.session.scalars(select(RectificationItem)).all()
+    assert [i.category for i in items] == ["环境卫生"]
+    assert "得分 0.0" in items[0].evidence and "6 户作答" in items[0].evidence
+    client.post("/office/rectification/generate")  # idempotent
+    assert db.session.scalar(select(func.count()).select_from(RectificationItem)) == 1
+    assert "环境卫生" in client.get("/office/rectification").data.decode()
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/office/rectification.xlsx").data))
+    ws = wb.active
+    assert [c.value for c in ws[1]] == ["街道", "社区", "小区", "物业服务企业", "维度", "问题依据", "整改期限", "状态"]
+    row = [c for c in ws[2]]
+    assert all(c.data_type != "f" for c in row)
+    assert row[2].value == "'" + world.k1.name and row[3].value == "'＋甲物业"
+    assert row[7].value == "待整改"
+
+
+def test_rectification_life_cycle_company_reports_officer_verifies(client, world, login, db, app):
+    for h in households_of(world.k1)[:6]:
+        answer(world.campaign, h, 2)
+    from survey_app.domain import rectification
+
+    rectification.generate(world.campaign)
+    db.session.commit()
+    item = db.session.scalars(select(RectificationItem)).first()
+    login("company2")
+    assert client.post(f"/firm/rectification/{item.id}", data={"status": "in_progress"}).status_code == 404
+    c1 = app.test_client()
+    c1.post("/login", data={"username": "company1", "password": "pw-123456"})
+    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "verified"}).status_code == 400
+    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "submitted"}).status_code == 409
+    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "in_progress"}).status_code == 302
+    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "submitted"}).status_code == 302
+    officer = app.test_client()
+    officer.post("/login", data={"username": "street1", "password": "pw-123456"})
+    assert officer.post(f"/office/rectification/{item.id}/verify", data={"status": "verified"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(RectificationItem, item.id).status == "verified"
