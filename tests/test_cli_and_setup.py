@@ -1,0 +1,133 @@
+"""The demo city, migrations on both databases, and configuration."""
+import os
+import re
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, func, select
+
+from survey_app import create_app
+from survey_app.config import ProductionConfig
+from survey_app.extensions import db as _db
+from survey_app.models import Compound, Household, Response, User
+
+from .conftest import make_config
+
+
+def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for username in ("city", "district", "street", "grid", "company"):
+        assert re.search(rf"^\s+{username}\s", out, re.M)
+    assert "demo12345" in out
+    urls = re.findall(r"http://survey\.test/s/([A-Za-z0-9_-]{22})", out)
+    assert len(urls) == 3
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 8000
+    assert db.session.scalar(select(func.count()).select_from(Compound)) == 30
+    n = db.session.scalar(select(func.count()).select_from(Response))
+    assert 1000 < n < 8000
+    names = db.session.scalars(select(Compound.name).limit(5)).all()
+    assert all(re.search(r"[\u4e00-\u9fff]", x) for x in names)
+    assert db.session.scalar(select(func.count()).select_from(User)) == 5
+    client = app.test_client()
+    assert client.get(f"/s/{urls[0]}").status_code == 302
+    assert "物业服务满意度调查" in client.get("/s/").data.decode()
+    # Companies differ in quality: the ranking is not flat.
+    from survey_app.domain.access import Area
+    from survey_app.domain.reports import company_ranking
+    from survey_app.models import Campaign
+
+    ranking = company_ranking(db.session.scalar(select(Campaign)), Area("city"))
+    means = [r.stats.mean for r in ranking.ranked]
+    assert len(means) >= 4 and max(means) - min(means) > 10
+    assert ranking.unranked  # some compounds are kept far too low to rank
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code != 0 and "已有数据" in again.output
+    assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0
+
+
+def test_cli_ranking_export_and_rectify(app, runner, db, tmp_path):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    out = tmp_path / "ranking.xlsx"
+    res = runner.invoke(args=["ranking", "export", "--area", "city", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    import openpyxl
+
+    assert openpyxl.load_workbook(out)["企业排名"].max_row > 2
+    res = runner.invoke(args=["rectify", "generate"])
+    assert res.exit_code == 0 and "新生成整改事项" in res.output
+    bad = runner.invoke(args=["ranking", "export", "--area", "nowhere", "--out", str(out)])
+    assert bad.exit_code != 0
+
+
+def _migrated_diff(url: str):
+    app = create_app(make_config(url))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata)
+        engine.dispose()
+        _db.engine.dispose()
+    return diff
+
+
+def test_migrations_build_the_schema_of_the_models_on_sqlite(tmp_path):
+    assert _migrated_diff(f"sqlite:///{tmp_path / 'm.db'}") == []
+
+
+@pytest.mark.postgres
+def test_migrations_build_the_schema_of_the_models_on_postgresql(pg_server):
+    if pg_server is None:
+        pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
+    assert _migrated_diff(pg_server.create_database("survey_migrations")) == []
+
+
+def test_production_refuses_to_start_without_secrets(monkeypatch):
+    for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(k, raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        ProductionConfig()
+    monkeypatch.setenv("APP_ENV", "production")
+    with pytest.raises(RuntimeError):
+        create_app()
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@localhost/db")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://wy.example.cn")
+    cfg = ProductionConfig()
+    assert cfg.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://u@localhost/db"
+
+
+def test_app_never_creates_tables_itself(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_app(make_config(url))
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_master WHERE type='table'").scalar() == 0
+    engine.dispose()
+
+
+def test_survey_urls_fit_a_small_qr_code():
+    from survey_app.domain import qr, tokens
+
+    token = tokens.new_token()
+    assert len(token) == 22 and tokens.TOKEN_RE.match(token)
+    assert qr.version(tokens.survey_url("https://wuye.zaozhuang.example.gov.cn", token)) <= 5
+    assert len({tokens.new_token() for _ in range(1000)}) == 1000
+
+
+def test_logs_never_carry_a_household_code():
+    import logging
+
+    from survey_app.logs import RedactCodes
+
+    rec = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" 302', ("GET /s/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1",), None)
+    RedactCodes().filter(rec)
+    assert "AbCdEf" not in rec.getMessage() and "/s/[code]" in rec.getMessage()
+
+
+del os
