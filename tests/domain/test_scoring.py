@@ -112,3 +112,16 @@ def test_a_unit_below_the_threshold_is_never_ranked(shapes, min_n, min_cov):
         below = row.stats.n < min_n or (row.stats.coverage or 0) < min_cov
         assert (row.rank is None) == below or (row.rank is None and row.stats.n < 2)
         assert eligibility(row.stats, min_n, min_cov) == row.reason
+
+
+def test_worked_example_of_the_docs():
+    jia = UnitStats.from_scores(1, [100] * 10 + [75] * 2, households=70, label="甲")
+    yi = UnitStats.from_scores(2, [25] * 8, households=40, label="乙")
+    bing = UnitStats.from_scores(3, [50, 60, 70], households=20, label="丙")
+    assert round(jia.mean, 2) == 95.83 and round(math.sqrt(jia.variance), 2) == 9.73
+    assert round(jia.std_error, 2) == 2.58
+    assert (round(jia.interval[0], 1), jia.interval[1]) == (90.8, 100.0)
+    assert yi.interval == (25.0, 25.0)
+    r = rank_units([bing, yi, jia], min_responses=5, min_coverage=0.1)
+    assert [(x.stats.label, x.rank, x.band) for x in r.ranked] == [("甲", 1, 1), ("乙", 2, 2)]
+    assert [x.stats.label for x in r.unranked] == ["丙"] and "少于 5 份" in r.unranked[0].reason
