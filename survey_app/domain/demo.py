@@ -130,10 +130,10 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     for idx, (compound, n_house) in enumerate(zip(compounds, sizes)):
         q_mean = quality[compound.company_id] + rng.gauss(0, 0.25)
         bias = dim_bias[compound.company_id]
-        # Most compounds reach 20-70% coverage; about one in eight stays far too low to rank.
+        # Most compounds reach 40-90% coverage; about one in eight stays far too low to rank.
         # The newest company (last in the list) has barely started: too few answers to rank.
         low = compound.company_id == companies[-1].id or rng.random() < 0.125
-        coverage = rng.uniform(0.005, 0.03) if low else rng.uniform(0.2, 0.75)
+        coverage = rng.uniform(0.005, 0.03) if low else rng.uniform(0.4, 0.9)
         per_building = 24
         for b in range(math.ceil(n_house / per_building)):
             buildings.append((building_id, compound.id, f"{b + 1}号楼"))

@@ -1,0 +1,98 @@
+"""Benchmark: the city ranking (computation, workbook, page) against a plain SQL GROUP BY.
+
+Usage:  python bench/ranking.py [--size small|city] [--database-url URL] [--repeat N]
+
+Without --database-url it builds the demo city of the given size in a temporary SQLite file
+(the city size takes about a minute). It prints median wall times and, because machines are
+shared and noisy, each figure as a ratio to the baseline measured in the same run: a plain
+`SELECT company_id, COUNT(*), AVG(score) ... GROUP BY company_id` over the same responses.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def timed(fn, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="small", choices=["small", "city"])
+    ap.add_argument("--database-url")
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+
+    from flask_migrate import upgrade
+    from sqlalchemy import select, text
+
+    from survey_app import create_app
+    from survey_app.config import Config
+    from survey_app.domain import demo, exports
+    from survey_app.domain.access import Area
+    from survey_app.domain.clock import now
+    from survey_app.domain.reports import company_ranking
+    from survey_app.extensions import db
+    from survey_app.models import Campaign
+
+    cfg = Config()
+    tmp = None
+    if args.database_url:
+        cfg.SQLALCHEMY_DATABASE_URI = args.database_url
+    else:
+        tmp = tempfile.mkdtemp(prefix="bench-")
+        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
+    cfg.RATELIMIT_ENABLED = False
+    cfg.WTF_CSRF_ENABLED = False  # the bench logs in with a plain POST
+    app = create_app(cfg)
+    with app.app_context():
+        upgrade()
+        if demo.is_empty():
+            t = time.perf_counter()
+            info = demo.load(args.size)
+            print(f"built demo city ({args.size}): {info['households']} households, "
+                  f"{info['responses']} responses in {time.perf_counter() - t:.1f} s")
+        campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
+        area = Area("city")
+
+        def baseline():
+            db.session.execute(text("SELECT company_id, COUNT(*), AVG(score) FROM responses "
+                                    "WHERE campaign_id = :c GROUP BY company_id"), {"c": campaign.id}).all()
+
+        def ranking():
+            company_ranking(campaign, area)
+
+        def workbook():
+            exports.ranking_workbook(company_ranking(campaign, area), "全市", campaign.name, now())
+
+        client = app.test_client()
+        client.post("/login", data={"username": "city", "password": demo.DEMO_PASSWORD})
+
+        def page():
+            assert client.get("/office/ranking").status_code == 200
+
+        base = timed(baseline, args.repeat)
+        rows = [("plain GROUP BY (baseline)", base)]
+        for name, fn in (("city ranking (computation)", ranking), ("city ranking workbook", workbook),
+                         ("city ranking page (warm)", page)):
+            fn()  # warm
+            rows.append((name, timed(fn, args.repeat)))
+        print(f"{'measure':32s} {'median s':>10s} {'× baseline':>11s}")
+        for name, secs in rows:
+            print(f"{name:32s} {secs:10.4f} {secs / base:11.1f}")
+
+
+if __name__ == "__main__":
+    main()
