@@ -1,9 +1,12 @@
 """Error pages: a clear message in the user's language and a 4xx, never a bare 500."""
+import re
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+OWN_MESSAGE = re.compile(r"[\u4e00-\u9fff]")
 MESSAGES = {
     400: "请求有误，请返回重试。",
     403: "您没有权限访问此页面。",
@@ -27,7 +30,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
-        custom = e.description if e.description and not e.description.startswith(("The ", "You ")) else None
+        # Our own abort() messages are written for users (in Chinese); library defaults are not.
+        custom = e.description if e.description and OWN_MESSAGE.search(e.description) else None
         if custom is None and e.code == 404 and request.path.startswith("/s/"):
             custom = _("二维码无效或已作废。请联系社区网格员重新领取。")
         return render_error(e.code or 500, custom)

@@ -70,6 +70,9 @@ def may_see_area(user: User, area: Area) -> bool:
 
 
 def require_area(user: User, area: Area) -> Area:
+    model = {"district": District, "street": Street}.get(area.level)
+    if model is not None and db.session.get(model, area.id) is None:
+        raise NotFound("没有这个范围。")
     if not may_see_area(user, area):
         raise Forbidden("该范围不在您的辖区内")
     return area

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from ..domain import access
 from ..extensions import db
 from ..models import Campaign
+from . import MAX_ID
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -16,7 +17,7 @@ def campaign_in_view() -> Campaign:
     """The campaign named by ?campaign=, else the newest open one, else the newest."""
     raw = request.args.get("campaign", "")
     if raw:
-        if not raw.isdigit():
+        if not raw.isdigit() or int(raw) > MAX_ID:
             abort(400, "活动编号无效。")
         c = db.session.get(Campaign, int(raw))
         if c is None:

@@ -35,7 +35,7 @@ def home():
                            today=now().date())
 
 
-@bp.post("/rectification/<int:item_id>")
+@bp.post("/rectification/<id:item_id>")
 @company_required
 def report_progress(item_id: int):
     item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,

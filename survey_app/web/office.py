@@ -9,6 +9,7 @@ from ..domain.clock import now
 from ..domain.reports import company_ranking, compounds_overview
 from ..extensions import db
 from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
+from . import MAX_ID
 from .common import all_campaigns, campaign_in_view, officer_required, xlsx_response
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -35,7 +36,8 @@ def _area_in_view() -> Area:
     if not raw:
         return access.home_area(current_user)
     level, _, ident = raw.partition(":")
-    if level not in ("city", "district", "street") or (level != "city" and not ident.isdigit()):
+    if level not in ("city", "district", "street") or (level != "city" and not ident.isdigit()) \
+            or (ident.isdigit() and int(ident) > MAX_ID):
         abort(400, "范围参数无效。")
     area = Area(level, int(ident) if ident else None)
     return access.require_area(current_user, area)
@@ -71,7 +73,7 @@ def ranking_xlsx():
     return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
 
 
-@bp.get("/compounds/<int:compound_id>")
+@bp.get("/compounds/<id:compound_id>")
 @officer_required
 def compound(compound_id: int):
     campaign = campaign_in_view()
@@ -87,7 +89,7 @@ def compound(compound_id: int):
                            answered=answered)
 
 
-@bp.get("/buildings/<int:building_id>")
+@bp.get("/buildings/<id:building_id>")
 @officer_required
 def building(building_id: int):
     campaign = campaign_in_view()
@@ -99,7 +101,7 @@ def building(building_id: int):
     return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
 
 
-@bp.post("/buildings/<int:building_id>/labels")
+@bp.post("/buildings/<id:building_id>/labels")
 @officer_required
 def building_labels(building_id: int):
     """Issue codes for every household of the building and render its A4 label sheet."""
@@ -120,7 +122,7 @@ def building_labels(building_id: int):
     return render_template("office/labels.html", campaign=campaign, building=b, labels=labels, reissued=live)
 
 
-@bp.get("/households/<int:household_id>")
+@bp.get("/households/<id:household_id>")
 @officer_required
 def household(household_id: int):
     campaign = campaign_in_view()
@@ -132,7 +134,7 @@ def household(household_id: int):
                            issued=None)
 
 
-@bp.post("/households/<int:household_id>/code")
+@bp.post("/households/<id:household_id>/code")
 @officer_required
 def household_code(household_id: int):
     """Issue (or reissue) one household's code and show it once, as PNG and SVG."""
@@ -182,7 +184,7 @@ def rectification_generate():
     return redirect(url_for(".rectification_list", campaign=campaign.id))
 
 
-@bp.post("/rectification/<int:item_id>/verify")
+@bp.post("/rectification/<id:item_id>/verify")
 @officer_required
 def rectification_verify(item_id: int):
     item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,

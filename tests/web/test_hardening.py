@@ -1,0 +1,63 @@
+"""Rules that hold everywhere: CSRF on every POST, no 500 on bad input, rate limits."""
+import pytest
+
+from survey_app import create_app
+
+from ..conftest import make_config
+from ..factories import households_of, issue
+
+
+
+def test_every_post_endpoint_requires_a_csrf_token(world, db, db_url):
+    app = create_app(make_config(db_url, WTF_CSRF_ENABLED=True))
+    with app.app_context():
+        c = app.test_client()
+        from flask import url_for
+
+        with app.test_request_context():
+            posts = []
+            for rule in app.url_map.iter_rules():
+                if "POST" in rule.methods:
+                    posts.append(url_for(rule.endpoint, **{a: 1 for a in rule.arguments}))
+        assert len(posts) >= 8
+        for path in posts:
+            resp = c.post(path, data={"username": "city", "password": "pw-123456"})
+            assert resp.status_code == 400, path
+            assert "页面已过期" in resp.data.decode()
+
+
+@pytest.mark.parametrize("username", [None, "city", "street1", "company1"])
+def test_garbage_parameters_never_cause_a_server_error(app, world, login, client, username):
+    if username:
+        login(username)
+    paths = ["/office/?campaign=abc", "/office/?campaign=999999", "/office/ranking?area=street:abc",
+             "/office/ranking?area=district:99999", "/office/ranking?campaign=-1", "/office/ranking.xlsx?area=%00",
+             "/office/compounds/999999", "/office/buildings/0", "/office/households/99999999999999999999",
+             "/firm/?campaign=1e9", "/office/rectification?campaign=" + "9" * 400, "/s/" + "é" * 30,
+             "/s/%ff%fe", "/login?next=//evil.example", "/nope"]
+    for p in paths:
+        resp = client.get(p)
+        assert resp.status_code < 500, p
+    for p in ["/office/rectification/999/verify", "/firm/rectification/abc", "/s/", "/login"]:
+        assert client.post(p, data={"status": "x" * 10000, "q1": "\x00"}).status_code < 500, p
+
+
+def test_resident_pages_are_rate_limited(world, db, db_url):
+    app = create_app(make_config(db_url, RATELIMIT_ENABLED=True, RESIDENT_RATE_LIMIT="5 per minute"))
+    from survey_app.extensions import limiter
+
+    with app.app_context():
+        limiter.reset()
+        c = app.test_client()
+        statuses = [c.get("/s/AAAAAAAAAAAAAAAAAAAAAA").status_code for _ in range(7)]
+        assert statuses[:5] == [404] * 5 and statuses[-1] == 429
+        assert "操作过于频繁" in c.get("/s/AAAAAAAAAAAAAAAAAAAAAA").data.decode()
+
+
+def test_survey_pages_are_not_cached_and_send_no_referrer(client, world):
+    token = issue(world.campaign, households_of(world.k1)[0])
+    client.get(f"/s/{token}")
+    resp = client.get("/s/")
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Referrer-Policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
