@@ -18,6 +18,14 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=select_locale)
 
+    @app.before_request
+    def _fresh_locale():
+        # Babel caches the locale on the app context, which tests and CLI calls may share
+        # between requests; each request chooses its own.
+        from flask_babel import refresh
+
+        refresh()
+
     @app.context_processor
     def _lang():
         from flask_babel import get_locale
