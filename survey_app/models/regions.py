@@ -55,6 +55,7 @@ class Building(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
     name: Mapped[str] = mapped_column(String(64))
+    grid: Mapped[str | None] = mapped_column(String(64))  # the grid (网格) whose worker visits it
     compound: Mapped[Compound] = relationship(back_populates="buildings")
     households: Mapped[list["Household"]] = relationship(
         back_populates="building", order_by="(Household.unit, Household.room)"
