@@ -17,6 +17,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(ranking_group)
     app.cli.add_command(rectify_group)
+    from .cli_roster import roster_group
+
+    app.cli.add_command(roster_group)
 
 
 def _campaign(campaign_id: int | None) -> Campaign:

@@ -13,9 +13,9 @@ class IdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, firm, office, resident
+    from . import auth, firm, office, resident, roster
 
     app.url_map.converters["id"] = IdConverter
 
-    for module in (auth, resident, office, firm):
+    for module in (auth, resident, office, firm, roster):
         app.register_blueprint(module.bp)

@@ -1,0 +1,391 @@
+"""Household rosters from Excel: read messy sheets, validate every row, import all or nothing."""
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AuditEvent, Building, Community, Company, Compound, District, Household, Street
+from .bulk import insert_rows
+from .clock import now
+from .exports import to_bytes, write_table
+
+# Canonical column → the headers a person might have written for it.
+COLUMNS = {
+    "district": ("区", "区县", "区/县", "县区", "区（县）", "区(县)", "所属区", "所属区县", "区县市", "区/县级市"),
+    "street": ("街道", "街道/镇", "镇街", "街镇", "街道（镇）", "街道(镇)", "所属街道", "乡镇街道"),
+    "community": ("社区", "社区名称", "所属社区", "居委会", "社区/村"),
+    "grid": ("网格", "网格名称", "所属网格", "网格号"),
+    "compound": ("小区", "小区名称", "小区（项目）", "小区(项目)", "项目", "物业项目", "住宅小区"),
+    "building": ("楼栋", "楼号", "楼栋号", "幢", "栋", "楼"),
+    "unit": ("单元", "单元号"),
+    "room": ("房号", "室", "房间号", "户号", "门牌号", "房屋编号"),
+    "company": ("物业服务企业", "物业企业", "物业公司", "物业服务公司", "物业管理公司", "物业"),
+}
+LABELS = {"district": "区", "street": "街道", "community": "社区", "grid": "网格", "compound": "小区",
+          "building": "楼栋", "unit": "单元", "room": "房号", "company": "物业服务企业"}
+REQUIRED = ("district", "street", "community", "compound", "building", "room")
+TEMPLATE_HEADERS = ["区", "街道", "社区", "网格", "小区", "楼栋", "单元", "房号", "物业服务企业"]
+TEMPLATE_EXAMPLE = ["市中区", "文化路街道", "幸福社区", "第一网格", "金色花园", "3号楼", "2", "502", "鲁南物业服务有限公司"]
+MAX_ROWS = 200_000
+MAX_TEXT = 64
+CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
+             "十": "10"}
+
+_HEADER_KEY = {}
+for _canon, _names in COLUMNS.items():
+    for _n in _names:
+        _HEADER_KEY[re.sub(r"\s+", "", unicodedata.normalize("NFKC", _n))] = _canon
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read (not Excel, no header row, too many rows)."""
+
+
+@dataclass
+class RowError:
+    row: int  # the spreadsheet's own row number
+    column: str  # Chinese column name, or "" for the whole row
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"第 {self.row} 行" + (f"「{self.column}」列" if self.column else "")
+        return f"{where}：{self.reason}"
+
+
+@dataclass
+class RosterRow:
+    row: int
+    district: str
+    street: str
+    community: str
+    grid: str
+    compound: str
+    building: str
+    unit: str
+    room: str
+    company: str
+
+
+@dataclass
+class ImportResult:
+    sheet: str = ""
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    added: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    unchanged: int = 0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        names = {"communities": "社区", "compounds": "小区", "buildings": "楼栋", "households": "住户",
+                 "companies": "物业企业", "grids": "楼栋网格", "compound_company": "小区物业企业"}
+        added = "，".join(f"{names[k]} {v}" for k, v in self.added.items() if v) or "无"
+        changed = "，".join(f"{names[k]} {v}" for k, v in self.changed.items() if v) or "无"
+        verb = "检查通过（试运行，未写入）" if self.dry_run else "导入完成"
+        return f"{verb}：共 {self.rows} 行。新增：{added}。变更：{changed}。未变：{self.unchanged} 户。"
+
+
+# ---------------------------------------------------------------- reading
+
+def clean(value) -> str:
+    """What a person would call the same text: full-width → half-width, no stray spaces, 3.0 → 3."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    text = unicodedata.normalize("NFKC", str(value))
+    text = re.sub(r"[\s\u200b\ufeff]+", " ", text).strip()
+    if re.fullmatch(r"\d+\.0+", text):
+        text = text.split(".")[0]
+    return text
+
+
+def _compact(text: str) -> str:
+    return text.replace(" ", "")
+
+
+def normalise_building(text: str) -> str:
+    t = _compact(text)
+    t = "".join(CN_DIGITS.get(ch, ch) for ch in t) if re.fullmatch(r"[一二三四五六七八九十]+(号楼|栋|幢|号)?", t) else t
+    m = re.fullmatch(r"(\d+)(号楼|号|栋|幢|#|楼)?", t)
+    return f"{int(m.group(1))}号楼" if m else t
+
+
+def normalise_unit(text: str) -> str:
+    t = _compact(text)
+    t = CN_DIGITS.get(t[:-2], t[:-2]) + "单元" if t.endswith("单元") and t[:-2] in CN_DIGITS else t
+    m = re.fullmatch(r"(\d+)(单元)?", t)
+    return str(int(m.group(1))) if m else t
+
+
+def normalise_room(text: str) -> str:
+    t = _compact(text)
+    m = re.fullmatch(r"(\d+)(室|号)?", t)
+    return m.group(1) if m else t
+
+
+def _header_map(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
+    """Find the header row among the first rows; return (its index, canonical → column index)."""
+    best = None
+    for i, row in enumerate(rows):
+        found = {}
+        for j, v in enumerate(row):
+            key = _HEADER_KEY.get(_compact(clean(v)))
+            if key and key not in found:
+                found[key] = j
+        # A header cell merged down from the row above (two-row headers) counts for this row.
+        if i > 0:
+            for j, v in enumerate(rows[i - 1]):
+                key = _HEADER_KEY.get(_compact(clean(v)))
+                if key and key not in found and (j >= len(row) or clean(row[j]) == ""):
+                    found[key] = j
+        if len(found) >= 4 and (best is None or len(found) > len(best[1])):
+            best = (i, found)
+    return best
+
+
+def read_rows(data: bytes) -> tuple[str, int, dict[str, int], Iterator[tuple[int, tuple]]]:
+    """Open the workbook and locate the roster sheet and its header row."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+        raise RosterFileError("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。") from e
+    for ws in wb.worksheets:
+        head = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=10, values_only=True)]
+        found = _header_map(head)
+        if found is None:
+            continue
+        header_index, cols = found
+        missing = [LABELS[c] for c in REQUIRED if c not in cols]
+        if missing:
+            raise RosterFileError(f"工作表「{ws.title}」缺少这些列：{'、'.join(missing)}。请使用导入模板。")
+        start = header_index + 2  # 1-based row number of the first data row
+
+        def rows(ws=ws, start=start):
+            for n, r in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
+                yield n, r
+        return ws.title, start, cols, rows()
+    raise RosterFileError("没有找到表头（需包含 区、街道、社区、小区、楼栋、房号 等列）。请使用导入模板。")
+
+
+def parse(data: bytes) -> tuple[str, list[RosterRow], list[RowError]]:
+    """Read every data row, normalised; collect row-level errors of form (not of meaning)."""
+    sheet, _start, cols, rows = read_rows(data)
+    out, errors = [], []
+    for n, raw in rows:
+        values = {c: clean(raw[j]) if j < len(raw) else "" for c, j in cols.items()}
+        if not any(values.values()):
+            continue  # blank rows (trailing or in between) are not households
+        if len(out) >= MAX_ROWS:
+            raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请按街道拆分后分别导入。")
+        bad = False
+        for c in REQUIRED:
+            if not values.get(c):
+                errors.append(RowError(n, LABELS[c], f"缺少{LABELS[c]}"))
+                bad = True
+        for c, v in values.items():
+            if len(v) > MAX_TEXT:
+                errors.append(RowError(n, LABELS[c], f"内容过长（{len(v)} 字，最多 {MAX_TEXT} 字）"))
+                bad = True
+            elif v and any(unicodedata.category(ch) == "Cc" for ch in v):
+                errors.append(RowError(n, LABELS[c], "含有不可见的控制字符"))
+                bad = True
+        if bad:
+            continue
+        out.append(RosterRow(
+            row=n, district=values["district"], street=values["street"], community=values["community"],
+            grid=values.get("grid", ""), compound=values["compound"],
+            building=normalise_building(values["building"]), unit=normalise_unit(values.get("unit", "")),
+            room=normalise_room(values["room"]), company=values.get("company", ""),
+        ))
+    return sheet, out, errors
+
+
+# ---------------------------------------------------------------- importing
+
+def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None) -> ImportResult:
+    """Validate the whole file, then write it in one transaction, or write nothing.
+
+    `area_check(street)` returns True when the user may import into that street (None: anyone).
+    The caller commits on success; on errors nothing has been added to the session.
+    """
+    sheet, rows, errors = parse(data)
+    result = ImportResult(sheet=sheet, rows=len(rows) + len({e.row for e in errors}), errors=errors,
+                          dry_run=dry_run)
+
+    streets = {}
+    for s, d in db.session.execute(select(Street, District).join(District, District.id == Street.district_id)):
+        streets[(d.name, s.name)] = s
+    seen: dict[tuple, int] = {}
+    compound_company: dict[tuple, tuple[str, int]] = {}
+    valid: list[RosterRow] = []
+    for r in rows:
+        street = streets.get((r.district, r.street))
+        if street is None:
+            known_district = any(d == r.district for d, _ in streets)
+            errors.append(RowError(r.row, "街道" if known_district else "区",
+                                   f"未知的街道「{r.street}」" if known_district else f"未知的区「{r.district}」"))
+            continue
+        if area_check is not None and not area_check(street):
+            errors.append(RowError(r.row, "街道", f"「{r.district}{r.street}」不在您的辖区内"))
+            continue
+        key = (street.id, r.community, r.compound, r.building, r.unit, r.room)
+        if key in seen:
+            errors.append(RowError(r.row, "房号", f"与第 {seen[key]} 行是同一户（重复）"))
+            continue
+        seen[key] = r.row
+        ckey = (street.id, r.community, r.compound)
+        if r.company:
+            first = compound_company.setdefault(ckey, (r.company, r.row))
+            if first[0] != r.company:
+                errors.append(RowError(r.row, "物业服务企业",
+                                       f"同一小区在第 {first[1]} 行填的是「{first[0]}」，本行是「{r.company}」"))
+                continue
+        valid.append(r)
+
+    existing = _load_existing({streets[(r.district, r.street)].id for r in valid})
+    for ckey, (company, row) in compound_company.items():
+        compound = existing.compounds.get(ckey)
+        if compound is not None and compound.company is not None and compound.company.name != company:
+            errors.append(RowError(row, "物业服务企业",
+                                   f"小区「{ckey[2]}」当前的物业服务企业是「{compound.company.name}」，与文件中的「{company}」不一致；"
+                                   "更换物业企业请先办理变更"))
+    errors.sort(key=lambda e: (e.row, e.column))
+    result.errors = errors
+    if errors:
+        return result
+    _apply(valid, streets, existing, compound_company, result, write=not dry_run)
+    if not dry_run:
+        db.session.add(AuditEvent(at=now(), user_id=getattr(user, "id", None), action="roster.import",
+                                  target=f"sheet:{sheet}"[:80], detail=result.summary()[:500]))
+    return result
+
+
+@dataclass
+class _Existing:
+    communities: dict = field(default_factory=dict)  # (street_id, name) → Community
+    compounds: dict = field(default_factory=dict)  # (street_id, community, name) → Compound
+    buildings: dict = field(default_factory=dict)  # (compound_id, name) → Building
+    households: set = field(default_factory=set)  # (building_id, unit, room)
+    companies: dict = field(default_factory=dict)  # name → Company
+
+
+def _load_existing(street_ids: set[int]) -> _Existing:
+    ex = _Existing()
+    if street_ids:
+        for c in db.session.scalars(select(Community).where(Community.street_id.in_(street_ids))):
+            ex.communities[(c.street_id, c.name)] = c
+        comm_name = {c.id: c.name for c in ex.communities.values()}
+        compounds = db.session.scalars(select(Compound).where(Compound.street_id.in_(street_ids))).all()
+        for k in compounds:
+            ex.compounds[(k.street_id, comm_name[k.community_id], k.name)] = k
+        ids = [k.id for k in compounds]
+        if ids:
+            for b in db.session.scalars(select(Building).where(Building.compound_id.in_(ids))):
+                ex.buildings[(b.compound_id, b.name)] = b
+            ex.households = {tuple(r) for r in db.session.execute(
+                select(Household.building_id, Household.unit, Household.room).where(Household.compound_id.in_(ids)))}
+    ex.companies = {c.name: c for c in db.session.scalars(select(Company))}
+    return ex
+
+
+def _apply(rows: list[RosterRow], streets, ex: _Existing, compound_company, result: ImportResult, write: bool):
+    added = dict.fromkeys(("communities", "compounds", "buildings", "households", "companies"), 0)
+    changed = dict.fromkeys(("grids", "compound_company"), 0)
+    new_households = []
+    # In a dry run objects are counted but never added to the session.
+    placeholder = iter(range(-1, -10**9, -1))
+
+    def ident(obj):
+        if write:
+            db.session.add(obj)
+            db.session.flush()
+            return obj
+        obj.id = next(placeholder)
+        return obj
+
+    for r in rows:
+        street = streets[(r.district, r.street)]
+        community = ex.communities.get((street.id, r.community))
+        if community is None:
+            community = ident(Community(street_id=street.id, name=r.community))
+            ex.communities[(street.id, r.community)] = community
+            added["communities"] += 1
+        ckey = (street.id, r.community, r.compound)
+        compound = ex.compounds.get(ckey)
+        if compound is None:
+            compound = ident(Compound(community_id=community.id, street_id=street.id,
+                                      district_id=street.district_id, name=r.compound))
+            ex.compounds[ckey] = compound
+            added["compounds"] += 1
+        if r.company and compound.company_id is None and ckey in compound_company:
+            company = ex.companies.get(r.company)
+            if company is None:
+                company = ident(Company(name=r.company))
+                ex.companies[r.company] = company
+                added["companies"] += 1
+            compound.company_id = company.id  # a dry run rolls this back below
+            changed["compound_company"] += 1
+        building = ex.buildings.get((compound.id, r.building))
+        if building is None:
+            building = ident(Building(compound_id=compound.id, name=r.building, grid=r.grid or None))
+            ex.buildings[(compound.id, r.building)] = building
+            added["buildings"] += 1
+        elif r.grid and building.grid != r.grid:
+            building.grid = r.grid
+            changed["grids"] += 1
+        hkey = (building.id, r.unit, r.room)
+        if hkey in ex.households:
+            result.unchanged += 1
+            continue
+        ex.households.add(hkey)
+        new_households.append((building.id, compound.id, r.unit, r.room))
+        added["households"] += 1
+    if write and new_households:
+        insert_rows(Household.__table__, ("building_id", "compound_id", "unit", "room"), new_households)
+    if not write:
+        db.session.rollback()  # nothing of a dry run may linger in the session
+    result.added, result.changed = added, changed
+
+
+def template_workbook() -> bytes:
+    """The import template: Chinese headers, one example row, and a sheet of instructions."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "住户花名册"
+    write_table(ws, TEMPLATE_HEADERS, [TEMPLATE_EXAMPLE], widths=[10, 14, 14, 12, 18, 10, 8, 8, 28])
+    notes = wb.create_sheet("填写说明")
+    write_table(notes, ["列", "说明"], [
+        ("区、街道", "必须是系统中已有的区和街道名称。"),
+        ("社区、小区、楼栋", "不存在时自动新建。楼栋可写 3、3号楼、3栋，视为同一楼栋。"),
+        ("网格", "选填；填写后楼栋归入该网格。"),
+        ("单元、房号", "房号必填；单元选填。全角数字、3.0 这样的数字都可以。"),
+        ("物业服务企业", "选填；小区尚无物业企业时设为该企业。与小区当前企业不一致时整份文件不导入。"),
+        ("重复导入", "同一文件可以重复导入，已有住户不会重复；有任何一行错误则整份文件都不导入。"),
+    ], widths=[16, 80])
+    return to_bytes(wb)
+
+
+def format_errors(errors: Iterable[RowError], limit: int | None = None) -> list[str]:
+    errs = list(errors)
+    lines = [str(e) for e in (errs if limit is None else errs[:limit])]
+    if limit is not None and len(errs) > limit:
+        lines.append(f"……另有 {len(errs) - limit} 处错误未列出")
+    return lines

@@ -1,0 +1,55 @@
+"""Roster upload for street offices: template download, dry run, all-or-nothing import."""
+from functools import lru_cache
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user
+
+from ..domain import access, roster
+from ..domain.access import Area
+from ..extensions import db
+from .common import officer_required, xlsx_response
+
+bp = Blueprint("roster", __name__, url_prefix="/office/roster")
+MAX_ERRORS_SHOWN = 500
+
+
+def street_checker(user):
+    """A cached 'may this user import into this street?' for one import."""
+    @lru_cache(maxsize=None)
+    def allowed(street_id: int) -> bool:
+        return access.may_see_area(user, Area("street", street_id))
+    return lambda street: allowed(street.id)
+
+
+@bp.get("/")
+@officer_required
+def upload_form():
+    return render_template("roster/upload.html", result=None, file_error=None)
+
+
+@bp.get("/template.xlsx")
+@officer_required
+def template():
+    return xlsx_response(roster.template_workbook(), "住户花名册导入模板.xlsx")
+
+
+@bp.post("/")
+@officer_required
+def upload():
+    f = request.files.get("file")
+    dry_run = request.form.get("dry_run") == "yes"
+    if f is None or not f.filename:
+        return render_template("roster/upload.html", result=None, file_error="请选择要导入的 Excel 文件。"), 400
+    try:
+        result = roster.import_roster(f.read(), current_user, dry_run=dry_run,
+                                      area_check=street_checker(current_user))
+    except roster.RosterFileError as e:
+        db.session.rollback()
+        return render_template("roster/upload.html", result=None, file_error=str(e)), 400
+    if not result.ok:
+        db.session.rollback()
+        return render_template("roster/upload.html", result=result, file_error=None,
+                               errors=roster.format_errors(result.errors, MAX_ERRORS_SHOWN)), 422
+    if not dry_run:
+        db.session.commit()
+    return render_template("roster/upload.html", result=result, file_error=None, errors=[])
