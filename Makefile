@@ -1,0 +1,7 @@
+.PHONY: run test
+
+run:
+	scripts/dev.sh
+
+test:
+	scripts/test.sh

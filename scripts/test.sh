@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Command 2: set up the venv and run the whole test suite (extra arguments go to pytest).
+#
+#   scripts/test.sh
+#   scripts/test.sh -k ranking -x
+#   CI=true scripts/test.sh       # PostgreSQL and Chromium tests become mandatory
+set -euo pipefail
+
+. "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+ensure_venv
+
+echo "==> python -m pytest $*"
+t0=$SECONDS
+rc=0
+python -m pytest "$@" || rc=$?
+echo "==> pytest finished in $((SECONDS - t0))s with exit code $rc"
+if [ "$rc" -eq 5 ]; then
+    echo "error: pytest collected no tests" >&2
+    exit 1
+fi
+exit "$rc"
