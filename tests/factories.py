@@ -81,7 +81,7 @@ def answer(campaign, household, value=4, overrides=None, comment=None):
     code = tokens.find_code(token)
     answers = {q.id: value for q in campaign.questions}
     answers.update(overrides or {})
-    return save_response(code, ParsedSurvey(answers=answers, comment=comment))
+    return save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id)
 
 
 def form_for(campaign, value="4", **extra) -> dict:

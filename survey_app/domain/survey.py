@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Answer, Campaign, Compound, HouseholdCode, Response
+from ..models import Answer, Campaign, Compound, Household, Response
 from .clock import now
 from .scoring import DimensionSpec, response_index
 
@@ -78,20 +78,19 @@ def existing_response(campaign_id: int, household_id: int) -> Response | None:
                                                     Response.household_id == household_id))
 
 
-def save_response(code: HouseholdCode, parsed: ParsedSurvey, mode: str = "self",
-                  assisted_by_id: int | None = None) -> Response:
+def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, mode: str = "self",
+                  assisted_by_id: int | None = None, code_id: int | None = None) -> Response:
     """Store the household's answers in one transaction, replacing earlier ones; return the response.
 
     A concurrent first submission from the same household hits the unique constraint and is
     retried as an update, so the household keeps exactly one response.
     """
-    campaign = code.campaign
     reason = closed_reason(campaign)
     if reason:
         raise SurveyClosed(reason)
     for attempt in (1, 2):
         try:
-            resp = _write(code, campaign, parsed, mode, assisted_by_id)
+            resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
             db.session.commit()
             return resp
         except IntegrityError:
@@ -101,19 +100,21 @@ def save_response(code: HouseholdCode, parsed: ParsedSurvey, mode: str = "self",
     raise AssertionError("unreachable")
 
 
-def _write(code, campaign, parsed, mode, assisted_by_id) -> Response:
+def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Response:
     when = now()
-    compound = db.session.get(Compound, code.household.compound_id)
+    household = db.session.get(Household, household_id)
+    compound = db.session.get(Compound, household.compound_id)
     dims = dimension_specs(campaign)
     overall_q = next((q.id for q in campaign.questions if q.is_overall), None)
-    resp = existing_response(campaign.id, code.household_id)
+    resp = existing_response(campaign.id, household_id)
     if resp is None:
-        resp = Response(campaign_id=campaign.id, household_id=code.household_id, submitted_at=when)
+        resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when)
         db.session.add(resp)
     # The company is the one managing the compound when the household (last) answered.
     resp.compound_id = compound.id
     resp.company_id = compound.company_id
-    resp.code_id = code.id
+    if code_id is not None:
+        resp.code_id = code_id
     resp.updated_at = when
     resp.mode = mode
     resp.assisted_by_id = assisted_by_id if mode == "assisted" else None

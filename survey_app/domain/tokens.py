@@ -46,7 +46,7 @@ def live_code_counts(campaign_id: int, household_ids: list[int]) -> int:
 
 
 def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None = None,
-                reason: str = "issued") -> dict[int, str]:
+                reason: str = "issued", why: str = "") -> dict[int, str]:
     """Issue one new code per household, revoking any live one; return {household_id: token}.
 
     The caller commits; tokens exist in clear only in the returned dict.
@@ -67,9 +67,10 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
             [{"code_hash": hash_token(t), "household_id": hid, "campaign_id": campaign_id,
               "issued_at": when, "issued_by_id": user_id} for hid, t in tokens.items()],
         )
-    db.session.add(AuditEvent(at=when, user_id=user_id, action="codes." + reason,
-                              target=f"campaign:{campaign_id}",
-                              detail=f"{len(tokens)} households"))
+    target = f"household:{household_ids[0]}" if len(household_ids) == 1 else f"campaign:{campaign_id}"
+    detail = f"campaign {campaign_id}, {len(tokens)} households" + (f"; {why}" if why else "")
+    db.session.add(AuditEvent(at=when, user_id=user_id, action="codes." + reason, target=target[:80],
+                              detail=detail[:500]))
     return tokens
 
 

@@ -13,9 +13,9 @@ class IdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, firm, office, resident, roster
+    from . import auth, coverage, firm, office, printing, resident, roster
 
     app.url_map.converters["id"] = IdConverter
 
-    for module in (auth, resident, office, firm, roster):
+    for module in (auth, resident, office, firm, roster, coverage, printing):
         app.register_blueprint(module.bp)

@@ -141,10 +141,12 @@ def household_code(household_id: int):
     campaign = campaign_in_view()
     h = access.get_visible(current_user, Household, household_id)
     live = tokens.live_code_counts(campaign.id, [h.id])
-    if live and request.form.get("confirm_reissue") != "yes":
-        flash("该户已有二维码。重新发放会作废旧码，请勾选确认。", "warning")
+    why = (request.form.get("why") or "").strip()[:200]
+    if live and (request.form.get("confirm_reissue") != "yes" or not why):
+        flash("该户已有二维码。重新发放会作废旧码：请填写原因并勾选确认。", "warning")
         return redirect(url_for(".household", household_id=h.id, campaign=campaign.id))
-    token = tokens.issue_codes(campaign.id, [h.id], current_user.id, reason="reissued" if live else "issued")[h.id]
+    token = tokens.issue_codes(campaign.id, [h.id], current_user.id, reason="reissued" if live else "issued",
+                               why=why)[h.id]
     db.session.commit()
     url = tokens.survey_url(_public_base(), token)
     issued = {"url": url, "png": qr.data_uri(qr.png_bytes(url), "image/png"),

@@ -24,9 +24,9 @@ def _code_from_session() -> HouseholdCode | None:
     return code
 
 
-def _closed_page(code: HouseholdCode, reason: str):
-    status = 403 if code.campaign.status == "draft" or "尚未开始" in reason else 410
-    return render_template("resident/closed.html", campaign=code.campaign, reason=reason), status
+def closed_page(campaign, reason: str):
+    status = 403 if campaign.status == "draft" or "尚未开始" in reason else 410
+    return render_template("resident/closed.html", campaign=campaign, reason=reason), status
 
 
 @bp.get("/<token>")
@@ -38,7 +38,7 @@ def enter(token: str):
         return render_error(404, "二维码无效或已作废。请联系社区网格员重新领取。")
     reason = closed_reason(code.campaign)
     if reason:
-        return _closed_page(code, reason)
+        return closed_page(code.campaign, reason)
     session[SESSION_KEY] = code.id
     session.permanent = True
     return redirect(url_for(".survey"))
@@ -52,15 +52,22 @@ def survey():
         return render_error(404, "请扫描门牌上的二维码进入问卷。")
     reason = closed_reason(code.campaign)
     if reason:
-        return _closed_page(code, reason)
-    resp = existing_response(code.campaign_id, code.household_id)
-    values = {}
-    comment = ""
-    if resp:
+        return closed_page(code.campaign, reason)
+    return render_survey(code.campaign, code.household)
+
+
+def render_survey(campaign, household, form=None, errors=None, status: int = 200, **extra):
+    """The questionnaire for one household: blank, with its saved answers, or with a rejected form."""
+    resp = existing_response(campaign.id, household.id)
+    if form is not None:
+        values, comment = form, form.get("comment", "")[:5000]
+    elif resp is not None:
         values = {f"q{a.question_id}": ("na" if a.value is None else str(a.value)) for a in resp.answers}
         comment = resp.comment or ""
-    return render_template("resident/survey.html", code=code, campaign=code.campaign, values=values,
-                           comment=comment, errors={}, labels=LABELS, existing=resp)
+    else:
+        values, comment = {}, ""
+    return render_template("resident/survey.html", campaign=campaign, household=household, values=values,
+                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp, **extra), status
 
 
 @bp.post("/")
@@ -73,15 +80,12 @@ def submit():
     parsed = parse_form(campaign, request.form, current_app.config["COMMENT_MAX_LENGTH"])
     if not parsed.ok:
         db.session.rollback()
-        return render_template("resident/survey.html", code=code, campaign=campaign,
-                               values=request.form, comment=request.form.get("comment", "")[:5000],
-                               errors=parsed.errors, labels=LABELS,
-                               existing=existing_response(campaign.id, code.household_id)), 422
+        return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)
     try:
-        save_response(code, parsed)
+        save_response(campaign, code.household_id, parsed, code_id=code.id)
     except SurveyClosed as e:
         db.session.rollback()
-        return _closed_page(code, str(e))
+        return closed_page(campaign, str(e))
     return redirect(url_for(".thanks"))
 
 

@@ -93,11 +93,16 @@ def test_household_code_is_shown_once_as_png_and_svg_and_reissue_needs_confirmat
     refused = client.post(f"/office/households/{h.id}/code")
     assert refused.status_code == 302
     assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 1
-    page2 = client.post(f"/office/households/{h.id}/code", data={"confirm_reissue": "yes"}).data.decode()
+    no_reason = client.post(f"/office/households/{h.id}/code", data={"confirm_reissue": "yes"})
+    assert no_reason.status_code == 302 and tokens.find_code(token) is not None
+    page2 = client.post(f"/office/households/{h.id}/code",
+                        data={"confirm_reissue": "yes", "why": "住户遗失二维码"}).data.decode()
     assert "旧码已作废" in page2
     assert tokens.find_code(token) is None and tokens.find_code(_decode_data_uri_png(page2).rsplit("/", 1)[1])
-    audit = db.session.scalars(select(AuditEvent.action)).all()
-    assert audit == ["codes.issued", "codes.reissued"]
+    audit = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [a.action for a in audit] == ["codes.issued", "codes.reissued"]
+    assert audit[1].user_id is not None and audit[1].at is not None and "住户遗失二维码" in audit[1].detail
+    assert audit[1].target == f"household:{h.id}"
 
 
 def test_building_labels_issue_every_household_and_warn_before_reissuing(client, world, login, db):
