@@ -1,0 +1,116 @@
+"""Benchmark: importing a 50,000-row roster against merely reading the same file with openpyxl.
+
+Usage:  python bench/roster.py [--rows 50000]
+
+Builds an empty SQLite database with one district and street, writes a roster of N households
+(200 compounds), then measures in the same run: (a) reading every cell with openpyxl
+(read-only), the floor any importer pays; (b) a dry run (read, validate, resolve); (c) the real
+import in one transaction; (d) re-importing the same file (idempotent: nothing added).
+Prints seconds, rows per second and the ratio to (a); then the peak Python memory of each,
+measured in a second pass on a second empty database (tracemalloc would distort the times).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+import tempfile
+import time
+import tracemalloc
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def roster_bytes(rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    from survey_app.domain.roster import TEMPLATE_HEADERS
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("花名册")
+    ws.append(TEMPLATE_HEADERS)
+    for i in range(rows):
+        compound, rest = divmod(i, rows // 200 or 1)
+        building, k = divmod(rest, 24)
+        ws.append(["市中区", "文化路街道", f"第{compound % 10}社区", f"第{building % 5}网格", f"小区{compound}",
+                   f"{building + 1}号楼", str(k // 12 + 1), f"{(k % 12) // 2 + 1}0{k % 2 + 1}",
+                   f"物业公司{compound % 30}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def peak_memory(fn) -> int:
+    """Peak Python memory of fn, measured in a separate pass (tracemalloc slows code down)."""
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=50_000)
+    args = ap.parse_args()
+
+    from flask_migrate import upgrade
+    from openpyxl import load_workbook
+
+    from survey_app import create_app
+    from survey_app.config import Config
+    from survey_app.domain import roster
+    from survey_app.extensions import db
+    from survey_app.models import District, Street
+
+    data = roster_bytes(args.rows)
+    print(f"roster: {args.rows} rows, {len(data) / 1e6:.1f} MB")
+    tmp = tempfile.mkdtemp(prefix="bench-roster-")
+    passes = {}
+    for label in ("time", "memory"):  # each pass on its own empty database
+        cfg = Config()
+        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/{label}.db"
+        app = create_app(cfg)
+        with app.app_context():
+            upgrade()
+            d = District(name="市中区")
+            db.session.add_all([d, Street(district=d, name="文化路街道")])
+            db.session.commit()
+
+            def read_only():
+                wb = load_workbook(io.BytesIO(data), read_only=True)
+                return sum(1 for _ in wb.worksheets[0].iter_rows(values_only=True))
+
+            def dry():
+                return roster.import_roster(data, dry_run=True)
+
+            def real():
+                r = roster.import_roster(data)
+                db.session.commit()
+                return r
+
+            steps = (("openpyxl read (baseline)", read_only), ("dry run", dry), ("import", real),
+                     ("re-import (no change)", real))
+            if label == "time":
+                passes[label] = [(name,) + timed(fn) for name, fn in steps]
+            else:
+                passes[label] = [peak_memory(fn) for _, fn in steps]
+            db.engine.dispose()
+    results = passes["time"]
+    assert results[2][2].added["households"] == args.rows, results[2][2].summary()
+    assert results[3][2].unchanged == args.rows
+    base = results[0][1]
+    print(f"{'measure':26s} {'seconds':>8s} {'rows/s':>9s} {'× baseline':>11s} {'peak MB':>8s}")
+    for (name, secs, _), peak in zip(results, passes["memory"]):
+        print(f"{name:26s} {secs:8.2f} {args.rows / secs:9.0f} {secs / base:11.2f} {peak / 1e6:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
