@@ -3,6 +3,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from .cli_codes import codes_group, qr_group
 from .domain import demo, exports, rectification
 from .domain.access import Area
 from .domain.clock import now
@@ -17,6 +18,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(ranking_group)
     app.cli.add_command(rectify_group)
+    app.cli.add_command(qr_group)
+    app.cli.add_command(codes_group)
     from .cli_roster import roster_group
 
     app.cli.add_command(roster_group)

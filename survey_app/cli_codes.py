@@ -1,0 +1,115 @@
+"""`flask qr pdf` and `flask codes export`: print or list household codes for a street or part of it."""
+from __future__ import annotations
+
+import os
+
+import click
+from flask import current_app
+
+from .domain import labels_pdf
+from .domain.code_export import write_codes_workbook
+from .extensions import db
+from .models import Campaign
+
+
+def _selection_options(f):
+    for opt in reversed([
+        click.option("--campaign", "campaign_id", type=int, required=True, help="测评活动编号"),
+        click.option("--district", help="区名（街道名在多个区重名时必填）"),
+        click.option("--street", required=True, help="街道名"),
+        click.option("--community", help="社区名（只打印该社区）"),
+        click.option("--compound", help="小区名（只打印该小区）"),
+        click.option("--yes", is_flag=True, help="已有有效二维码的住户也重新发放（旧码作废）"),
+    ]):
+        f = opt(f)
+    return f
+
+
+def _prepare(campaign_id, district, street, community, compound, yes):
+    """Resolve the campaign and the selection; refuse to reissue without --yes."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise click.ClickException(f"没有编号为 {campaign_id} 的测评活动。")
+    try:
+        sel = labels_pdf.resolve(street, district, community, compound)
+        labels_pdf.check_base_url(current_app.config["PUBLIC_BASE_URL"])
+    except labels_pdf.SelectionError as e:
+        raise click.ClickException(str(e)) from None
+    total = labels_pdf.count(sel)
+    if total == 0:
+        raise click.ClickException(f"{sel.title} 没有住户，请先导入住户名册。")
+    live = labels_pdf.live_count(campaign.id, sel)
+    if live and not yes:
+        raise click.ClickException(
+            f"{sel.title} 已有 {live} 户（共 {total} 户）持有「{campaign.name}」的有效二维码。"
+            "重新生成会作废这些旧码，住户须改用新码。确认重新发放请加 --yes。")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    if "127.0.0.1" in base or "localhost" in base:
+        click.echo(f"注意：二维码指向 {base}，住户手机无法访问；正式打印前请设置 PUBLIC_BASE_URL。", err=True)
+    click.echo(f"{campaign.name} · {sel.title}：{total} 户" + (f"，其中 {live} 户将重新发放（旧码作废）" if live else ""))
+    return campaign, sel, total, live
+
+
+def _write_atomically(out: str, write) -> None:
+    """Write to OUT.part, commit the codes, then move it into place; on failure change nothing."""
+    part = out + ".part"
+    try:
+        with open(part, "wb") as f:
+            write(f)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        if os.path.exists(part):
+            os.remove(part)
+        raise
+    os.replace(part, out)
+
+
+def _progress(bar):
+    state = {"done": 0}
+
+    def update(done, _total):
+        bar.update(done - state["done"])
+        state["done"] = done
+    return update
+
+
+@click.group("qr")
+def qr_group():
+    """QR-code label sheets."""
+
+
+@qr_group.command("pdf")
+@_selection_options
+@click.option("--layout", type=click.Choice(sorted(labels_pdf.LAYOUTS)), default=labels_pdf.DEFAULT_LAYOUT,
+              show_default=True, help="每页标签排列（列x行）")
+@click.option("--workers", type=click.IntRange(0, 64), help="计算二维码的进程数（默认：大批量时每核一个）")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def qr_pdf(campaign_id, district, street, community, compound, yes, layout, workers, out):
+    """Issue codes and write A4 label sheets (PDF) for a street, community or compound."""
+    campaign, sel, total, live = _prepare(campaign_id, district, street, community, compound, yes)
+    result = {}
+    with click.progressbar(length=total, label="生成标签") as bar:
+        _write_atomically(out, lambda f: result.setdefault("r", labels_pdf.write_labels(
+            f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], layout=layout, workers=workers,
+            progress=_progress(bar))))
+    r = result["r"]
+    click.echo(f"已发放 {r.labels} 户二维码（其中重新发放 {r.reissued} 户），{r.pages} 页标签已写入 {out}")
+
+
+@click.group("codes")
+def codes_group():
+    """Household codes."""
+
+
+@codes_group.command("export")
+@_selection_options
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), required=True)
+def codes_export(campaign_id, district, street, community, compound, yes, out):
+    """Issue codes and write household, address and survey URL to Excel (for mail merge)."""
+    campaign, sel, total, live = _prepare(campaign_id, district, street, community, compound, yes)
+    result = {}
+    with click.progressbar(length=total, label="发放并导出") as bar:
+        _write_atomically(out, lambda f: result.setdefault("n", write_codes_workbook(
+            f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], progress=_progress(bar))))
+    click.echo(f"已发放 {result['n']} 户二维码（其中重新发放 {live} 户），问卷地址已写入 {out}")

@@ -1,0 +1,505 @@
+"""A4 sheets of QR-code door labels as a PDF, written page by page so memory stays flat.
+
+Printing issues the codes it prints: households are read in batches, each batch gets new
+codes from `tokens.issue_codes`, and the tokens exist in clear only in the PDF. The caller
+commits once the whole file is written (a failed print changes nothing).
+
+reportlab's canvas keeps every page in memory until `save()`, so pages are written here by a
+small incremental PDF writer; reportlab supplies the Chinese font: the built-in CID font
+STSong-Light (no font file is embedded; every PDF reader has it or a substitute), its metrics
+and its text encoding. QR codes are vector rectangles drawn from qrcode's module matrix.
+QR matrices are the expensive part; for large selections they are computed in a pool of
+worker processes while this process reads the database, issues codes and draws.
+"""
+from __future__ import annotations
+
+import copy
+import math
+import multiprocessing
+import os
+import zlib
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable, Iterator
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.pdfbase import cidfonts
+from reportlab.pdfbase.pdfdoc import PDFDocument
+from sqlalchemy import func, select, true
+
+from ..extensions import db
+from ..models import AuditEvent, Building, Community, Compound, District, Household, HouseholdCode, Street
+from . import tokens
+from .clock import now
+from .qr import MAX_VERSION
+
+FONT_NAME = "STSong-Light"
+INSTRUCTION = "请用手机扫码，为小区物业服务打分（每户一份）"
+A4 = (595.2756, 841.8898)  # points
+BATCH = 500  # households read and issued per batch (also bounds SQL IN lists)
+TASK = 50  # survey URLs per task sent to a worker process
+POOL_THRESHOLD = 1000  # below this many labels a process pool costs more than it saves
+
+
+class SelectionError(ValueError):
+    """A selection named by the user that does not exist or is ambiguous (message in Chinese)."""
+
+
+# --- what to print --------------------------------------------------------------------------
+
+@dataclass
+class Selection:
+    """Households of one building, compound, community or street, optionally within a scope."""
+
+    level: str  # building | compound | community | street
+    id: int
+    title: str  # full path, e.g. "东城区 文化路街道 幸福社区 金色花园 1号楼"
+    short: str  # for file names, e.g. "金色花园1号楼"
+    scope: object = field(default=None)  # extra SQL condition on Compound (the user's jurisdiction)
+
+    def clause(self):
+        return {"building": Household.building_id == self.id,
+                "compound": Household.compound_id == self.id,
+                "community": Compound.community_id == self.id,
+                "street": Compound.street_id == self.id}[self.level]
+
+    def where(self):
+        return (self.clause(), self.scope if self.scope is not None else true())
+
+
+def selection_for(obj, scope=None) -> Selection:
+    """The selection of every household under a Building, Compound, Community or Street."""
+    if isinstance(obj, Building):
+        c = obj.compound
+        path = [c.community.street.district.name, c.community.street.name, c.community.name, c.name, obj.name]
+        return Selection("building", obj.id, " ".join(path), c.name + obj.name, scope)
+    if isinstance(obj, Compound):
+        path = [obj.community.street.district.name, obj.community.street.name, obj.community.name, obj.name]
+        return Selection("compound", obj.id, " ".join(path), obj.name, scope)
+    if isinstance(obj, Community):
+        path = [obj.street.district.name, obj.street.name, obj.name]
+        return Selection("community", obj.id, " ".join(path), obj.street.name + obj.name, scope)
+    if isinstance(obj, Street):
+        return Selection("street", obj.id, f"{obj.district.name} {obj.name}", obj.name, scope)
+    raise TypeError(f"cannot print labels for {type(obj).__name__}")
+
+
+def _names(rows) -> str:
+    return "、".join(rows)
+
+
+def resolve(street: str, district: str | None = None, community: str | None = None,
+            compound: str | None = None) -> Selection:
+    """Find a street (and optionally a community and compound in it) by name; refuse ambiguity."""
+    street, district = (street or "").strip(), (district or "").strip() or None
+    community, compound = (community or "").strip() or None, (compound or "").strip() or None
+    if not street:
+        raise SelectionError("请指定街道名称。")
+    q = select(Street).join(District).where(Street.name == street).order_by(District.name)
+    if district:
+        if db.session.scalar(select(District.id).where(District.name == district)) is None:
+            raise SelectionError(f"没有名为「{district}」的区。")
+        q = q.where(District.name == district)
+    streets = db.session.scalars(q).all()
+    if not streets:
+        where = f"「{district}」下" if district else ""
+        raise SelectionError(f"{where}没有名为「{street}」的街道。")
+    if len(streets) > 1:
+        raise SelectionError(f"街道名「{street}」在多个区都有（{_names(s.district.name for s in streets)}），"
+                             "请用 --district 指明所在区。")
+    s = streets[0]
+    target = s
+    if community:
+        target = db.session.scalar(select(Community).where(Community.street_id == s.id,
+                                                           Community.name == community))
+        if target is None:
+            raise SelectionError(f"「{s.name}」下没有名为「{community}」的社区。")
+    if compound:
+        q = select(Compound).where(Compound.name == compound)
+        q = q.where(Compound.community_id == target.id) if community else q.where(Compound.street_id == s.id)
+        found = db.session.scalars(q).all()
+        if not found:
+            raise SelectionError(f"「{target.name}」下没有名为「{compound}」的小区。")
+        if len(found) > 1:
+            raise SelectionError(f"小区名「{compound}」在「{s.name}」的多个社区都有"
+                                 f"（{_names(c.community.name for c in found)}），请用 --community 指明所在社区。")
+        target = found[0]
+    return selection_for(target)
+
+
+def household_ids(sel: Selection):
+    """A select of the ids of the selection's households."""
+    return (select(Household.id).join(Compound, Household.compound_id == Compound.id)
+            .where(*sel.where()))
+
+
+def count(sel: Selection) -> int:
+    return db.session.scalar(select(func.count()).select_from(household_ids(sel).subquery())) or 0
+
+
+def live_count(campaign_id: int, sel: Selection) -> int:
+    """How many of the selection's households already hold a live code for the campaign."""
+    q = select(func.count(func.distinct(HouseholdCode.household_id))).where(
+        HouseholdCode.campaign_id == campaign_id, HouseholdCode.revoked_at.is_(None),
+        HouseholdCode.household_id.in_(household_ids(sel)))
+    return db.session.scalar(q) or 0
+
+
+def household_rows(sel: Selection):
+    """Rows (id, unit, room, building, compound, community, street, district) in door order."""
+    return (select(Household.id, Household.unit, Household.room, Building.name, Compound.name,
+                   Community.name, Street.name, District.name)
+            .join(Building, Household.building_id == Building.id)
+            .join(Compound, Household.compound_id == Compound.id)
+            .join(Community, Compound.community_id == Community.id)
+            .join(Street, Compound.street_id == Street.id)
+            .join(District, Compound.district_id == District.id)
+            .where(*sel.where())
+            # Natural order for names like 2号楼 / 10号楼 and rooms 902 / 1001: shorter first.
+            .order_by(Community.name, Community.id, Compound.name, Compound.id,
+                      func.length(Building.name), Building.name, Building.id,
+                      func.length(Household.unit), Household.unit,
+                      func.length(Household.room), Household.room, Household.id))
+
+
+def issue_in_batches(campaign_id: int, sel: Selection, user_id: int | None, reason: str,
+                     batch_size: int = BATCH) -> Iterator[list[tuple[tuple, str]]]:
+    """Yield batches of (row, token): each batch's households get new codes (old ones revoked)."""
+    result = db.session.execute(household_rows(sel), execution_options={"yield_per": batch_size})
+    for part in result.partitions():
+        issued = tokens.issue_codes(campaign_id, [r[0] for r in part], user_id, reason=reason)
+        yield [(tuple(r), issued[r[0]]) for r in part]
+
+
+def check_base_url(base_url: str) -> int:
+    """Return the QR version of a survey URL on this base; refuse bases too long for version 5."""
+    v = _encoder(tokens.survey_url(base_url, "A" * 22)).version
+    if v > MAX_VERSION:
+        raise SelectionError(f"二维码地址前缀过长（{base_url}），二维码将超过第 {MAX_VERSION} 版，请缩短 PUBLIC_BASE_URL。")
+    return v
+
+
+def audit_print(user_id: int | None, sel: Selection, campaign_id: int, what: str, n: int, reissued: int) -> None:
+    detail = f"{what}：{sel.title}，{n} 户" + (f"，其中 {reissued} 户旧码作废重发" if reissued else "")
+    db.session.add(AuditEvent(at=now(), user_id=user_id, action="codes.printed",
+                              target=f"campaign:{campaign_id} {sel.level}:{sel.id}", detail=detail[:500]))
+
+
+# --- QR matrices (run in worker processes) ---------------------------------------------------
+
+def _encoder(url: str) -> qrcode.QRCode:
+    q = qrcode.QRCode(version=None, error_correction=ERROR_CORRECT_M, border=0)
+    q.add_data(url)
+    q.make(fit=True)
+    return q
+
+
+def qr_path(url: str) -> tuple[int, bytes]:
+    """Return (size in modules, PDF path of the dark modules as rectangles in module units).
+
+    Horizontal runs of dark modules become one rectangle, and a run repeated in the rows
+    below grows taller instead of starting a new rectangle; y points up as in PDF.
+    """
+    q = _encoder(url)
+    if q.version > MAX_VERSION:
+        raise ValueError(f"QR version {q.version} exceeds {MAX_VERSION}")
+    modules = q.modules
+    n = len(modules)
+    out: list[str] = []
+    open_runs: dict[tuple[int, int], int] = {}
+    for r, row in enumerate(modules):
+        runs = []
+        x = 0
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                runs.append((start, x - start))
+            else:
+                x += 1
+        current = set(runs)
+        for key in [k for k in open_runs if k not in current]:
+            top = open_runs.pop(key)
+            out.append(f"{key[0]} {n - r} {key[1]} {r - top} re")
+        for key in runs:
+            open_runs.setdefault(key, r)
+    for key, top in open_runs.items():
+        out.append(f"{key[0]} 0 {key[1]} {n - top} re")
+    return n, "\n".join(out).encode()
+
+
+def qr_paths(urls: list[str]) -> list[tuple[int, bytes]]:
+    return [qr_path(u) for u in urls]
+
+
+class _Ready:
+    """A completed stand-in for a Future, used when no pool is worth starting."""
+
+    def __init__(self, value):
+        self._value = value
+
+    def result(self):
+        return self._value
+
+
+def default_workers(total: int) -> int:
+    if total < POOL_THRESHOLD:
+        return 0
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# --- layout ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Layout:
+    """A grid of labels filling an A4 page edge to edge (standard adhesive label sheets)."""
+
+    cols: int
+    rows: int
+    description: str
+
+    @property
+    def per_page(self) -> int:
+        return self.cols * self.rows
+
+    @property
+    def size(self) -> tuple[float, float]:
+        return A4[0] / self.cols, A4[1] / self.rows
+
+
+LAYOUTS = {
+    "3x7": Layout(3, 7, "每页 21 张（70×42.3 毫米，常用 A4 不干胶标签纸）"),
+    "2x5": Layout(2, 5, "每页 10 张（105×59.4 毫米，二维码更大）"),
+}
+DEFAULT_LAYOUT = "3x7"
+
+
+class _Font:
+    """reportlab's STSong-Light CID font: PDF dictionary, metrics, text encoding."""
+
+    def __init__(self):
+        self.rl = cidfonts.UnicodeCIDFont(FONT_NAME)
+        info = copy.deepcopy(cidfonts.CIDFontInfo[self.rl.face.name])  # reportlab mutates its copy
+        info["Name"] = "/F1"
+        info["Encoding"] = "/" + self.rl.encodingName
+        self.dictionary = cidfonts.structToPDF(info).format(PDFDocument())
+
+    def width(self, text: str, size: float) -> float:
+        return self.rl.stringWidth(text, size)
+
+    def fit(self, text: str, size: float, width: float, smallest: float) -> tuple[str, float]:
+        """Shrink text to fit the width down to `smallest`, then cut it with an ellipsis."""
+        w = self.width(text, size)
+        if w <= width:
+            return text, size
+        size = max(smallest, size * width / w)
+        while text and self.width(text, size) > width:
+            text = text[:-2] + "…" if len(text) > 1 else ""
+        return text, size
+
+    def wrap(self, text: str, size: float, width: float, lines: int) -> list[str]:
+        """Break text into at most `lines` lines of the width, the last cut with an ellipsis."""
+        out: list[str] = []
+        rest = text
+        while rest and len(out) < lines:
+            i = len(rest)
+            while i > 1 and self.width(rest[:i], size) > width:
+                i -= 1
+            out.append(rest[:i])
+            rest = rest[i:]
+        if rest and out:
+            out[-1] = self.fit(out[-1] + rest, size, width, size)[0]
+        return out
+
+    def show(self, text: str, size: float, x: float, y: float) -> str:
+        return f"BT /F1 {size:.2f} Tf {x:.2f} {y:.2f} Td ({self.rl.formatForPdf(text)}) Tj ET"
+
+
+def suffixed(value: str, suffix: str) -> str:
+    """Append a unit word (单元, 室) unless the value is empty or already ends with it."""
+    value = (value or "").strip()
+    return value if not value or value.endswith(suffix) else value + suffix
+
+
+class _Sheet:
+    """Turns labels into page content streams for one layout."""
+
+    def __init__(self, layout: Layout, font: _Font, campaign_name: str, instruction: str):
+        self.layout, self.font = layout, font
+        self.w, self.h = layout.size
+        k = self.h / (A4[1] / 7)  # sizes below are designed for the 3×7 label and scale with it
+        self.k = k
+        self.pad = 8 * k
+        band = 11 * k
+        self.qr_box = self.h - 2 * self.pad - band
+        self.text_x = self.pad + self.qr_box + 4 * k
+        self.text_w = self.w - self.pad - self.text_x
+        inst, size = font.fit(instruction, 7.5 * k, self.w - 2 * self.pad, 5)
+        self.instruction = (inst, size)
+        self.campaign = font.wrap(campaign_name, 6.5 * k, self.text_w, 2)
+
+    def label(self, col: int, row: int, texts: tuple[str, str, str], qr: tuple[int, bytes]) -> bytes:
+        """Content for the label in a cell: hairline border, QR code, address, campaign, instruction."""
+        f, k, pad = self.font, self.k, self.pad
+        x0 = col * self.w
+        y0 = A4[1] - (row + 1) * self.h
+        n, path = qr
+        quiet = 3  # modules of white around the code, inside its box
+        s = self.qr_box / (n + 2 * quiet)
+        qx, qy = x0 + pad + quiet * s, y0 + pad + 11 * k + quiet * s
+        parts = [f"q 0.82 G 0.3 w {x0 + 0.5:.2f} {y0 + 0.5:.2f} {self.w - 1:.2f} {self.h - 1:.2f} re S Q",
+                 f"q {s:.4f} 0 0 {s:.4f} {qx:.2f} {qy:.2f} cm"]
+        lines = []
+        compound, building, room = texts
+        tx, tw = x0 + self.text_x, self.text_w
+        y = y0 + self.h - pad
+        for text, size, smallest, gap in ((compound, 9.5 * k, 6, 10 * k), (building, 12 * k, 7, 15 * k),
+                                          (room, 12 * k, 7, 15 * k)):
+            text, size = f.fit(text, size, tw, smallest)
+            y -= gap
+            lines.append(f.show(text, size, tx, y))
+        y -= 5 * k
+        for text in self.campaign:
+            y -= 8 * k
+            lines.append(f.show(text, 6.5 * k, tx, y))
+        inst, size = self.instruction
+        lines.append(f.show(inst, size, x0 + pad, y0 + pad + 1.5 * k))
+        return ("\n".join(parts) + "\n").encode() + path + b"\nf Q\n" + "\n".join(lines).encode() + b"\n"
+
+
+def label_texts(row: tuple) -> tuple[str, str, str]:
+    """(compound, building, unit and room) as printed on a label."""
+    _id, unit, room, building, compound = row[:5]
+    return compound, building, " ".join(x for x in (suffixed(unit, "单元"), suffixed(room, "室")) if x)
+
+
+# --- the PDF file ----------------------------------------------------------------------------
+
+def _pdf_text(text: str) -> bytes:
+    return b"<" + ("\ufeff" + text).encode("utf-16-be").hex().upper().encode() + b">"
+
+
+class PdfWriter:
+    """Write a PDF one page at a time: pages go to `out` as they come, the page tree at the end."""
+
+    CATALOG, PAGES, FONT, INFO, RESOURCES = 1, 2, 3, 4, 5
+
+    def __init__(self, out, title: str, font: _Font, created: datetime):
+        self.out, self.pos = out, 0
+        self.offsets: dict[int, int] = {}
+        self.kids: list[int] = []
+        self.next_id = 6
+        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+        self._object(self.FONT, font.dictionary)
+        self._object(self.RESOURCES, b"<< /Font << /F1 3 0 R >> /ProcSet [/PDF /Text] >>")
+        stamp = created.strftime("D:%Y%m%d%H%M%S")
+        self._object(self.INFO, b"<< /Title " + _pdf_text(title) + b" /Producer (survey_app labels_pdf)"
+                     b" /CreationDate (" + stamp.encode() + b") >>")
+
+    def _write(self, data: bytes) -> None:
+        self.out.write(data)
+        self.pos += len(data)
+
+    def _object(self, num: int, body: bytes) -> None:
+        self.offsets[num] = self.pos
+        self._write(b"%d 0 obj\n" % num + body + b"\nendobj\n")
+
+    def page(self, content: bytes) -> None:
+        data = zlib.compress(content, 6)
+        stream_id, page_id = self.next_id, self.next_id + 1
+        self.next_id += 2
+        self._object(stream_id, b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data
+                     + b"\nendstream")
+        self._object(page_id, b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources 5 0 R"
+                     b" /Contents %d 0 R >>" % (A4[0], A4[1], stream_id))
+        self.kids.append(page_id)
+
+    def close(self) -> None:
+        kids = " ".join(f"{k} 0 R" for k in self.kids).encode()
+        self._object(self.PAGES, b"<< /Type /Pages /Kids [" + kids + b"] /Count %d >>" % len(self.kids))
+        self._object(self.CATALOG, b"<< /Type /Catalog /Pages 2 0 R >>")
+        xref = self.pos
+        size = self.next_id
+        entries = [b"0000000000 65535 f \n"] + [b"%010d 00000 n \n" % self.offsets[i] for i in range(1, size)]
+        self._write(b"xref\n0 %d\n" % size + b"".join(entries))
+        self._write(b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref))
+
+
+@dataclass
+class PrintResult:
+    labels: int
+    pages: int
+    reissued: int
+    bytes: int
+
+
+def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int | None = None,
+                 layout: str = DEFAULT_LAYOUT, workers: int | None = None, instruction: str = INSTRUCTION,
+                 progress: Callable[[int, int], None] | None = None, batch_size: int = BATCH) -> PrintResult:
+    """Issue codes for the selection's households and write their A4 label sheets to `out`.
+
+    Households that already hold a live code get a new one (the old one is revoked): callers
+    ask for confirmation first (see `live_count`). The caller commits after the file is whole.
+    `workers`: processes computing QR matrices (None: one per core for large selections; 0: none).
+    """
+    check_base_url(base_url)
+    grid = LAYOUTS[layout]
+    total = count(sel)
+    reissued = live_count(campaign.id, sel)
+    font = _Font()
+    sheet = _Sheet(grid, font, campaign.name, instruction)
+    writer = PdfWriter(out, f"{campaign.name} {sel.title} 二维码标签", font, now())
+    workers = default_workers(total) if workers is None else workers
+    pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            if workers > 0 else None)
+    pending: deque[tuple[list[tuple[str, str, str]], Future | _Ready]] = deque()
+    window = max(2, workers * 4)
+    state = {"done": 0, "page": []}
+
+    def draw(texts: list[tuple[str, str, str]], qrs: list[tuple[int, bytes]]) -> None:
+        page = state["page"]
+        for t, q in zip(texts, qrs):
+            i = len(page)
+            page.append(sheet.label(i % grid.cols, i // grid.cols, t, q))
+            if len(page) == grid.per_page:
+                writer.page(b"".join(page))
+                page.clear()
+        state["done"] += len(texts)
+        if progress:
+            progress(state["done"], total)
+
+    try:
+        for batch in issue_in_batches(campaign.id, sel, user_id, "reissued" if reissued else "issued",
+                                      batch_size):
+            for i in range(0, len(batch), TASK):
+                chunk = batch[i:i + TASK]
+                urls = [tokens.survey_url(base_url, t) for _, t in chunk]
+                texts = [label_texts(r) for r, _ in chunk]
+                job = pool.submit(qr_paths, urls) if pool else _Ready(qr_paths(urls))
+                pending.append((texts, job))
+                while len(pending) > window:
+                    texts_done, job_done = pending.popleft()
+                    draw(texts_done, job_done.result())
+        while pending:
+            texts_done, job_done = pending.popleft()
+            draw(texts_done, job_done.result())
+    finally:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if state["page"]:
+        writer.page(b"".join(state["page"]))
+    writer.close()
+    labels = state["done"]
+    audit_print(user_id, sel, campaign.id, "打印二维码标签 PDF", labels, reissued)
+    return PrintResult(labels=labels, pages=len(writer.kids), reissued=reissued, bytes=writer.pos)
+
+
+def pages_for(n: int, layout: str = DEFAULT_LAYOUT) -> int:
+    return math.ceil(n / LAYOUTS[layout].per_page)

@@ -1,0 +1,119 @@
+"""QR label sheets as a PDF for a building, compound, community or street (office staff)."""
+from __future__ import annotations
+
+import re
+import tempfile
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..domain import access, labels_pdf
+from ..domain.access import Area
+from ..extensions import db
+from ..models import Building, Community, Compound, Street
+from .common import campaign_in_view, officer_required
+
+bp = Blueprint("printing", __name__, url_prefix="/office/print")
+
+LEVEL = "<level>"
+LEVELS = ("building", "compound", "community", "street")
+CHUNK_SIZE = 64 * 1024
+UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def _selection(level: str, ident: int) -> tuple[labels_pdf.Selection, object]:
+    """The households to print, or 404/403 when the place is outside the user's jurisdiction."""
+    if level not in LEVELS:
+        abort(404)
+    if level in ("building", "compound"):
+        obj = access.get_visible(current_user, Building if level == "building" else Compound, ident)
+    elif level == "community":
+        obj = db.session.get(Community, ident)
+        if obj is None:
+            abort(404)
+        access.require_area(current_user, Area("street", obj.street_id))
+    else:
+        access.require_area(current_user, Area("street", ident))
+        obj = db.session.get(Street, ident)
+    # Every query of the print goes through the user's scope as well as the place itself.
+    return labels_pdf.selection_for(obj, scope=access.compound_clause(current_user)), obj
+
+
+def _wider(obj) -> list[tuple[str, str, int]]:
+    """(label, level, id) of the places containing obj, widest last, for links to print them."""
+    out = []
+    if isinstance(obj, Building):
+        out.append(("整个小区", "compound", obj.compound_id))
+        obj = obj.compound
+    if isinstance(obj, Compound):
+        out.append(("整个社区", "community", obj.community_id))
+        obj = obj.community
+    if isinstance(obj, Community):
+        out.append(("整个街道", "street", obj.street_id))
+    return out
+
+
+@bp.get(f"/{LEVEL}/<id:ident>")
+@officer_required
+def page(level: str, ident: int):
+    """Say how many households will get codes and how many already hold one, before printing."""
+    campaign = campaign_in_view()
+    sel, obj = _selection(level, ident)
+    total = labels_pdf.count(sel)
+    live = labels_pdf.live_count(campaign.id, sel)
+    layouts = [(name, layout, labels_pdf.pages_for(total, name)) for name, layout in labels_pdf.LAYOUTS.items()]
+    return render_template("printing/labels.html", campaign=campaign, sel=sel, total=total, live=live,
+                           layouts=layouts, default_layout=labels_pdf.DEFAULT_LAYOUT, wider=_wider(obj),
+                           instruction=labels_pdf.INSTRUCTION)
+
+
+@bp.post(f"/{LEVEL}/<id:ident>/pdf")
+@officer_required
+def pdf(level: str, ident: int):
+    """Issue codes for every household of the selection and send the label sheets as a PDF."""
+    campaign = campaign_in_view()
+    sel, _obj = _selection(level, ident)
+    layout = request.form.get("layout", labels_pdf.DEFAULT_LAYOUT)
+    if layout not in labels_pdf.LAYOUTS:
+        abort(400, "标签版式无效。")
+    back = url_for(".page", level=level, ident=ident, campaign=campaign.id)
+    total = labels_pdf.count(sel)
+    if total == 0:
+        flash("所选范围内没有住户，请先导入住户名册。", "warning")
+        return redirect(back)
+    live = labels_pdf.live_count(campaign.id, sel)
+    if live and request.form.get("confirm_reissue") != "yes":
+        flash(f"所选范围内已有 {live} 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", "warning")
+        return redirect(back)
+    out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
+    try:
+        labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"],
+                                user_id=current_user.id, layout=layout)
+        db.session.commit()
+    except labels_pdf.SelectionError as e:
+        db.session.rollback()
+        out.close()
+        abort(409, str(e))
+    except BaseException:
+        db.session.rollback()
+        out.close()
+        raise
+    size = out.tell()
+    out.seek(0)
+    resp = Response(_read(out), mimetype="application/pdf")
+    resp.call_on_close(out.close)
+    name = UNSAFE_IN_FILENAME.sub("_", f"二维码标签-{sel.short}-{campaign.name}") + ".pdf"
+    resp.headers["Content-Disposition"] = f"attachment; filename=\"labels.pdf\"; filename*=UTF-8''{quote(name)}"
+    resp.headers["Content-Length"] = str(size)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _read(f):
+    """Send the file in chunks (memory stays flat however many labels it holds)."""
+    try:
+        while chunk := f.read(CHUNK_SIZE):
+            yield chunk
+    finally:
+        f.close()

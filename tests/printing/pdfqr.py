@@ -1,0 +1,36 @@
+"""Read a label PDF back: render each page, decode its QR codes, extract its text."""
+from __future__ import annotations
+
+import re
+
+import pypdfium2 as pdfium
+import zxingcpp
+
+URL = re.compile(r"^http://survey\.test/s/([A-Za-z0-9_-]{22})$")
+
+
+def read_pdf(data: bytes) -> tuple[list[str], str, int]:
+    """Return (decoded texts of every QR code in page order, all page text, page count)."""
+    doc = pdfium.PdfDocument(data)
+    found, text = [], []
+    try:
+        for page in doc:
+            img = page.render(scale=2).to_pil()
+            codes = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
+            # Reading order: top to bottom, then left to right.
+            codes.sort(key=lambda c: (round(c.position.top_left.y / 50), c.position.top_left.x))
+            found += [c.text for c in codes]
+            tp = page.get_textpage()
+            text.append(tp.get_text_range())
+        return found, "\n".join(text), len(doc)
+    finally:
+        doc.close()
+
+
+def tokens_of(urls: list[str]) -> list[str]:
+    out = []
+    for u in urls:
+        m = URL.match(u)
+        assert m, f"not a survey URL: {u!r}"
+        out.append(m.group(1))
+    return out
