@@ -75,3 +75,12 @@ def assisted_by_worker(campaign_id: int, compound_clause) -> list[tuple[str, int
          .where(Response.campaign_id == campaign_id, Response.mode == "assisted", compound_clause)
          .group_by(User.id, User.display_name).order_by(func.count(Response.id).desc()))
     return [tuple(r) for r in db.session.execute(q)]
+
+
+def assisted_by_compound(campaign_id: int, compound_clause) -> dict[int, int]:
+    """{compound_id: responses submitted as assisted}."""
+    q = (select(Response.compound_id, func.count(Response.id))
+         .join(Compound, Compound.id == Response.compound_id)
+         .where(Response.campaign_id == campaign_id, Response.mode == "assisted", compound_clause)
+         .group_by(Response.compound_id))
+    return dict(db.session.execute(q).all())

@@ -1,5 +1,5 @@
 """The administrative tree: district → street → community → compound → building → household."""
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -58,7 +58,7 @@ class Building(db.Model):
     grid: Mapped[str | None] = mapped_column(String(64))  # the grid (网格) whose worker visits it
     compound: Mapped[Compound] = relationship(back_populates="buildings")
     households: Mapped[list["Household"]] = relationship(
-        back_populates="building", order_by="(Household.unit, Household.room)"
+        back_populates="building", order_by=lambda: household_order()
     )
 
 
@@ -76,3 +76,8 @@ class Household(db.Model):
     def label(self) -> str:
         unit = f"{self.unit}单元" if self.unit else ""
         return f"{self.building.name}{unit}{self.room}室"
+
+
+def household_order():
+    """Visiting order: unit, then room, numbers compared as numbers (101 < 102 < 1001)."""
+    return (func.length(Household.unit), Household.unit, func.length(Household.room), Household.room)

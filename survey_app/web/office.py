@@ -3,7 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..domain import access, exports, qr, rectification, tokens
+from ..domain import access, coverage, exports, qr, rectification, tokens
 from ..domain.access import Area
 from ..domain.clock import now
 from ..domain.reports import company_ranking, compounds_overview
@@ -49,8 +49,9 @@ def dashboard():
     campaign = campaign_in_view()
     area = access.home_area(current_user)
     stats, cov = compounds_overview(campaign, area)
+    assisted = coverage.assisted_by_compound(campaign.id, area.compound_clause())
     return render_template("office/dashboard.html", campaign=campaign, campaigns=all_campaigns(), area=area,
-                           stats=stats, coverage=cov)
+                           stats=stats, coverage=cov, assisted=assisted)
 
 
 @bp.get("/ranking")

@@ -61,6 +61,9 @@ def test_grid_worker_submits_an_assisted_answer(client, world, login, db):
     assert client.post(f"/office/assist/{h.id}", data=form_for(world.campaign, "5")).status_code == 409
     page = client.get(f"/office/coverage?compound={world.k1.id}").data.decode()
     assert "网格员协助填写" in page and "grid1" in page and "100.0%" in page
+    dash = client.get("/office/").data.decode()
+    row = dash[dash.index("金色花园"):dash.index("</tr>", dash.index("金色花园"))]
+    assert "协助填写占比" in dash and "100.0%" in row
 
 
 def test_only_grid_and_street_staff_in_jurisdiction_may_assist(app, client, world, login):
