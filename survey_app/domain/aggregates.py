@@ -1,103 +1,146 @@
-"""SQL aggregation of responses into unit statistics (one GROUP BY per question asked)."""
+"""SQL aggregation of responses into unit statistics: one GROUP BY per figure asked for.
+
+A unit is a compound, a company, a community, a street, a district or the whole city. Only
+sums travel back from the database (n, Σx, Σx², satisfied counts); means, variances and
+intervals are computed by survey_app.domain.scoring.UnitStats.
+"""
 from __future__ import annotations
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from ..extensions import db
-from ..models import Answer, Company, Compound, Household, Question, Response
+from ..models import Answer, Community, Company, Compound, District, Household, Question, Response, Street
 from .access import Area
 from .scoring import UnitStats
 
 PUBLISHED = ("published",)
 WITH_HELD = ("published", "held")
+LEVELS = ("compound", "company", "community", "street", "district", "city")
+
+# level → (column grouping responses, column grouping compounds, model naming the unit)
+_KEYS = {
+    "compound": (Response.compound_id, Compound.id, Compound),
+    "company": (Response.company_id, Compound.company_id, Company),
+    "community": (Compound.community_id, Compound.community_id, Community),
+    "street": (Compound.street_id, Compound.street_id, Street),
+    "district": (Compound.district_id, Compound.district_id, District),
+}
+
+
+def _statuses(include_held: bool):
+    return WITH_HELD if include_held else PUBLISHED
+
+
+def households_by(level: str, area: Area, extra=None) -> dict:
+    """{unit key: households} over the compounds of the area (the unit None for the city)."""
+    compound_key = _KEYS[level][1] if level != "city" else None
+    cols = [compound_key] if compound_key is not None else []
+    q = (select(*cols, func.count(Household.id))
+         .join(Compound, Compound.id == Household.compound_id)
+         .where(area.compound_clause(), extra if extra is not None else true()))
+    if compound_key is not None:
+        q = q.group_by(compound_key)
+        return {row[0]: int(row[1]) for row in db.session.execute(q)}
+    return {None: int(db.session.scalar(q) or 0)}
 
 
 def households_by_compound(area: Area, extra=None) -> dict[int, int]:
-    q = (select(Household.compound_id, func.count(Household.id))
-         .join(Compound, Compound.id == Household.compound_id)
-         .where(area.compound_clause()).group_by(Household.compound_id))
-    if extra is not None:
-        q = q.where(extra)
-    return dict(db.session.execute(q).all())
+    return households_by("compound", area, extra)
 
 
-def _response_sums(campaign_id: int, area: Area, key_col, statuses, extra=None):
-    q = (select(key_col, func.count(Response.id), func.sum(Response.score),
-                func.sum(Response.score * Response.score),
+def _response_sums(campaign_id: int, area: Area, level: str, statuses, extra=None) -> dict:
+    key = _KEYS[level][0] if level != "city" else None
+    cols = [key] if key is not None else []
+    q = (select(*cols, func.count(Response.id), func.sum(Response.score), func.sum(Response.score * Response.score),
                 func.sum(case((Response.overall >= 4, 1), else_=0)), func.count(Response.overall))
          .join(Compound, Compound.id == Response.compound_id)
-         .where(Response.campaign_id == campaign_id, Response.status.in_(statuses),
-                Response.score.is_not(None), area.compound_clause())
-         .group_by(key_col))
-    if extra is not None:
-        q = q.where(extra)
-    return {row[0]: row[1:] for row in db.session.execute(q).all()}
+         .where(Response.campaign_id == campaign_id, Response.status.in_(statuses), Response.score.is_not(None),
+                area.compound_clause(), extra if extra is not None else true()))
+    if key is None:
+        return {None: tuple(db.session.execute(q).one())}
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(q.group_by(key))}
 
 
 def _fill(stats: UnitStats, sums) -> UnitStats:
-    if sums:
+    if sums and sums[0]:
         n, total, total_sq, sat, overall_n = sums
         stats.n, stats.total, stats.total_sq = int(n), float(total or 0), float(total_sq or 0)
         stats.satisfied, stats.overall_n = int(sat or 0), int(overall_n or 0)
     return stats
 
 
+def _names(level: str, ids) -> dict:
+    if level == "city":
+        return {None: "全市"}
+    model = _KEYS[level][2]
+    ids = [i for i in ids if i is not None]
+    if not ids:
+        return {}
+    return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
+
+
+def unit_stats(campaign_id: int, area: Area, level: str, include_held: bool = False, extra=None) -> list[UnitStats]:
+    """One UnitStats per unit of `level` in the area, including units nobody has answered for yet.
+
+    A company's households are those of the compounds it manages now; its responses are those
+    given while it managed them (Response.company_id).
+    """
+    households = households_by(level, area, extra)
+    sums = _response_sums(campaign_id, area, level, _statuses(include_held), extra)
+    keys = set(households) | {k for k in sums if k is not None or level == "city"}
+    if level == "company":
+        keys.discard(None)  # compounds without a company are not a company
+    names = _names(level, keys)
+    return [_fill(UnitStats(key=k, label=names.get(k, ""), households=households.get(k, 0)), sums.get(k))
+            for k in sorted(keys, key=lambda k: (k is None, k or 0))]
+
+
 def company_stats(campaign_id: int, area: Area, include_held: bool = False, extra=None) -> list[UnitStats]:
     """One UnitStats per company managing a compound in the area (pooled over its compounds)."""
-    statuses = WITH_HELD if include_held else PUBLISHED
-    households = households_by_compound(area, extra)
-    managed = db.session.execute(
-        select(Compound.id, Compound.company_id).where(area.compound_clause(), Compound.company_id.is_not(None))
-        .where(extra if extra is not None else True)
-    ).all()
-    hh_by_company: dict[int, int] = {}
-    for cid, company_id in managed:
-        hh_by_company[company_id] = hh_by_company.get(company_id, 0) + households.get(cid, 0)
-    sums = _response_sums(campaign_id, area, Response.company_id, statuses, extra)
-    ids = set(hh_by_company) | {k for k in sums if k is not None}
-    names = dict(db.session.execute(select(Company.id, Company.name).where(Company.id.in_(ids))).all())
-    return [_fill(UnitStats(key=i, label=names.get(i, ""), households=hh_by_company.get(i, 0)), sums.get(i))
-            for i in sorted(ids)]
+    return unit_stats(campaign_id, area, "company", include_held, extra)
 
 
 def compound_stats(campaign_id: int, area: Area, include_held: bool = False, extra=None) -> list[UnitStats]:
-    """One UnitStats per compound in the area."""
-    statuses = WITH_HELD if include_held else PUBLISHED
-    households = households_by_compound(area, extra)
-    q = select(Compound).where(area.compound_clause()).order_by(Compound.id)
-    if extra is not None:
-        q = q.where(extra)
-    compounds = db.session.scalars(q).all()
-    sums = _response_sums(campaign_id, area, Response.compound_id, statuses, extra)
-    out = []
-    for c in compounds:
-        s = _fill(UnitStats(key=c.id, label=c.name, households=households.get(c.id, 0)), sums.get(c.id))
-        s.extra = {"compound": c}
-        out.append(s)
+    """One UnitStats per compound in the area, with the compound itself in `extra`."""
+    stats = unit_stats(campaign_id, area, "compound", include_held, extra)
+    compounds = {c.id: c for c in db.session.scalars(select(Compound).where(Compound.id.in_([s.key for s in stats])))}
+    for s in stats:
+        s.extra = {"compound": compounds[s.key]}
+    return stats
+
+
+def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool = False,
+                    extra=None) -> dict[tuple, UnitStats]:
+    """{(unit key, dimension id): UnitStats} of per-response dimension scores.
+
+    `satisfied` counts responses whose mean answer on the dimension is 4 or more.
+    """
+    key = _KEYS[level][0] if level != "city" else None
+    per_response = (
+        select(*([key.label("k")] if key is not None else []), Question.dimension_id.label("did"),
+               func.avg(Answer.value * 1.0).label("m"))
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, Question.id == Answer.question_id)
+        .join(Compound, Compound.id == Response.compound_id)
+        .where(Response.campaign_id == campaign_id, Response.status.in_(_statuses(include_held)),
+               Answer.value.is_not(None), area.compound_clause(), extra if extra is not None else true())
+        .group_by(*([key] if key is not None else []), Question.dimension_id, Response.id)
+    ).subquery()
+    score = (per_response.c.m - 1) * 25.0
+    group = ([per_response.c.k] if key is not None else []) + [per_response.c.did]
+    q = select(*group, func.count(), func.sum(score), func.sum(score * score),
+               func.sum(case((per_response.c.m >= 4, 1), else_=0))).group_by(*group)
+    households = households_by(level, area, extra)
+    out = {}
+    for row in db.session.execute(q):
+        k, did, rest = (row[0], row[1], row[2:]) if key is not None else (None, row[0], row[1:])
+        n, total, total_sq, sat = rest
+        out[(k, did)] = UnitStats(key=did, n=int(n), households=households.get(k, 0), total=float(total),
+                                  total_sq=float(total_sq), satisfied=int(sat), overall_n=int(n))
     return out
 
 
 def dimension_stats_by_compound(campaign_id: int, compound_ids=None) -> dict[tuple[int, int], UnitStats]:
-    """{(compound_id, dimension_id): UnitStats} of per-response dimension scores (published only).
-
-    `satisfied` counts responses whose mean answer on the dimension is 4 or more.
-    """
-    per_response = (
-        select(Response.compound_id.label("cid"), Question.dimension_id.label("did"),
-               func.avg(Answer.value * 1.0).label("m"))
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Response.campaign_id == campaign_id, Response.status == "published", Answer.value.is_not(None))
-        .group_by(Response.compound_id, Question.dimension_id, Response.id)
-    )
-    if compound_ids is not None:
-        per_response = per_response.where(Response.compound_id.in_(compound_ids))
-    sub = per_response.subquery()
-    score = (sub.c.m - 1) * 25.0
-    q = select(sub.c.cid, sub.c.did, func.count(), func.sum(score), func.sum(score * score),
-               func.sum(case((sub.c.m >= 4, 1), else_=0))).group_by(sub.c.cid, sub.c.did)
-    out = {}
-    for cid, did, n, total, total_sq, sat in db.session.execute(q).all():
-        out[(cid, did)] = UnitStats(key=did, n=int(n), total=float(total), total_sq=float(total_sq),
-                                    satisfied=int(sat), overall_n=int(n))
-    return out
+    """{(compound_id, dimension_id): UnitStats} over published responses of the given compounds."""
+    extra = Compound.id.in_(compound_ids) if compound_ids is not None else None
+    return dimension_stats(campaign_id, Area("city"), "compound", extra=extra)
