@@ -1,15 +1,15 @@
-"""The property company's own view: its compounds' scores and its rectification items."""
+"""The property company's own view: its scores against the city average, comments, its items."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..domain import access, rectification
-from ..domain.access import Area
-from ..domain.aggregates import company_stats, compound_stats
+from ..domain import access, exports, rectification
 from ..domain.clock import now
+from ..domain.firm_report import company_report
+from ..domain.privacy import MIN_GROUP
 from ..extensions import db
 from ..models import RectificationItem
-from .common import all_campaigns, campaign_in_view, company_required
+from .common import all_campaigns, campaign_in_view, company_required, xlsx_response
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
 COMPANY_STEPS = ("in_progress", "submitted")
@@ -19,20 +19,22 @@ COMPANY_STEPS = ("in_progress", "submitted")
 @company_required
 def home():
     campaign = campaign_in_view()
-    city = Area("city")
-    own = access.compound_clause(current_user)
-    compounds = compound_stats(campaign.id, city, extra=own)
-    mine = next((s for s in company_stats(campaign.id, city, extra=own) if s.key == current_user.company_id), None)
-    everyone = company_stats(campaign.id, city)
-    n = sum(s.n for s in everyone)
-    city_mean = sum(s.total for s in everyone) / n if n else None
+    report = company_report(campaign, current_user.company_id)
     items = db.session.scalars(
         select(RectificationItem).where(RectificationItem.campaign_id == campaign.id,
                                         access.rectification_clause(current_user))
         .order_by(RectificationItem.deadline)).all()
-    return render_template("firm/home.html", campaign=campaign, campaigns=all_campaigns(), compounds=compounds,
-                           mine=mine, city_mean=city_mean, items=items, labels=rectification.STATUS_LABELS,
-                           today=now().date())
+    return render_template("firm/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
+                           items=items, labels=rectification.STATUS_LABELS, today=now().date(), min_group=MIN_GROUP)
+
+
+@bp.get("/report.xlsx")
+@company_required
+def report_xlsx():
+    campaign = campaign_in_view()
+    report = company_report(campaign, current_user.company_id)
+    name = current_user.company.name
+    return xlsx_response(exports.company_workbook(report, name, now()), f"{name}-测评结果-{campaign.name}.xlsx")
 
 
 @bp.post("/rectification/<id:item_id>")

@@ -1,0 +1,82 @@
+"""A property company's own report: its scores next to the scope's average, never others' detail."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Campaign, Compound, Response
+from .access import Area
+from .aggregates import compound_stats, dimension_stats, unit_stats
+from .privacy import MIN_GROUP, mask
+from .ranking import RankedRow, rank_units
+from .scoring import UnitStats
+
+
+@dataclass
+class CompanyReport:
+    campaign: Campaign
+    company_id: int
+    own: UnitStats | None
+    scope: UnitStats  # the whole city: the average the company is compared with
+    position: RankedRow | None  # the company's row of the city ranking
+    ranked_count: int
+    compounds: list[UnitStats]
+    dimensions: list[tuple]  # (dimension, own UnitStats | None, scope UnitStats | None)
+    compound_dimensions: dict[tuple[int, int], UnitStats]  # only groups of MIN_GROUP or more
+    comments: list[tuple[str, str]] = field(default_factory=list)  # (compound name, masked text)
+    trend: list[tuple[Campaign, UnitStats]] = field(default_factory=list)
+
+    @staticmethod
+    def shown(stats: UnitStats | None) -> bool:
+        """A group's figures are shown to the company only from MIN_GROUP responses on."""
+        return stats is not None and stats.n >= MIN_GROUP
+
+
+def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
+    city = Area("city")
+    own_clause = Compound.company_id == company_id
+    companies = unit_stats(campaign.id, city, "company")
+    ranking = rank_units(companies, campaign.min_responses, campaign.min_coverage)
+    position = next((r for r in ranking.rows if r.stats.key == company_id), None)
+    own = position.stats if position else None
+    scope = unit_stats(campaign.id, city, "city")[0]
+    compounds = compound_stats(campaign.id, city, extra=own_clause)
+    own_dims = dimension_stats(campaign.id, city, "company")
+    scope_dims = dimension_stats(campaign.id, city, "city")
+    dims = [(d, own_dims.get((company_id, d.id)), scope_dims.get((None, d.id))) for d in campaign.dimensions]
+    per_compound = dimension_stats(campaign.id, city, "compound", extra=own_clause)
+    report = CompanyReport(
+        campaign=campaign, company_id=company_id, own=own, scope=scope, position=position,
+        ranked_count=len(ranking.ranked), compounds=compounds, dimensions=dims,
+        compound_dimensions={k: v for k, v in per_compound.items() if v.n >= MIN_GROUP},
+    )
+    report.comments = _comments(campaign.id, company_id, {s.key for s in compounds if s.n >= MIN_GROUP})
+    report.trend = _trend(campaign, company_id)
+    return report
+
+
+def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list[tuple[str, str]]:
+    """Masked comments about the company, from compounds with enough responses, in no traceable order."""
+    if not compound_ids:
+        return []
+    rows = db.session.execute(
+        select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
+        .where(Response.campaign_id == campaign_id, Response.company_id == company_id,
+               Response.status == "published", Response.comment.is_not(None),
+               Response.compound_id.in_(compound_ids))
+        .order_by(Compound.name, Response.comment)).all()
+    return [(name, mask(text)) for name, text in rows]
+
+
+def _trend(campaign: Campaign, company_id: int) -> list[tuple[Campaign, UnitStats]]:
+    """The company's city-wide index in every campaign up to this one."""
+    campaigns = db.session.scalars(select(Campaign).where(Campaign.opens_at <= campaign.opens_at)
+                                   .order_by(Campaign.opens_at, Campaign.id)).all()
+    out = []
+    for c in campaigns:
+        own = next((s for s in unit_stats(c.id, Area("city"), "company") if s.key == company_id), None)
+        if own is not None and own.n:
+            out.append((c, own))
+    return out
