@@ -31,7 +31,7 @@ def _area_choices() -> list[tuple[str, str]]:
     return out
 
 
-def _area_in_view() -> Area:
+def area_in_view() -> Area:
     raw = request.args.get("area", "")
     if not raw:
         return access.home_area(current_user)
@@ -58,7 +58,7 @@ def dashboard():
 @officer_required
 def ranking():
     campaign = campaign_in_view()
-    area = _area_in_view()
+    area = area_in_view()
     result = company_ranking(campaign, area)
     return render_template("office/ranking.html", campaign=campaign, campaigns=all_campaigns(), area=area,
                            area_value=f"{area.level}:{area.id or ''}", choices=_area_choices(), ranking=result)
@@ -68,7 +68,7 @@ def ranking():
 @officer_required
 def ranking_xlsx():
     campaign = campaign_in_view()
-    area = _area_in_view()
+    area = area_in_view()
     result = company_ranking(campaign, area)
     data = exports.ranking_workbook(result, area.name(), campaign.name, now())
     return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")

@@ -1,0 +1,56 @@
+"""Benchmark (标杆) candidates: top band, enough coverage, no overdue rectification."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Campaign, RectificationItem
+from .access import Area
+from .clock import now
+from .ranking import RankedRow
+from .reports import company_ranking
+
+TOP_CONSIDERED = 10  # the top companies the list explains, qualifying or not
+
+
+@dataclass
+class Candidate:
+    row: RankedRow
+    overdue: int
+    reasons: list[str]
+
+    @property
+    def qualifies(self) -> bool:
+        return not self.reasons
+
+
+def overdue_counts(campaign_id: int) -> dict[int, int]:
+    today = now().date()
+    q = (select(RectificationItem.company_id, func.count(RectificationItem.id))
+         .where(RectificationItem.campaign_id == campaign_id, RectificationItem.status != "verified",
+                RectificationItem.deadline < today).group_by(RectificationItem.company_id))
+    return dict(db.session.execute(q).all())
+
+
+def candidates(campaign: Campaign, area: Area) -> list[Candidate]:
+    """Every company of the top band, and the other top-ranked ones with the reason they do not qualify."""
+    ranking = company_ranking(campaign, area)
+    overdue = overdue_counts(campaign.id)
+    out = []
+    for row in ranking.ranked:
+        if row.band != 1 and row.rank > TOP_CONSIDERED:
+            break
+        reasons = []
+        if row.band != 1:
+            reasons.append(f"不在第一等级组（第 {row.band} 组）")
+        if overdue.get(row.stats.key):
+            reasons.append(f"有 {overdue[row.stats.key]} 条逾期未完成的整改事项")
+        out.append(Candidate(row=row, overdue=overdue.get(row.stats.key, 0), reasons=reasons))
+    # Companies scoring as high as the top band on too few answers are named too, with the reason.
+    bar = min((c.row.stats.mean for c in out if c.row.band == 1), default=None)
+    for row in ranking.unranked:
+        if bar is not None and row.stats.mean is not None and row.stats.mean >= bar:
+            out.append(Candidate(row=row, overdue=overdue.get(row.stats.key, 0), reasons=[row.reason]))
+    return out
