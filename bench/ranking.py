@@ -40,10 +40,10 @@ def main() -> None:
 
     from survey_app import create_app
     from survey_app.config import Config
-    from survey_app.domain import demo, exports
+    from survey_app.domain import demo
     from survey_app.domain.access import Area
     from survey_app.domain.clock import now
-    from survey_app.domain.reports import company_ranking
+    from survey_app.domain.reports import company_ranking, ranking_workbook_for
     from survey_app.extensions import db
     from survey_app.models import Campaign
 
@@ -75,7 +75,7 @@ def main() -> None:
             company_ranking(campaign, area)
 
         def workbook():
-            exports.ranking_workbook(company_ranking(campaign, area), "全市", campaign.name, now())
+            ranking_workbook_for(campaign, area, now())
 
         client = app.test_client()
         client.post("/login", data={"username": "city", "password": demo.DEMO_PASSWORD})

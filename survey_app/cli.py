@@ -4,10 +4,10 @@ from flask import Flask, current_app
 from sqlalchemy import select
 
 from .cli_codes import codes_group, qr_group
-from .domain import demo, exports, rectification
+from .domain import demo, rectification
 from .domain.access import Area
 from .domain.clock import now
-from .domain.reports import company_ranking
+from .domain.reports import company_ranking, ranking_workbook_for
 from .extensions import db
 from .models import Campaign, User
 from .models.users import ROLES
@@ -116,7 +116,7 @@ def ranking_export(campaign_id, area, out):
     a = _area(area)
     result = company_ranking(c, a)
     with open(out, "wb") as f:
-        f.write(exports.ranking_workbook(result, a.name(), c.name, now()))
+        f.write(ranking_workbook_for(c, a, now()))
     click.echo(f"已导出 {len(result.ranked)} 家排名企业、{len(result.unranked)} 家样本不足企业到 {out}")
 
 

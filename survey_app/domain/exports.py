@@ -5,6 +5,8 @@ import io
 from datetime import datetime
 from typing import Iterable, Sequence
 
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -100,18 +102,60 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
     ]
 
 
-def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime) -> bytes:
+def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
+                     levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
+                     company_dims: dict | None = None, compounds: Sequence = ()) -> bytes:
+    """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
+    compounds, and the method with its parameters. Numbers stay numbers; bands are shaded."""
     wb = Workbook()
     ws = wb.active
     ws.title = "企业排名"
-    write_table(ws, RANKING_HEADERS, ranking_rows(ranking),
-                widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
-                formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    _ranking_sheet(ws, ranking, "物业服务企业")
+    for level_name, level_ranking in levels:
+        _ranking_sheet(wb.create_sheet(f"各{level_name}"), level_ranking, level_name)
+    if dimensions:
+        ds = wb.create_sheet("企业×维度")
+        dims = company_dims or {}
+        write_table(ds, ["名次", "物业服务企业"] + [d.name for d in dimensions],
+                    ([r.rank, r.stats.label] + [_round(dims[(r.stats.key, d.id)].mean) if (r.stats.key, d.id) in dims
+                                                else None for d in dimensions] for r in ranking.ranked),
+                    widths=[7, 30] + [12] * len(dimensions),
+                    formats={i: "0.0" for i in range(3, 3 + len(dimensions))})
+        if ranking.ranked:
+            last = get_column_letter(2 + len(dimensions))
+            ds.conditional_formatting.add(
+                f"C2:{last}{len(ranking.ranked) + 1}",
+                ColorScaleRule(start_type="num", start_value=40, start_color="F6C7C3", mid_type="num", mid_value=70,
+                               mid_color="FDF3D0", end_type="num", end_value=95, end_color="A5D6A7"))
+    if compounds:
+        cs = wb.create_sheet("小区")
+        write_table(cs, ["街道", "社区", "小区", "物业服务企业", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)",
+                         "总户数", "参评率", "总体满意率"],
+                    ([s.extra["compound"].community.street.name, s.extra["compound"].community.name, s.label,
+                      s.extra["compound"].company.name if s.extra["compound"].company else "", _round(s.mean),
+                      _round(s.interval[0]) if s.interval else None, _round(s.interval[1]) if s.interval else None,
+                      s.n, s.households, s.coverage, s.satisfaction_rate] for s in compounds),
+                    widths=[14, 14, 22, 30, 12, 12, 12, 12, 10, 10, 12],
+                    formats={5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
     m = wb.create_sheet("方法说明")
     write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated), widths=[18, 100])
     for row in m.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
     return to_bytes(wb)
+
+
+BAND_FILL = PatternFill("solid", fgColor="E8F0FB")
+
+
+def _ranking_sheet(ws, ranking: Ranking, unit_name: str) -> None:
+    headers = list(RANKING_HEADERS)
+    headers[2] = unit_name
+    write_table(ws, headers, ranking_rows(ranking), widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
+                formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    if ranking.ranked:
+        # Odd bands shaded, so where one band ends and the next begins is visible at a glance.
+        ws.conditional_formatting.add(f"A2:L{len(ranking.ranked) + 1}",
+                                      FormulaRule(formula=["MOD($B2,2)=1"], fill=BAND_FILL))
 
 
 RECTIFICATION_HEADERS = ["街道", "社区", "小区", "物业服务企业", "维度", "问题依据", "整改期限", "状态"]

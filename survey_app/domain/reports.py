@@ -76,3 +76,20 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
         company_dims=dimension_stats(campaign.id, area, "company", include_held),
         area_dims=dimension_stats(campaign.id, area, "city", include_held), held=held,
     )
+
+
+def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
+    """The full ranking workbook of an area (pages and CLI share it)."""
+    from . import exports
+    from .aggregates import dimension_stats, unit_stats
+
+    companies = company_ranking(campaign, area)
+    levels = []
+    below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
+    for level in below:
+        levels.append((LEVEL_NAMES[level], rank_units(unit_stats(campaign.id, area, level), campaign.min_responses,
+                                                      campaign.min_coverage)))
+    return exports.ranking_workbook(companies, area.name(), campaign.name, generated, levels=levels,
+                                    dimensions=list(campaign.dimensions),
+                                    company_dims=dimension_stats(campaign.id, area, "company"),
+                                    compounds=compound_stats(campaign.id, area))

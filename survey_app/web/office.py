@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from ..domain import access, coverage, exports, qr, rectification, tokens
 from ..domain.access import Area
 from ..domain.clock import now
-from ..domain.reports import company_ranking, compounds_overview
+from ..domain.reports import company_ranking, compounds_overview, ranking_workbook_for
 from ..extensions import db
 from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
 from . import MAX_ID
@@ -69,8 +69,7 @@ def ranking():
 def ranking_xlsx():
     campaign = campaign_in_view()
     area = area_in_view()
-    result = company_ranking(campaign, area)
-    data = exports.ranking_workbook(result, area.name(), campaign.name, now())
+    data = ranking_workbook_for(campaign, area, now())
     return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
 
 
