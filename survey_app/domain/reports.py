@@ -54,6 +54,16 @@ class Overview:
     area_dims: dict  # {(None, dimension id): UnitStats}
     held: int  # responses held for review in the area
 
+    @property
+    def axis(self) -> tuple[int, int]:
+        """The range of the company chart: the ranked intervals, widened to whole tens."""
+        ivs = [r.stats.interval for r in self.companies.ranked if r.stats.interval]
+        if not ivs:
+            return 0, 100
+        lo = max(0, int(min(i[0] for i in ivs) // 10 * 10))
+        hi = min(100, int(-(-max(i[1] for i in ivs) // 10) * 10))
+        return (lo, hi) if hi > lo else (0, 100)
+
 
 def area_overview(campaign: Campaign, area: Area, include_held: bool = False) -> Overview:
     """Everything the officer dashboard shows for one area, from a handful of GROUP BYs."""
