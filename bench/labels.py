@@ -135,8 +135,10 @@ def phase_pdf(db_path: str, n: int, workers: int | None, layout: str) -> dict:
 
 
 def child(args: list[str]) -> dict:
-    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], check=True,
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), *args], capture_output=True, text=True,
+                         cwd=ROOT)
+    if out.returncode:
+        sys.exit(f"bench step {' '.join(args)} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
