@@ -41,16 +41,15 @@ def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Se
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     count = 0
-    for row in rows:
-        ws.append([_cell_value(v) for v in row])
+    formats = formats or {}
+    for r, row in enumerate(rows, start=2):  # ws.cell is O(1); ws.max_row would make this quadratic
         count += 1
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
+        for col, v in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=col, value=_cell_value(v))
+            if isinstance(v, str):
                 cell.data_type = "s"  # never let openpyxl store text as a formula
-    for col, fmt in (formats or {}).items():
-        letter = get_column_letter(col)
-        for cell in ws[letter][1:]:
-            cell.number_format = fmt
+            if col in formats:
+                cell.number_format = formats[col]
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{count + 1}"
     for i, h in enumerate(headers, start=1):
