@@ -18,6 +18,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(ranking_group)
     app.cli.add_command(rectify_group)
+    app.cli.add_command(totals_group)
     app.cli.add_command(qr_group)
     app.cli.add_command(codes_group)
     from .cli_roster import roster_group
@@ -55,7 +56,9 @@ def demo_command(size: str, if_empty: bool, seed: int):
     with click.progressbar(length=spec.compounds, label="生成小区与答卷") as bar:
         state = {"done": 0}
 
-        def progress(_stage, done, _total):
+        def progress(stage, done, _total):
+            if stage != "households":
+                return
             bar.update(done - state["done"])
             state["done"] = done
 
@@ -133,3 +136,21 @@ def rectify_generate(campaign_id):
     result = rectification.generate(c)
     db.session.commit()
     click.echo(f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条。")
+
+
+@click.group("totals")
+def totals_group():
+    """The running per-dimension totals."""
+
+
+@totals_group.command("rebuild")
+@click.option("--campaign", "campaign_id", type=int, help="Only this campaign (default: every campaign).")
+def totals_rebuild(campaign_id):
+    """Recompute the per-dimension totals from the stored answers (safe at any time)."""
+    from .domain import totals
+
+    ids = [campaign_id] if campaign_id else db.session.scalars(select(Campaign.id)).all()
+    for cid in ids:
+        rows = totals.rebuild(cid)
+        click.echo(f"活动 {cid}：已重算 {rows} 行维度合计。")
+    db.session.commit()

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import case, func, select, true
 
 from ..extensions import db
-from ..models import Answer, Community, Company, Compound, District, Household, Question, Response, Street
+from ..models import Community, Company, Compound, District, Household, Response, Street
+from ..models.totals import DimensionTotal
 from .access import Area
 from .scoring import UnitStats
 
@@ -113,30 +114,31 @@ def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool
                     extra=None) -> dict[tuple, UnitStats]:
     """{(unit key, dimension id): UnitStats} of per-response dimension scores.
 
-    `satisfied` counts responses whose mean answer on the dimension is 4 or more.
+    Read from the maintained totals (survey_app.domain.totals), which hold per compound, company,
+    dimension and status what a recomputation from the answers gives. `satisfied` counts
+    responses whose mean answer on the dimension is 4 or more.
     """
-    key = _KEYS[level][0] if level != "city" else None
-    per_response = (
-        select(*([key.label("k")] if key is not None else []), Question.dimension_id.label("did"),
-               func.avg(Answer.value * 1.0).label("m"))
-        .join(Response, Response.id == Answer.response_id)
-        .join(Question, Question.id == Answer.question_id)
-        .join(Compound, Compound.id == Response.compound_id)
-        .where(Response.campaign_id == campaign_id, Response.status.in_(_statuses(include_held)),
-               Answer.value.is_not(None), area.compound_clause(), extra if extra is not None else true())
-        .group_by(*([key] if key is not None else []), Question.dimension_id, Response.id)
-    ).subquery()
-    score = (per_response.c.m - 1) * 25.0
-    group = ([per_response.c.k] if key is not None else []) + [per_response.c.did]
-    q = select(*group, func.count(), func.sum(score), func.sum(score * score),
-               func.sum(case((per_response.c.m >= 4, 1), else_=0))).group_by(*group)
+    T = DimensionTotal
+    key = {"company": T.company_id, "compound": T.compound_id}.get(level)
+    if key is None and level != "city":
+        key = _KEYS[level][1]
+    group = ([key] if key is not None else []) + [T.dimension_id]
+    q = (select(*group, func.sum(T.n), func.sum(T.total), func.sum(T.total_sq), func.sum(T.satisfied))
+         .join(Compound, Compound.id == T.compound_id)
+         .where(T.campaign_id == campaign_id, T.status.in_(_statuses(include_held)), area.compound_clause(),
+                extra if extra is not None else true())
+         .group_by(*group))
     households = households_by(level, area, extra)
     out = {}
     for row in db.session.execute(q):
         k, did, rest = (row[0], row[1], row[2:]) if key is not None else (None, row[0], row[1:])
+        if level == "company" and k == 0:
+            continue  # compounds without a company
         n, total, total_sq, sat = rest
+        if not n:
+            continue
         out[(k, did)] = UnitStats(key=did, n=int(n), households=households.get(k, 0), total=float(total),
-                                  total_sq=float(total_sq), satisfied=int(sat), overall_n=int(n))
+                                  total_sq=max(float(total_sq), 0.0), satisfied=int(sat), overall_n=int(n))
     return out
 
 

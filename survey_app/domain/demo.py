@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import (Answer, Building, Community, Company, Compound, District, Household, Response, Street,
                       User)
 from .bulk import insert_rows, next_id, reset_sequences
+from . import totals
 from .clock import now
 from .questionnaire import create_campaign
 from .scoring import response_index
@@ -20,6 +21,12 @@ from .survey import dimension_specs
 from .tokens import issue_codes, survey_url
 
 DEMO_PASSWORD = "demo12345"
+# What residents write, good and bad, some with contact details a company must not see.
+COMMENTS = ["垃圾清运不及时，夏天味道很大。", "保安很负责，晚上巡逻也勤。", "地下车库灯坏了好久没人修。",
+            "电梯经常停，报修后三天才来人，我的电话13912345678。", "物业费收支从来不公示，希望公开。",
+            "绿化修剪得很好，小区环境不错。", "楼道堆放杂物，消防通道被堵。", "我住3号楼2单元502室，楼上漏水一直没解决。",
+            "停车太乱，外来车辆随便进。", "客服态度好，办事效率高。", "门禁坏了一个月了。",
+            "希望增加健身器材，老人孩子都需要。"]
 
 
 @dataclass(frozen=True)
@@ -136,7 +143,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
         coverage = rng.uniform(0.005, 0.03) if low else rng.uniform(0.4, 0.9)
         per_building = 24
         for b in range(math.ceil(n_house / per_building)):
-            buildings.append((building_id, compound.id, f"{b + 1}号楼"))
+            buildings.append((building_id, compound.id, f"{b + 1}号楼", f"第{idx % 6 + 1}网格"))
             for k in range(min(per_building, n_house - b * per_building)):
                 unit, floor, room = k // 12 + 1, (k % 12) // 2 + 1, k % 2 + 1
                 households.append((household_id, building_id, compound.id, str(unit), f"{floor}0{room}"))
@@ -149,8 +156,10 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
                         mu = q_mean + bias[q_dim[q.id]]
                         ans[q.id] = min(5, max(1, round(rng.gauss(mu, 0.85))))
                     at = opened + timedelta(seconds=rng.randrange(window))
+                    comment = rng.choice(COMMENTS) if rng.random() < 0.08 else None
                     responses.append((response_id, campaign.id, household_id, compound.id, compound.company_id,
-                                      at, at, "self", "published", response_index(ans, dims), ans[overall_q]))
+                                      at, at, "self", "published", response_index(ans, dims), ans[overall_q],
+                                      comment))
                     for qid, v in ans.items():
                         answers.append((answer_id, response_id, qid, v))
                         answer_id += 1
@@ -161,6 +170,8 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
             _flush(buildings, households, responses, answers)
             report("households", idx + 1, len(compounds))
     reset_sequences(Building.__table__, Household.__table__, Response.__table__, Answer.__table__)
+    report("totals", 0, 1)
+    totals.rebuild(campaign.id)
 
     users = _demo_users(districts[0], streets[0], companies[0])
     sample = db.session.scalars(
@@ -180,10 +191,11 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
 
 
 def _flush(buildings, households, responses, answers):
-    insert_rows(Building.__table__, ("id", "compound_id", "name"), buildings)
+    insert_rows(Building.__table__, ("id", "compound_id", "name", "grid"), buildings)
     insert_rows(Household.__table__, ("id", "building_id", "compound_id", "unit", "room"), households)
     insert_rows(Response.__table__, ("id", "campaign_id", "household_id", "compound_id", "company_id",
-                                     "submitted_at", "updated_at", "mode", "status", "score", "overall"), responses)
+                                     "submitted_at", "updated_at", "mode", "status", "score", "overall", "comment"),
+                responses)
     insert_rows(Answer.__table__, ("id", "response_id", "question_id", "value"), answers)
     for lst in (buildings, households, responses, answers):
         lst.clear()

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Answer, Campaign, Compound, Household, Response
+from . import totals
 from .clock import now
 from .scoring import DimensionSpec, response_index
 
@@ -108,8 +109,10 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
     overall_q = next((q.id for q in campaign.questions if q.is_overall), None)
     resp = existing_response(campaign.id, household_id)
     if resp is None:
-        resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when)
+        resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when, status="published")
         db.session.add(resp)
+    else:
+        totals.remove(resp, dims)  # its old answers leave the running totals
     # The company is the one managing the compound when the household (last) answered.
     resp.compound_id = compound.id
     resp.company_id = compound.company_id
@@ -128,4 +131,5 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
         else:
             resp.answers.append(Answer(question_id=qid, value=value))
     db.session.flush()
+    totals.add(resp, dims)
     return resp

@@ -5,7 +5,9 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
+from survey_app.domain import totals
 from survey_app.domain.access import Area
+from survey_app.domain.survey import dimension_specs
 from survey_app.domain.aggregates import dimension_stats, unit_stats
 from survey_app.domain.scoring import DimensionSpec, UnitStats, dimension_scores
 from survey_app.models import Compound, Household, Response
@@ -25,7 +27,7 @@ def answered(world, db):
                 answer(world.campaign, h, overrides=overrides)
     # One held response: counted only when asked for.
     r = db.session.scalars(select(Response).order_by(Response.id)).first()
-    r.status = "held"
+    totals.set_status(r, "held", dimension_specs(world.campaign))
     db.session.commit()
     return world
 

@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from survey_app.domain import totals
 from survey_app.domain.clock import now
+from survey_app.domain.survey import dimension_specs
 from survey_app.models import RectificationItem, Response
 
 from ..factories import answer, households_of
@@ -45,7 +47,7 @@ def test_overview_is_scoped(client, world, login):
 def test_figures_with_and_without_held_responses(client, world, login, db):
     _answers(world)
     for r in db.session.scalars(select(Response).where(Response.compound_id == world.k2.id)):
-        r.status = "held"
+        totals.set_status(r, "held", dimension_specs(world.campaign))
     db.session.commit()
     login("street1")
     without = client.get("/office/overview/").data.decode()
