@@ -1,4 +1,5 @@
-"""Benchmark: the city ranking (computation, workbook, page) against a plain SQL GROUP BY.
+"""Benchmark: the city ranking (computation, workbook, page), the officer overview and a company's
+page against a plain SQL GROUP BY.
 
 Usage:  python bench/ranking.py [--size small|city] [--database-url URL] [--repeat N]
 
@@ -83,18 +84,29 @@ def main() -> None:
         def page():
             assert client.get("/office/ranking").status_code == 200
 
+        def overview():
+            assert client.get("/office/overview/").status_code == 200
+
+        firm = app.test_client()
+        firm.post("/login", data={"username": "company", "password": demo.DEMO_PASSWORD})
+
+        def company_page():
+            assert firm.get("/firm/").status_code == 200
+
         # Cold: the first call in this process, before SQLite's page cache and SQLAlchemy's statement
         # cache have seen these queries. Warm: the median of later calls.
         cold = []
         for name, fn in (("city ranking page", page), ("city ranking (computation)", ranking),
-                         ("city ranking workbook", workbook)):
+                         ("city ranking workbook", workbook), ("city overview page", overview),
+                         ("company page", company_page)):
             t = time.perf_counter()
             fn()
             cold.append((name + " (cold)", time.perf_counter() - t))
         base = timed(baseline, args.repeat)
         rows = [("plain GROUP BY (baseline)", base)] + cold
         for name, fn in (("city ranking (computation)", ranking), ("city ranking workbook", workbook),
-                         ("city ranking page", page)):
+                         ("city ranking page", page), ("city overview page", overview),
+                         ("company page", company_page)):
             rows.append((name + " (warm)", timed(fn, args.repeat)))
         print(f"{'measure':36s} {'seconds':>10s} {'× baseline':>11s}")
         for name, secs in rows:
