@@ -1,5 +1,5 @@
 """Logins and response headers that keep household codes out of Referer headers and caches."""
-from flask import Flask, request
+from flask import Flask, g, request
 
 from .extensions import db, login_manager
 from .models import User
@@ -14,6 +14,12 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "请先登录。"
     login_manager.login_message_category = "warning"
+
+    @app.before_request
+    def _user_of_this_request():
+        # Flask-Login caches the user on the app context; tests and CLI calls may share one
+        # between requests, so each request looks its user up again.
+        g.pop("_login_user", None)
 
     @app.after_request
     def _headers(resp):
