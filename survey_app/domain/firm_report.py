@@ -53,7 +53,7 @@ def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
         compound_dimensions={k: v for k, v in per_compound.items() if v.n >= MIN_GROUP},
     )
     report.comments = _comments(campaign.id, company_id, {s.key for s in compounds if s.n >= MIN_GROUP})
-    report.trend = _trend(campaign, company_id)
+    report.trend = _trend(campaign, company_id, own)
     return report
 
 
@@ -70,13 +70,16 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list
     return [(name, mask(text)) for name, text in rows]
 
 
-def _trend(campaign: Campaign, company_id: int) -> list[tuple[Campaign, UnitStats]]:
-    """The company's city-wide index in every campaign up to this one."""
+def _trend(campaign: Campaign, company_id: int, current: UnitStats | None) -> list[tuple[Campaign, UnitStats]]:
+    """The company's city-wide index in every campaign up to this one (this one's already known)."""
     campaigns = db.session.scalars(select(Campaign).where(Campaign.opens_at <= campaign.opens_at)
                                    .order_by(Campaign.opens_at, Campaign.id)).all()
     out = []
     for c in campaigns:
-        own = next((s for s in unit_stats(c.id, Area("city"), "company") if s.key == company_id), None)
+        if c.id == campaign.id:
+            own = current
+        else:
+            own = next((s for s in unit_stats(c.id, Area("city"), "company") if s.key == company_id), None)
         if own is not None and own.n:
             out.append((c, own))
     return out
