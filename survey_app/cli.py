@@ -24,10 +24,14 @@ def register_cli(app: Flask) -> None:
     from .cli_roster import roster_group
 
     app.cli.add_command(roster_group)
+    from .cli_campaigns import campaign_group
+
+    app.cli.add_command(campaign_group)
 
 
 def _campaign(campaign_id: int | None) -> Campaign:
-    q = select(Campaign).order_by((Campaign.status == "open").desc(), Campaign.id.desc())
+    q = select(Campaign).order_by((Campaign.status == "open").desc(), (Campaign.status == "closed").desc(),
+                                  Campaign.id.desc())
     c = db.session.get(Campaign, campaign_id) if campaign_id else db.session.scalar(q)
     if c is None:
         raise click.ClickException("没有找到测评活动。")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, or_, select, true
 from werkzeug.exceptions import Forbidden, NotFound
 
 from ..extensions import db
-from ..models import Compound, District, RectificationItem, Response, Street, User
+from ..models import Campaign, Compound, District, RectificationItem, Response, Street, User
 
 OFFICER_ROLES = ("city", "district", "street", "grid")
 
@@ -122,3 +122,41 @@ def get_visible(user: User, model, ident: int):
 def require_officer(user: User) -> None:
     if not is_officer(user):
         raise Forbidden("仅限街道及以上工作人员")
+
+
+CAMPAIGN_MANAGERS = ("city", "district")
+
+
+def campaign_clause(user: User):
+    """SQL condition on Campaign for the campaign pages: a city admin sees all campaigns; a district
+    admin the city-wide ones and those over its district or a street in it."""
+    if user.role == "city":
+        return true()
+    if user.role == "district" and user.district_id:
+        return or_(Campaign.scope_level == "city",
+                   (Campaign.scope_level == "district") & (Campaign.scope_id == user.district_id),
+                   (Campaign.scope_level == "street")
+                   & Campaign.scope_id.in_(select(Street.id).where(Street.district_id == user.district_id)))
+    return false()
+
+
+def may_manage_area(user: User, area: Area) -> bool:
+    """Whether the user may run campaigns over the area: a city admin anywhere, a district admin
+    over its district or a street in it."""
+    if user.role == "city":
+        return True
+    if user.role != "district" or not user.district_id:
+        return False
+    if area.level == "district":
+        return area.id == user.district_id
+    if area.level == "street":
+        return db.session.scalar(select(Street.district_id).where(Street.id == area.id)) == user.district_id
+    return False
+
+
+def get_campaign(user: User, ident: int) -> Campaign:
+    """Load a campaign the user may see on the campaign pages, or 404."""
+    c = db.session.scalar(select(Campaign).where(Campaign.id == ident, campaign_clause(user)))
+    if c is None:
+        raise NotFound("没有这个测评活动，或不在您的管理范围内。")
+    return c

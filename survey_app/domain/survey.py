@@ -23,8 +23,10 @@ class SurveyClosed(Exception):
 
 @dataclass
 class ParsedSurvey:
-    answers: dict[int, int | None] = field(default_factory=dict)
+    answers: dict[int, int | None] = field(default_factory=dict)  # 5-point questions: the scored ones
     comment: str | None = None
+    choices: dict[int, str | None] = field(default_factory=dict)  # single choice: option key, None = none of these
+    texts: dict[int, str] = field(default_factory=dict)  # free text, only the ones filled in
     errors: dict[str, str] = field(default_factory=dict)  # form field → message
 
     @property
@@ -33,7 +35,9 @@ class ParsedSurvey:
 
 
 def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
-    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions)) for d in campaign.dimensions]
+    """The scoring view of the questionnaire: only 5-point questions count."""
+    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions if (q.kind or "scale") == "scale"))
+            for d in campaign.dimensions]
 
 
 def closed_reason(campaign: Campaign, when=None) -> str | None:
@@ -53,7 +57,20 @@ def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = C
     for q in campaign.questions:
         number += 1
         key = f"q{q.id}"
+        if q.kind == "text":
+            _parse_text(out, q, key, number, form.get(key) or "", comment_max)
+            continue
         raw = (form.get(key) or "").strip()
+        if q.kind == "choice":
+            if raw == "":
+                out.errors[key] = f"第 {number} 题未作答。"
+            elif raw == NA and q.allow_na:
+                out.choices[q.id] = None
+            elif raw in {o.key for o in q.options}:
+                out.choices[q.id] = raw
+            else:
+                out.errors[key] = f"第 {number} 题的答案无效，请在选项中选择。"
+            continue
         if raw == "":
             out.errors[key] = f"第 {number} 题未作答。"
         elif raw == NA and q.allow_na:
@@ -71,6 +88,33 @@ def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = C
         out.comment = comment.strip() or None
     if out.ok and all(v is None for v in out.answers.values()):
         out.errors["form"] = "请至少对一项服务作出评价。"
+    return out
+
+
+def _parse_text(out: ParsedSurvey, q, key: str, number: int, raw: str, limit: int) -> None:
+    """Free text is optional; kept as written (trimmed), refused when too long or unsavable."""
+    if "\x00" in raw:
+        out.errors[key] = f"第 {number} 题中含有无法保存的字符。"
+    elif len(raw) > limit:
+        out.errors[key] = f"第 {number} 题不能超过 {limit} 字（现为 {len(raw)} 字）。"
+    elif raw.strip():
+        out.texts[q.id] = raw.strip()
+
+
+def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
+    """A saved response as the survey form's values (q<id> → what the form would submit)."""
+    if resp is None:
+        return {}
+    kinds = {q.id: q.kind for q in campaign.questions}
+    out = {}
+    for a in resp.answers:
+        kind = kinds.get(a.question_id, "scale")
+        if kind == "text":
+            out[f"q{a.question_id}"] = a.text or ""
+        elif kind == "choice":
+            out[f"q{a.question_id}"] = a.choice or NA
+        else:
+            out[f"q{a.question_id}"] = NA if a.value is None else str(a.value)
     return out
 
 
@@ -130,6 +174,22 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
             by_question[qid].value = value
         else:
             resp.answers.append(Answer(question_id=qid, value=value))
+    for qid, choice in parsed.choices.items():
+        if qid in by_question:
+            by_question[qid].choice = choice
+        else:
+            resp.answers.append(Answer(question_id=qid, choice=choice))
+    for q in campaign.questions:
+        if q.kind != "text":
+            continue
+        text = parsed.texts.get(q.id)
+        if text is None:
+            if q.id in by_question:  # the household cleared its earlier text
+                resp.answers.remove(by_question[q.id])
+        elif q.id in by_question:
+            by_question[q.id].text = text
+        else:
+            resp.answers.append(Answer(question_id=q.id, text=text))
     db.session.flush()
     totals.add(resp, dims)
     return resp

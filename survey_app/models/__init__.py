@@ -1,6 +1,6 @@
 """All models, importable from one place."""
 from .audit import AuditEvent
-from .campaigns import Campaign, Dimension, Question
+from .campaigns import Campaign, Dimension, Question, QuestionOption, WordingChange
 from .companies import Company
 from .rectification import RectificationItem
 from .regions import Building, Community, Compound, District, Household, Street
@@ -9,5 +9,6 @@ from .users import User
 
 __all__ = [
     "Answer", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
-    "Household", "HouseholdCode", "Question", "RectificationItem", "Response", "Street", "User",
+    "Household", "HouseholdCode", "Question", "QuestionOption", "RectificationItem", "Response", "Street", "User",
+    "WordingChange",
 ]

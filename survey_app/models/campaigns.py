@@ -1,7 +1,7 @@
-"""Campaigns and their questionnaire: weighted dimensions of 5-point questions."""
+"""Campaigns and their questionnaire: weighted dimensions of questions, with stable keys across rounds."""
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,9 @@ class Campaign(db.Model):
     min_responses: Mapped[int] = mapped_column(Integer, default=10)
     min_coverage: Mapped[float] = mapped_column(Float, default=0.10)
     comment_label: Mapped[str] = mapped_column(String(200), default="您还有什么意见或建议？（选填）")
+    # The round this one was copied from (questionnaire keys carried over), if any.
+    copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    copied_from: Mapped["Campaign | None"] = relationship(remote_side="Campaign.id")
     dimensions: Mapped[list["Dimension"]] = relationship(
         back_populates="campaign", order_by="Dimension.position", cascade="all, delete-orphan"
     )
@@ -52,8 +55,11 @@ class Dimension(db.Model):
     )
 
 
+QUESTION_KINDS = ("scale", "choice", "text")  # 5-point | single choice of problem categories | free text
+
+
 class Question(db.Model):
-    """A 5-point question; `is_overall` marks the overall-satisfaction question."""
+    """A question; only 5-point ("scale") ones are scored. `is_overall` marks the overall question."""
 
     __tablename__ = "questions"
     __table_args__ = (UniqueConstraint("dimension_id", "key"),)
@@ -62,7 +68,45 @@ class Question(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(300))
     text_en: Mapped[str] = mapped_column(String(300), default="")
+    kind: Mapped[str] = mapped_column(String(16), default="scale", server_default="scale")
+    # scale: offer "not applicable"; choice: offer "none of these / not applicable".
     allow_na: Mapped[bool] = mapped_column(Boolean, default=True)
     is_overall: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer, default=0)
     dimension: Mapped[Dimension] = relationship(back_populates="questions")
+    options: Mapped[list["QuestionOption"]] = relationship(
+        back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def scored(self) -> bool:
+        return self.kind == "scale"
+
+
+class QuestionOption(db.Model):
+    """One answer of a single-choice question (a problem category), with a key stable across rounds."""
+
+    __tablename__ = "question_options"
+    __table_args__ = (UniqueConstraint("question_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(100))
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    question: Mapped[Question] = relationship(back_populates="options")
+
+
+class WordingChange(db.Model):
+    """A wording fix made after the questionnaire froze: who, when, and the text it replaced."""
+
+    __tablename__ = "wording_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    target: Mapped[str] = mapped_column(String(100))  # e.g. "question:repair_speed"
+    field: Mapped[str] = mapped_column(String(20))  # text | text_en | name | name_en | label | label_en
+    old: Mapped[str] = mapped_column(String(300))
+    new: Mapped[str] = mapped_column(String(300))
+    user: Mapped["User | None"] = relationship()  # noqa: F821

@@ -50,7 +50,8 @@ class Response(db.Model):
 
 
 class Answer(db.Model):
-    """One answer: 1-5, or NULL for "not applicable"."""
+    """One answer: `value` 1-5 (NULL: "not applicable") for a 5-point question; `choice` (an option key,
+    NULL: none of these) for a single-choice question; `text` for a free-text question."""
 
     __tablename__ = "answers"
     __table_args__ = (UniqueConstraint("response_id", "question_id"),)
@@ -58,4 +59,6 @@ class Answer(db.Model):
     response_id: Mapped[int] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
     value: Mapped[int | None] = mapped_column(SmallInteger)
+    choice: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str | None] = mapped_column(Text)
     response: Mapped[Response] = relationship(back_populates="answers")

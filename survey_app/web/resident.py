@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from ..domain import tokens
 from ..domain.scoring import LABELS
-from ..domain.survey import SurveyClosed, closed_reason, existing_response, parse_form, save_response
+from ..domain.survey import SurveyClosed, closed_reason, existing_response, form_values, parse_form, save_response
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode
@@ -62,7 +62,7 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
     if form is not None:
         values, comment = form, form.get("comment", "")[:5000]
     elif resp is not None:
-        values = {f"q{a.question_id}": ("na" if a.value is None else str(a.value)) for a in resp.answers}
+        values = form_values(campaign, resp)
         comment = resp.comment or ""
     else:
         values, comment = {}, ""

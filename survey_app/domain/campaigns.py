@@ -1,0 +1,372 @@
+"""Campaigns' life: create, edit settings, open, close, copy to a new round, delete a draft.
+
+States go draft → open → closed and never back. A closed campaign's figures are frozen: its
+settings stay as they were and no response or answer of it may be written (see `freeze_guard`,
+which refuses such a write at flush time whatever code path attempts it).
+"""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import event, exists, select
+from sqlalchemy.orm import Session
+
+from ..extensions import db
+from ..models import (Answer, AuditEvent, Campaign, District, HouseholdCode, Response, Street, User)
+from . import questionnaire_spec as qs
+from . import access
+from .access import Area
+from .clock import now
+from .questionnaire import create_campaign
+
+STATUS_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
+SCOPE_LABELS = {"city": "全市", "district": "区", "street": "街道"}
+MANAGER_ROLES = access.CAMPAIGN_MANAGERS
+TRANSITIONS = {("draft", "open"), ("open", "closed")}
+NAME_MAX = 120
+YEARS = (2000, 2100)  # a campaign's window lies in these years (keeps date arithmetic finite)
+MIN_RESPONSES_MAX = 100_000
+
+
+class CampaignError(Exception):
+    """A refused campaign operation; the message is for the user (Chinese), `status` the HTTP code."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.status = status
+
+
+class CampaignFrozen(CampaignError):
+    """A write to a closed campaign's responses, answers or settings."""
+
+
+# ---------------------------------------------------------------- who may manage what
+
+def may_manage(user: User) -> bool:
+    return getattr(user, "role", None) in MANAGER_ROLES
+
+
+def may_manage_area(user: User, area: Area) -> bool:
+    return access.may_manage_area(user, area)
+
+
+def scope_of(campaign: Campaign) -> Area:
+    return Area(campaign.scope_level or "city", campaign.scope_id)
+
+
+def may_manage_campaign(user: User, campaign: Campaign) -> bool:
+    return may_manage(user) and may_manage_area(user, scope_of(campaign))
+
+
+def require_manage(user: User, campaign: Campaign) -> None:
+    if not may_manage_campaign(user, campaign):
+        raise CampaignError("该测评活动的范围不在您的管理范围内，只能查看，不能修改。", 403)
+
+
+def manageable_areas(user: User) -> list[tuple[str, str]]:
+    """(value, label) pairs of the scopes the user may give a campaign: city:, district:ID, street:ID."""
+    out = []
+    if user.role == "city":
+        out.append(("city:", "全市"))
+        for d in db.session.scalars(select(District).order_by(District.id)):
+            out.append((f"district:{d.id}", d.name))
+    elif user.role == "district" and user.district_id:
+        d = db.session.get(District, user.district_id)
+        if d is not None:
+            out.append((f"district:{d.id}", d.name))
+    q = select(Street).order_by(Street.district_id, Street.id)
+    if user.role == "district":
+        q = q.where(Street.district_id == user.district_id)
+    elif user.role != "city":
+        return []
+    for s in db.session.scalars(q):
+        out.append((f"street:{s.id}", f"{s.district.name} {s.name}"))
+    return out
+
+
+def scope_name(campaign: Campaign) -> str:
+    area = scope_of(campaign)
+    if area.level == "district":
+        d = db.session.get(District, area.id)
+        return d.name if d else "（已删除的区）"
+    if area.level == "street":
+        s = db.session.get(Street, area.id)
+        return f"{s.district.name} {s.name}" if s else "（已删除的街道）"
+    return "全市"
+
+
+# ---------------------------------------------------------------- settings
+
+@dataclass
+class Settings:
+    name: str
+    scope: Area
+    opens_at: datetime
+    closes_at: datetime
+    min_responses: int
+    min_coverage: float  # 0-1
+
+
+def parse_datetime(raw: str) -> datetime | None:
+    raw = (raw or "").strip().replace("T", " ")
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d %H:%M", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(raw, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_scope(raw: str) -> Area | None:
+    level, _, ident = (raw or "").partition(":")
+    if level == "city" and not ident:
+        return Area("city")
+    if level in ("district", "street") and ident.isdigit() and 0 < int(ident) < 2**31:
+        return Area(level, int(ident))
+    return None
+
+
+def parse_settings(form: Mapping[str, str]) -> tuple[Settings | None, dict[str, str]]:
+    """Read the settings form (or CLI options); return the settings, or a Chinese message per bad field."""
+    errors: dict[str, str] = {}
+    name = qs.clean_text(form.get("name"))
+    if not name:
+        errors["name"] = "请填写活动名称。"
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"活动名称不能超过 {NAME_MAX} 字。"
+    elif any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+        errors["name"] = "活动名称含有不可见的控制字符。"
+    scope = parse_scope(form.get("scope", ""))
+    if scope is None:
+        errors["scope"] = "请选择测评范围（全市、区或街道）。"
+    opens_at, closes_at = parse_datetime(form.get("opens_at", "")), parse_datetime(form.get("closes_at", ""))
+    opens_at, closes_at = (t if t is not None and YEARS[0] <= t.year <= YEARS[1] else None for t in (opens_at, closes_at))
+    if opens_at is None:
+        errors["opens_at"] = "开始时间无效，请按 2026-07-01 09:00 的格式填写。"
+    if closes_at is None:
+        errors["closes_at"] = "结束时间无效，请按 2026-07-31 18:00 的格式填写。"
+    if opens_at and closes_at and closes_at <= opens_at:
+        errors["closes_at"] = "结束时间必须晚于开始时间。"
+    min_responses = _int(form.get("min_responses"))
+    if min_responses is None or not 1 <= min_responses <= MIN_RESPONSES_MAX:
+        errors["min_responses"] = f"最少有效答卷数应为 1 到 {MIN_RESPONSES_MAX} 之间的整数。"
+    min_coverage = _float(str(form.get("min_coverage") or "").strip().rstrip("%％"))
+    if min_coverage is None or not 0 <= min_coverage <= 100:
+        errors["min_coverage"] = "最低参评率应为 0 到 100 之间的百分数。"
+    if errors:
+        return None, errors
+    return Settings(name, scope, opens_at, closes_at, min_responses, min_coverage / 100.0), {}
+
+
+def settings_form(campaign: Campaign) -> dict[str, str]:
+    """The campaign's settings as form values (the inverse of parse_settings)."""
+    return {"name": campaign.name, "scope": f"{campaign.scope_level}:{campaign.scope_id or ''}",
+            "opens_at": campaign.opens_at.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": campaign.closes_at.strftime("%Y-%m-%dT%H:%M"),
+            "min_responses": str(campaign.min_responses), "min_coverage": f"{campaign.min_coverage * 100:g}"}
+
+
+def _int(raw) -> int | None:
+    try:
+        return int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(raw) -> float | None:
+    try:
+        v = float(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _check_scope(user: User | None, area: Area) -> None:
+    model = {"district": District, "street": Street}.get(area.level)
+    if model is not None and db.session.get(model, area.id) is None:
+        raise CampaignError("没有这个测评范围。", 400)
+    if user is not None and not may_manage_area(user, area):
+        raise CampaignError("该范围不在您的管理范围内：区级管理员只能为本区或本区的街道设立测评活动。", 403)
+
+
+def _audit(user, action: str, campaign: Campaign, detail: str = "") -> None:
+    db.session.add(AuditEvent(at=now(), user_id=getattr(user, "id", None), action=action,
+                              target=f"campaign:{campaign.id}", detail=detail[:500]))
+
+
+def create(settings: Settings, user: User | None = None, questionnaire_from: Campaign | None = None) -> Campaign:
+    """A new draft with the standard questionnaire, or a copy (same keys) of another campaign's; caller commits."""
+    _check_scope(user, settings.scope)
+    kw = dict(name=settings.name, opens_at=settings.opens_at, closes_at=settings.closes_at, status="draft",
+              scope_level=settings.scope.level, scope_id=settings.scope.id,
+              min_responses=settings.min_responses, min_coverage=settings.min_coverage)
+    if questionnaire_from is None:
+        c = create_campaign(**kw)
+    else:
+        c = Campaign(comment_label=questionnaire_from.comment_label, **kw)
+        db.session.add(c)
+        db.session.flush()
+        qs.apply(c, qs.spec_of(questionnaire_from), user)
+    db.session.flush()
+    _audit(user, "campaign.create", c, f"{settings.name}；问卷："
+           + (f"复制自活动 {questionnaire_from.id}" if questionnaire_from else "标准问卷"))
+    return c
+
+
+def update_settings(campaign: Campaign, settings: Settings, user: User | None = None) -> list[str]:
+    """Change what the campaign's state allows; return what changed (in words). Caller commits."""
+    if campaign.status == "closed":
+        raise CampaignFrozen("活动已结束，数据已冻结，设置不能再修改。")
+    if user is not None:
+        require_manage(user, campaign)
+    changes = []
+    scope_changed = (settings.scope.level, settings.scope.id) != (campaign.scope_level, campaign.scope_id)
+    if campaign.status == "open":
+        if scope_changed:
+            raise CampaignError("活动已开启，不能修改测评范围。")
+        if settings.opens_at != campaign.opens_at and qs.has_responses(campaign):
+            raise CampaignError("活动已收到答卷，不能修改开始时间。")
+        if settings.closes_at <= now():
+            raise CampaignError("进行中活动的结束时间必须晚于现在；如要立即结束，请使用“结束活动”。")
+    if scope_changed:
+        _check_scope(user, settings.scope)
+    for attr, label in (("name", "名称"), ("opens_at", "开始时间"), ("closes_at", "结束时间"),
+                        ("min_responses", "最少有效答卷数"), ("min_coverage", "最低参评率")):
+        old, new = getattr(campaign, attr), getattr(settings, attr)
+        if old != new:
+            changes.append(f"{label}：{old} → {new}")
+            setattr(campaign, attr, new)
+    if scope_changed:
+        changes.append(f"范围：{campaign.scope_level}:{campaign.scope_id or ''} → "
+                       f"{settings.scope.level}:{settings.scope.id or ''}")
+        campaign.scope_level, campaign.scope_id = settings.scope.level, settings.scope.id
+    if changes:
+        _audit(user, "campaign.settings", campaign, "；".join(changes))
+    return changes
+
+
+def transition(campaign: Campaign, to: str, user: User | None = None) -> None:
+    """Move draft → open or open → closed; refuse anything else with the reason. Caller commits."""
+    if user is not None:
+        require_manage(user, campaign)
+    frm = campaign.status
+    if (frm, to) not in TRANSITIONS:
+        raise CampaignError(_refusal(frm, to))
+    if to == "open":
+        problems = qs.validate(qs.spec_of(campaign))
+        if problems:
+            raise CampaignError("问卷还不完整，不能开启：" + "；".join(str(p) for p in problems[:5]))
+        if campaign.closes_at <= now():
+            raise CampaignError(f"结束时间（{campaign.closes_at:%Y-%m-%d %H:%M}）已过，请先修改结束时间再开启。")
+    campaign.status = to
+    _audit(user, f"campaign.{to}", campaign, f"{STATUS_LABELS[frm]} → {STATUS_LABELS[to]}")
+
+
+def _refusal(frm: str, to: str) -> str:
+    if frm == to:
+        return f"活动已经是“{STATUS_LABELS.get(frm, frm)}”状态。"
+    if frm == "closed":
+        return "活动已结束，数据已冻结，不能重新开启或退回草稿；如需继续测评，请复制为新一轮活动。"
+    if frm == "open" and to == "draft":
+        return "进行中的活动不能退回草稿。"
+    if frm == "draft" and to == "closed":
+        return "草稿尚未开启，不能直接结束；不需要的草稿可以删除。"
+    return f"不能从“{STATUS_LABELS.get(frm, frm)}”变为“{STATUS_LABELS.get(to, to)}”。"
+
+
+def next_round_defaults(source: Campaign) -> dict[str, str]:
+    """Suggested name and window for the round after `source`: same length, starting when it ends (or now)."""
+    start = max(source.closes_at, now()).replace(hour=9, minute=0, second=0)
+    if start < now():
+        start += timedelta(days=1)
+    length = source.closes_at - source.opens_at
+    return {"name": f"{source.name}（下一轮）"[:NAME_MAX], "opens_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (start + length).strftime("%Y-%m-%dT%H:%M")}
+
+
+def copy_round(source: Campaign, name: str, opens_at: datetime, closes_at: datetime,
+               user: User | None = None) -> Campaign:
+    """A new draft round: same scope, thresholds and questionnaire (same keys, so rounds compare). Caller commits."""
+    settings = Settings(name=name, scope=scope_of(source), opens_at=opens_at, closes_at=closes_at,
+                        min_responses=source.min_responses, min_coverage=source.min_coverage)
+    c = create(settings, user, questionnaire_from=source)
+    c.copied_from_id = source.id
+    _audit(user, "campaign.copy", c, f"复制自活动 {source.id}「{source.name}」")
+    return c
+
+
+def delete_draft(campaign: Campaign, user: User | None = None) -> None:
+    """Delete a draft nobody has a code for; caller commits."""
+    if user is not None:
+        require_manage(user, campaign)
+    if campaign.status != "draft":
+        raise CampaignError("只能删除草稿；已开启或已结束的活动会保留。")
+    if db.session.scalar(select(exists().where(HouseholdCode.campaign_id == campaign.id))) or qs.has_responses(campaign):
+        raise CampaignError("该草稿已发放过住户二维码，不能删除。")
+    if db.session.scalar(select(exists().where(Campaign.copied_from_id == campaign.id))):
+        raise CampaignError("已有活动复制自该草稿，不能删除。")
+    _audit(user, "campaign.delete", campaign, campaign.name)
+    db.session.delete(campaign)
+
+
+def apply_questionnaire(campaign: Campaign, spec: qs.Spec, user: User | None = None) -> qs.ApplyResult:
+    """Change the questionnaire as the freeze allows (see questionnaire_spec.apply); caller commits."""
+    if user is not None:
+        require_manage(user, campaign)
+    result = qs.apply(campaign, spec, user)
+    _audit(user, "questionnaire.wording" if result.locked else "questionnaire.edit", campaign,
+           f"错别字修正 {result.wording_fixes} 处" if result.locked else "问卷已修改")
+    return result
+
+
+# ---------------------------------------------------------------- the freeze, enforced at flush
+
+def _campaign_ids_touched(session: Session) -> set[int]:
+    ids: set[int] = set()
+    response_ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Response):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            if obj.campaign_id is not None:
+                ids.add(obj.campaign_id)
+        elif isinstance(obj, Answer):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+                continue
+            resp = obj.__dict__.get("response")
+            if resp is not None and resp.campaign_id is not None:
+                ids.add(resp.campaign_id)
+            elif obj.response_id is not None:
+                response_ids.add(obj.response_id)
+    if response_ids:
+        ids |= set(session.scalars(select(Response.campaign_id).where(Response.id.in_(response_ids))))
+    return ids
+
+
+def _guard(session: Session, _flush_context, _instances) -> None:
+    with session.no_autoflush:
+        for obj in session.dirty:
+            if isinstance(obj, Campaign):
+                hist = db.inspect(obj).attrs.status.history
+                was = hist.deleted[0] if hist.deleted else obj.status
+                if was == "closed" and session.is_modified(obj, include_collections=False):
+                    raise CampaignFrozen(f"活动「{obj.name}」已结束，数据已冻结，不能修改。")
+        ids = _campaign_ids_touched(session)
+        if ids:
+            closed = session.scalars(select(Campaign.name).where(Campaign.id.in_(ids),
+                                                                  Campaign.status == "closed")).all()
+            if closed:
+                raise CampaignFrozen(f"活动「{closed[0]}」已结束，数据已冻结：答卷不能再保存或修改。")
+
+
+def install_freeze_guard() -> None:
+    """Refuse, at flush, any write to a closed campaign, its responses or their answers (idempotent)."""
+    if not event.contains(Session, "before_flush", _guard):
+        event.listen(Session, "before_flush", _guard)
+
+
+install_freeze_guard()

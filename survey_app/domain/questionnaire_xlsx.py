@@ -1,0 +1,262 @@
+"""A questionnaire as an Excel workbook: export, edit in Excel, import back (all or nothing).
+
+One sheet per part — 维度 (dimensions), 题目 (questions), 选项 (choice options) — plus a sheet of
+instructions. Row order is the order on the phone. Every bad row is reported with its sheet,
+row and column, like the roster import; a file with any error changes nothing.
+"""
+from __future__ import annotations
+
+import io
+import math
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ..models import Campaign
+from . import questionnaire_spec as qs
+from .exports import to_bytes, write_table
+from .questionnaire_spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
+
+DIM_SHEET, Q_SHEET, OPT_SHEET, NOTES_SHEET = "维度", "题目", "选项", "填写说明"
+DIM_HEADERS = ["维度键", "维度名称", "英文名称", "权重", "归一化权重"]
+Q_HEADERS = ["维度键", "题目键", "题型", "中文题目", "英文题目", "可选“不适用”", "总体满意度题"]
+OPT_HEADERS = ["题目键", "选项键", "中文选项", "英文选项"]
+KIND_BY_LABEL = {"五级评分": "scale", "5级评分": "scale", "评分": "scale", "scale": "scale",
+                 "单选": "choice", "单选题": "choice", "选择": "choice", "choice": "choice",
+                 "填空": "text", "文字": "text", "填空题": "text", "text": "text"}
+YES = {"是", "y", "yes", "true", "1", "√", "✓"}
+NO = {"否", "n", "no", "false", "0", ""}
+MAX_ROWS = 1000
+
+
+class QuestionnaireFileError(Exception):
+    """The file as a whole cannot be read (not Excel, a sheet or a column is missing, too many rows)."""
+
+
+@dataclass
+class ImportResult:
+    problems: list[Problem] = field(default_factory=list)
+    spec: Spec | None = None
+    dimensions: int = 0
+    questions: int = 0
+    options: int = 0
+    wording_fixes: int = 0
+    locked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        if self.locked:
+            return f"问卷已冻结，结构未变；已修正措辞 {self.wording_fixes} 处（均记入修改记录）。"
+        return f"导入完成：{self.dimensions} 个维度，{self.questions} 道题目，{self.options} 个选项。"
+
+
+# ---------------------------------------------------------------- export
+
+def export_workbook(campaign: Campaign) -> bytes:
+    """The campaign's questionnaire as an editable workbook (keys included, so rounds stay comparable)."""
+    spec = qs.spec_of(campaign)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = DIM_SHEET
+    write_table(ws, DIM_HEADERS, ([d.key, d.name, d.name_en, d.weight, None] for d in spec.dimensions),
+                widths=[16, 18, 26, 10, 14], formats={5: "0.0%"})
+    last = len(spec.dimensions) + 1
+    for r in range(2, last + 1):
+        # A live formula, so an edited weight shows its share at once; ignored on import.
+        ws.cell(row=r, column=5).value = f"=IF(SUM($D$2:$D${last})>0,D{r}/SUM($D$2:$D${last}),0)"
+    qws = wb.create_sheet(Q_SHEET)
+    write_table(qws, Q_HEADERS, (
+        [d.key, q.key, qs.KIND_LABELS[q.kind], q.text, q.text_en, "是" if q.allow_na else "否",
+         "是" if q.is_overall else "否"]
+        for d in spec.dimensions for q in d.questions), widths=[16, 22, 10, 48, 48, 14, 14])
+    ows = wb.create_sheet(OPT_SHEET)
+    write_table(ows, OPT_HEADERS, ([q.key, o.key, o.label, o.label_en] for q in spec.questions for o in q.options),
+                widths=[22, 18, 30, 36])
+    notes = wb.create_sheet(NOTES_SHEET)
+    write_table(notes, ["项目", "说明"], [
+        ("顺序", "各表中行的顺序就是住户手机上显示的顺序。"),
+        ("键", "维度键、题目键、选项键是跨轮次比较的依据：保留原有的键，新增的行可以留空，系统自动生成新键。"
+               "键只能用小写英文字母、数字和下划线，以字母开头。"),
+        ("维度", "每个维度需要名称和大于 0 的权重；权重按所有维度之和归一化（“归一化权重”列仅供参考，导入时忽略）。"
+                 "每个维度至少要有一道五级评分题。"),
+        ("题型", "五级评分（非常满意…非常不满意，计分）；单选（在“选项”表中列出问题类别，不计分）；填空（文字，选填，不计分）。"),
+        ("不适用", "五级评分题填“是”时住户可选“不适用/不了解”；单选题填“是”时多一个“都没有/不适用”选项。"),
+        ("总体满意度题", "恰好一道，且必须是五级评分题。"),
+        ("题目的维度", "“维度键”列可以填维度键，也可以填维度名称。"),
+        ("冻结", "活动收到第一份答卷后（或结束后），问卷只能修正错别字（会记录修改人、时间和原文）；"
+                 "其他修改请复制为新一轮活动。"),
+        ("全部或不导入", "任何一行有错误，整份文件都不导入，并列出每个错误所在的表、行和列。"),
+    ], widths=[16, 100])
+    return to_bytes(wb)
+
+
+# ---------------------------------------------------------------- import
+
+def _clean(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return qs.clean_text(value)
+
+
+def _key(value) -> str:
+    return unicodedata.normalize("NFKC", _clean(value)).lower()
+
+
+def _sheet_rows(wb, title: str, headers: list[str], required: bool = True):
+    """(row number, {header: value}) for each non-blank data row of the sheet."""
+    ws = wb[title] if title in wb.sheetnames else None
+    if ws is None:
+        if required:
+            raise QuestionnaireFileError(f"缺少工作表「{title}」。请先导出问卷，在导出的文件上修改后再导入。")
+        return []
+    rows = ws.iter_rows(values_only=True)
+    head = next(rows, None) or ()
+    names = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", _clean(h))) for h in head]
+    index = {}
+    for h in headers:
+        norm = re.sub(r"\s+", "", unicodedata.normalize("NFKC", h))
+        if norm in names:
+            index[h] = names.index(norm)
+    needed = [h for h in headers if h != "归一化权重"]
+    missing = [h for h in needed if h not in index]
+    if missing:
+        raise QuestionnaireFileError(f"工作表「{title}」缺少这些列：{'、'.join(missing)}。")
+    out = []
+    for n, raw in enumerate(rows, start=2):
+        values = {h: (raw[j] if j < len(raw) else None) for h, j in index.items()}
+        if all(_clean(v) == "" for v in values.values()):
+            continue
+        if len(out) >= MAX_ROWS:
+            raise QuestionnaireFileError(f"工作表「{title}」超过 {MAX_ROWS} 行。")
+        out.append((n, values))
+    return out
+
+
+def _flag(value, problems, sheet, row, column) -> bool:
+    v = _clean(value).lower()
+    if v in YES:
+        return True
+    if v not in NO:
+        problems.append(Problem(f"应填“是”或“否”，现为「{_clean(value)}」", sheet, row, column))
+    return False
+
+
+def _weight(value, problems, row) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        w = float(value)
+    else:
+        text = _clean(value).rstrip("%％")
+        try:
+            w = float(text) / (100.0 if _clean(value).endswith(("%", "％")) else 1.0)
+        except ValueError:
+            problems.append(Problem(f"权重必须是数字，现为「{_clean(value)}」", DIM_SHEET, row, "权重"))
+            return 1.0
+    if not math.isfinite(w) or w <= 0:
+        problems.append(Problem(f"权重必须大于 0，现为「{_clean(value)}」", DIM_SHEET, row, "权重"))
+        return 1.0
+    return w
+
+
+def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
+    """Read the three sheets into a Spec; collect problems of form (keys, kinds, flags, references)."""
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
+        raise QuestionnaireFileError("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。") from e
+    problems: list[Problem] = []
+    spec = Spec()
+    dim_rows = _sheet_rows(wb, DIM_SHEET, DIM_HEADERS)
+    q_rows = _sheet_rows(wb, Q_SHEET, Q_HEADERS)
+    opt_rows = _sheet_rows(wb, OPT_SHEET, OPT_HEADERS, required=False)
+    wb.close()
+    # Keys typed in the file are reserved first, so generated keys never collide with them.
+    taken = {_key(v["维度键"]) for _, v in dim_rows} | {_key(v["题目键"]) for _, v in q_rows}
+    taken |= {_key(v["选项键"]) for _, v in opt_rows}
+    by_ref: dict[str, DimSpec] = {}
+    for n, v in dim_rows:
+        key = _key(v["维度键"]) or qs.new_key("d", taken)
+        d = DimSpec(key=key, name=_clean(v["维度名称"]), name_en=_clean(v["英文名称"]),
+                    weight=_weight(v["权重"], problems, n), row=n)
+        spec.dimensions.append(d)
+        by_ref.setdefault(key, d)
+        if d.name:
+            by_ref.setdefault(d.name, d)
+    q_by_key: dict[str, QuestionSpec] = {}
+    for n, v in q_rows:
+        ref = _clean(v["维度键"])
+        d = by_ref.get(_key(ref)) or by_ref.get(ref)
+        kind_raw = _clean(v["题型"])
+        kind = KIND_BY_LABEL.get(kind_raw.lower() if kind_raw.isascii() else kind_raw)
+        q = QuestionSpec(key=_key(v["题目键"]) or qs.new_key("q", taken), kind=kind or kind_raw or "scale",
+                         text=_clean(v["中文题目"]), text_en=_clean(v["英文题目"]),
+                         allow_na=_flag(v["可选“不适用”"], problems, Q_SHEET, n, "可选“不适用”"),
+                         is_overall=_flag(v["总体满意度题"], problems, Q_SHEET, n, "总体满意度题"), row=n)
+        if not ref:
+            problems.append(Problem("缺少维度键（题目属于哪个维度）", Q_SHEET, n, "维度键"))
+        elif d is None:
+            problems.append(Problem(f"「维度」表中没有维度「{ref}」", Q_SHEET, n, "维度键"))
+        else:
+            d.questions.append(q)
+        q_by_key.setdefault(q.key, q)
+    for n, v in opt_rows:
+        ref = _key(v["题目键"])
+        q = q_by_key.get(ref)
+        o = OptionSpec(key=_key(v["选项键"]) or qs.new_key("o", taken), label=_clean(v["中文选项"]),
+                       label_en=_clean(v["英文选项"]), row=n)
+        if not ref:
+            problems.append(Problem("缺少题目键（选项属于哪道题）", OPT_SHEET, n, "题目键"))
+        elif q is None:
+            problems.append(Problem(f"「题目」表中没有题目「{ref}」", OPT_SHEET, n, "题目键"))
+        elif q.kind != "choice":
+            problems.append(Problem(f"题目「{ref}」不是单选题，不能有选项", OPT_SHEET, n, "题目键"))
+        else:
+            q.options.append(o)
+    return spec, problems
+
+
+def _sort_key(p: Problem):
+    order = {DIM_SHEET: 1, Q_SHEET: 2, OPT_SHEET: 3}
+    return (order.get(p.sheet, 0), p.row or 0, p.column)
+
+
+def import_workbook(campaign: Campaign, data: bytes, user=None, dry_run: bool = False) -> ImportResult:
+    """Validate the whole file, then replace the questionnaire — or, once frozen, apply only typo fixes.
+
+    The caller commits on success and rolls back otherwise; a dry run writes nothing.
+    """
+    from .campaigns import apply_questionnaire, require_manage
+
+    if user is not None:
+        require_manage(user, campaign)
+    spec, problems = read_workbook(data)
+    problems += qs.validate(spec)
+    # One problem per place is enough: the reader and the validator may both notice a bad weight.
+    seen, unique = set(), []
+    for p in sorted(problems, key=_sort_key):
+        if (p.sheet, p.row, p.column, p.reason) not in seen:
+            seen.add((p.sheet, p.row, p.column, p.reason))
+            unique.append(p)
+    result = ImportResult(problems=unique, spec=spec, dimensions=len(spec.dimensions),
+                          questions=len(spec.questions), options=sum(len(q.options) for q in spec.questions))
+    if unique:
+        return result
+    if dry_run:
+        reason = qs.lock_reason(campaign)
+        if reason:
+            fixes, locked_problems = qs.locked_diff(campaign, spec)
+            result.problems, result.locked, result.wording_fixes = locked_problems, True, len(fixes)
+        return result
+    try:
+        applied = apply_questionnaire(campaign, spec, user)
+    except qs.QuestionnaireRefused as e:
+        result.problems = e.problems
+        return result
+    result.locked, result.wording_fixes = applied.locked, applied.wording_fixes
+    return result
