@@ -13,9 +13,9 @@ class IdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, coverage, dashboard, firm, office, printing, resident, roster
+    from . import auth, campaigns, coverage, dashboard, firm, office, printing, resident, roster
 
     app.url_map.converters["id"] = IdConverter
 
-    for module in (auth, resident, office, firm, roster, coverage, printing, dashboard):
+    for module in (auth, resident, office, firm, roster, coverage, printing, dashboard, campaigns):
         app.register_blueprint(module.bp)

@@ -23,7 +23,9 @@ def campaign_in_view() -> Campaign:
         if c is None:
             abort(404, "没有这个测评活动。")
         return c
-    c = db.session.scalar(select(Campaign).order_by((Campaign.status == "open").desc(), Campaign.id.desc()))
+    # An open campaign first, then a closed one with figures; a draft only when there is nothing else.
+    c = db.session.scalar(select(Campaign).order_by((Campaign.status == "open").desc(),
+                                                    (Campaign.status == "closed").desc(), Campaign.id.desc()))
     if c is None:
         abort(404, "还没有测评活动。")
     return c

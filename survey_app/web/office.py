@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from ..domain import access, coverage, exports, qr, rectification, tokens
 from ..domain.access import Area
 from ..domain.clock import now
+from ..domain.rounds import compare_unit, overall_changes
 from ..domain.reports import company_ranking, compounds_overview, ranking_workbook_for
 from ..extensions import db
 from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
@@ -60,8 +61,10 @@ def ranking():
     campaign = campaign_in_view()
     area = area_in_view()
     result = company_ranking(campaign, area)
+    previous, changes = overall_changes(campaign, area, current=[r.stats for r in result.rows])
     return render_template("office/ranking.html", campaign=campaign, campaigns=all_campaigns(), area=area,
-                           area_value=f"{area.level}:{area.id or ''}", choices=_area_choices(), ranking=result)
+                           area_value=f"{area.level}:{area.id or ''}", choices=_area_choices(), ranking=result,
+                           previous=previous, changes=changes)
 
 
 @bp.get("/ranking.xlsx")
@@ -86,7 +89,7 @@ def compound(compound_id: int):
         .where(Household.compound_id == c.id, Response.campaign_id == campaign.id)
         .group_by(Household.building_id)).all())
     return render_template("office/compound.html", campaign=campaign, compound=c, households=households,
-                           answered=answered)
+                           answered=answered, comparison=compare_unit(campaign, "compound", c.id))
 
 
 @bp.get("/buildings/<id:building_id>")
