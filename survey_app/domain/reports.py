@@ -53,6 +53,9 @@ class Overview:
     company_dims: dict  # {(company id, dimension id): UnitStats}
     area_dims: dict  # {(None, dimension id): UnitStats}
     held: int  # responses held for review in the area
+    previous: Campaign | None = None  # the previous round, when there is one
+    child_changes: dict | None = None  # {unit key: rounds.Change} of the units below
+    company_changes: dict | None = None  # {company id: rounds.Change}
 
     @property
     def axis(self) -> tuple[int, int]:
@@ -79,13 +82,35 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
     held = db.session.scalar(select(func.count(Response.id)).join(Compound, Compound.id == Response.compound_id)
                              .where(Response.campaign_id == campaign.id, Response.status == "held",
                                     area.compound_clause())) or 0
-    return Overview(
+    companies = company_ranking(campaign, area, include_held)
+    ov = Overview(
         area=area, total=unit_stats(campaign.id, area, "city", include_held)[0], child_level=child,
-        children=children, companies=company_ranking(campaign, area, include_held),
+        children=children, companies=companies,
         dimensions=list(campaign.dimensions),
         company_dims=dimension_stats(campaign.id, area, "company", include_held),
         area_dims=dimension_stats(campaign.id, area, "city", include_held), held=held,
     )
+    ov.previous, ov.child_changes = _changes(campaign, area, child, [r.stats for r in children.rows])
+    ov.company_changes = _changes(campaign, area, "company", [r.stats for r in companies.rows])[1]
+    return ov
+
+
+def _changes(campaign: Campaign, area: Area, level: str, current: list):
+    """The previous round and {unit key: Change} of the units' index (published figures of both rounds)."""
+    from .aggregates import unit_stats
+    from .rounds import Change, previous_round
+
+    previous = previous_round(campaign)
+    if previous is None:
+        return None, {}
+    before = {s.key: s for s in unit_stats(previous.id, area, level)}
+    out = {}
+    for s in current:
+        p = before.get(s.key)
+        if p is not None:
+            p.households = s.households
+        out[s.key] = Change(key=str(s.key), label=s.label, current=s, previous=p)
+    return previous, out
 
 
 def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
