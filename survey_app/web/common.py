@@ -60,3 +60,22 @@ def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
     resp = FlaskResponse(data, mimetype=XLSX)
     resp.headers["Content-Disposition"] = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return resp
+
+
+def advance_rectification(item_id: int, status: str, actor: str):
+    """Move a rectification item the user may see to `status` and commit; 404 outside the user's scope,
+    400/409 with the reason when the step is refused."""
+    from ..domain import rectification
+    from ..models import RectificationItem
+
+    item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,
+                                                             access.rectification_clause(current_user)))
+    if item is None:
+        abort(404)
+    try:
+        rectification.advance(item, status, actor)
+    except rectification.StepRefused as e:
+        db.session.rollback()
+        abort(e.status, str(e))
+    db.session.commit()
+    return item

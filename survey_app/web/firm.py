@@ -1,5 +1,5 @@
 """The property company's own view: its scores against the city average, comments, its items."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -9,10 +9,9 @@ from ..domain.firm_report import company_report
 from ..domain.privacy import MIN_GROUP
 from ..extensions import db
 from ..models import RectificationItem
-from .common import all_campaigns, campaign_in_view, company_required, xlsx_response
+from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
 
 bp = Blueprint("firm", __name__, url_prefix="/firm")
-COMPANY_STEPS = ("in_progress", "submitted")
 
 
 @bp.get("/")
@@ -40,18 +39,6 @@ def report_xlsx():
 @bp.post("/rectification/<id:item_id>")
 @company_required
 def report_progress(item_id: int):
-    item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,
-                                                             access.rectification_clause(current_user)))
-    if item is None:
-        abort(404)
-    status = request.form.get("status", "")
-    if status not in COMPANY_STEPS:
-        abort(400, "企业只能将整改事项标记为“整改中”或“待核验”。")
-    try:
-        rectification.advance(item, status)
-    except ValueError as e:
-        db.session.rollback()
-        abort(409, str(e))
-    db.session.commit()
+    item = advance_rectification(item_id, request.form.get("status", ""), "company")
     flash("已更新整改进度。", "success")
     return redirect(url_for(".home", campaign=item.campaign_id))

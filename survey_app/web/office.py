@@ -11,7 +11,7 @@ from ..domain.reports import company_ranking, compounds_overview, ranking_workbo
 from ..extensions import db
 from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
 from . import MAX_ID
-from .common import all_campaigns, campaign_in_view, officer_required, xlsx_response
+from .common import advance_rectification, all_campaigns, campaign_in_view, officer_required, xlsx_response
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -192,16 +192,7 @@ def rectification_generate():
 @bp.post("/rectification/<id:item_id>/verify")
 @officer_required
 def rectification_verify(item_id: int):
-    item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,
-                                                             access.rectification_clause(current_user)))
-    if item is None:
-        abort(404)
-    try:
-        rectification.advance(item, request.form.get("status", "verified"))
-    except ValueError as e:
-        db.session.rollback()
-        abort(409, str(e))
-    db.session.commit()
+    item = advance_rectification(item_id, request.form.get("status", "verified"), "officer")
     flash("整改事项状态已更新。", "success")
     return redirect(url_for(".rectification_list", campaign=item.campaign_id))
 

@@ -7,7 +7,7 @@ from survey_app.domain import tokens
 from survey_app.models import AuditEvent, Building, HouseholdCode, Street
 from survey_app.web import printing
 
-from ..factories import households_of, issue
+from ..factories import issue
 from .pdfqr import read_pdf, tokens_of
 
 

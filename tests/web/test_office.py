@@ -201,6 +201,8 @@ def test_rectification_life_cycle_company_reports_officer_verifies(client, world
     assert c1.post(f"/firm/rectification/{item.id}", data={"status": "submitted"}).status_code == 302
     officer = app.test_client()
     officer.post("/login", data={"username": "street1", "password": "pw-123456"})
+    refused = officer.post(f"/office/rectification/{item.id}/verify", data={"status": "open"})
+    assert refused.status_code == 400 and "工作人员只能" in refused.data.decode()
     assert officer.post(f"/office/rectification/{item.id}/verify", data={"status": "verified"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(RectificationItem, item.id).status == "verified"
