@@ -18,3 +18,12 @@ def test_resident_survey_in_english(client, world):
     assert "Cleanliness of stairwells" in page and "Submit" in page
     zh = client.get("/s/?lang=zh_CN").data.decode()
     assert "非常满意" in zh and "楼道、道路等公共区域清洁" in zh
+
+
+def test_staff_pages_in_english(client, world, login):
+    login("city")
+    for path, words in (("/office/overview/?lang=en", "Overview"), ("/office/coverage?lang=en", "Coverage by building"),
+                        ("/office/roster/?lang=en", "Import household roster"),
+                        ("/office/overview/benchmarks?lang=en", "Benchmark candidates")):
+        page = client.get(path).data.decode()
+        assert words in page, path
