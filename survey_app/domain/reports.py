@@ -75,6 +75,7 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
     from ..extensions import db
     from ..models import Compound, Response
     from .aggregates import dimension_stats, unit_stats
+    from .rounds import overall_changes
 
     child = CHILD_LEVEL[area.level]
     children = rank_units(unit_stats(campaign.id, area, child, include_held), campaign.min_responses,
@@ -90,27 +91,9 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
         company_dims=dimension_stats(campaign.id, area, "company", include_held),
         area_dims=dimension_stats(campaign.id, area, "city", include_held), held=held,
     )
-    ov.previous, ov.child_changes = _changes(campaign, area, child, [r.stats for r in children.rows])
-    ov.company_changes = _changes(campaign, area, "company", [r.stats for r in companies.rows])[1]
+    ov.previous, ov.child_changes = overall_changes(campaign, area, child, [r.stats for r in children.rows])
+    ov.company_changes = overall_changes(campaign, area, "company", [r.stats for r in companies.rows])[1]
     return ov
-
-
-def _changes(campaign: Campaign, area: Area, level: str, current: list):
-    """The previous round and {unit key: Change} of the units' index (published figures of both rounds)."""
-    from .aggregates import unit_stats
-    from .rounds import Change, previous_round
-
-    previous = previous_round(campaign)
-    if previous is None:
-        return None, {}
-    before = {s.key: s for s in unit_stats(previous.id, area, level)}
-    out = {}
-    for s in current:
-        p = before.get(s.key)
-        if p is not None:
-            p.households = s.households
-        out[s.key] = Change(key=str(s.key), label=s.label, current=s, previous=p)
-    return previous, out
 
 
 def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:

@@ -156,10 +156,12 @@ def compare_unit(campaign: Campaign, level: str, unit_id: int, area: Area | None
 def overall_changes(campaign: Campaign, area: Area, level: str = "company",
                     current: list[UnitStats] | None = None) -> tuple[Campaign | None, dict[int, Change]]:
     """The previous round and {unit id: change of the index} for every unit in the area (one query per round)."""
+    from .aggregates import LEVELS as ALL_LEVELS
+
     previous = previous_round(campaign)
     if previous is None:
         return None, {}
-    if level not in LEVELS:
+    if level not in ALL_LEVELS:
         raise ValueError(f"unknown level {level!r}")
     if current is None:
         current = unit_stats(campaign.id, area, level)
