@@ -6,6 +6,8 @@ intervals are computed by survey_app.domain.scoring.UnitStats.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import case, func, select, true
 
 from ..extensions import db
@@ -49,19 +51,6 @@ def households_by_compound(area: Area, extra=None) -> dict[int, int]:
     return households_by("compound", area, extra)
 
 
-def _response_sums(campaign_id: int, area: Area, level: str, statuses, extra=None) -> dict:
-    key = _KEYS[level][0] if level != "city" else None
-    cols = [key] if key is not None else []
-    q = (select(*cols, func.count(Response.id), func.sum(Response.score), func.sum(Response.score * Response.score),
-                func.sum(case((Response.overall >= 4, 1), else_=0)), func.count(Response.overall))
-         .join(Compound, Compound.id == Response.compound_id)
-         .where(Response.campaign_id == campaign_id, Response.status.in_(statuses), Response.score.is_not(None),
-                area.compound_clause(), extra if extra is not None else true()))
-    if key is None:
-        return {None: tuple(db.session.execute(q).one())}
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(q.group_by(key))}
-
-
 def _fill(stats: UnitStats, sums) -> UnitStats:
     if sums and sums[0]:
         n, total, total_sq, sat, overall_n = sums
@@ -80,20 +69,78 @@ def _names(level: str, ids) -> dict:
     return dict(db.session.execute(select(model.id, model.name).where(model.id.in_(ids))).all())
 
 
+@dataclass
+class AreaSums:
+    """An area's response sums per (compound, company answered about) and its households per
+    compound, read with two GROUP BYs; the figures of every level are folded from them in memory,
+    so a page showing several levels scans the responses once."""
+
+    places: dict  # compound id → (current company id, community id, street id, district id)
+    households: dict  # compound id → households
+    sums: dict  # (compound id, company id of the responses) → (n, Σx, Σx², satisfied, overall answered)
+
+    @classmethod
+    def load(cls, campaign_id: int, area: Area, include_held: bool = False, extra=None) -> "AreaSums":
+        where = (area.compound_clause(), extra if extra is not None else true())
+        places = {row[0]: tuple(row[1:]) for row in db.session.execute(
+            select(Compound.id, Compound.company_id, Compound.community_id, Compound.street_id, Compound.district_id)
+            .where(*where))}
+        households = {cid: int(n) for cid, n in db.session.execute(
+            select(Household.compound_id, func.count(Household.id))
+            .join(Compound, Compound.id == Household.compound_id).where(*where).group_by(Household.compound_id))}
+        q = (select(Response.compound_id, Response.company_id, func.count(Response.id), func.sum(Response.score),
+                    func.sum(Response.score * Response.score), func.sum(case((Response.overall >= 4, 1), else_=0)),
+                    func.count(Response.overall))
+             .join(Compound, Compound.id == Response.compound_id)
+             .where(Response.campaign_id == campaign_id, Response.status.in_(_statuses(include_held)),
+                    Response.score.is_not(None), *where)
+             .group_by(Response.compound_id, Response.company_id))
+        sums = {(row[0], row[1]): (int(row[2]), float(row[3] or 0), float(row[4] or 0), int(row[5] or 0),
+                                   int(row[6] or 0)) for row in db.session.execute(q)}
+        return cls(places=places, households=households, sums=sums)
+
+    def _place_key(self, level: str, compound_id: int):
+        if level == "compound":
+            return compound_id
+        if level == "city":
+            return None
+        company, community, street, district = self.places[compound_id]
+        return {"company": company, "community": community, "street": street, "district": district}[level]
+
+    def households_by(self, level: str) -> dict:
+        """{unit key: households}; a company's are those of the compounds it manages now."""
+        out: dict = {None: 0} if level == "city" else {}
+        for cid, n in self.households.items():
+            k = self._place_key(level, cid)
+            out[k] = out.get(k, 0) + n
+        for cid in self.places:  # compounds without households still are units
+            out.setdefault(self._place_key(level, cid), 0)
+        return out
+
+    def unit_stats(self, level: str) -> list[UnitStats]:
+        """One UnitStats per unit of `level`, including units nobody has answered for yet."""
+        households = self.households_by(level)
+        folded: dict = {}
+        for (cid, company), v in self.sums.items():
+            k = company if level == "company" else self._place_key(level, cid)
+            acc = folded.setdefault(k, [0, 0.0, 0.0, 0, 0])
+            for i in range(5):
+                acc[i] += v[i]
+        keys = {None} if level == "city" else set(households) | {k for k in folded if k is not None}
+        if level == "company":
+            keys.discard(None)  # compounds without a company are not a company
+        names = _names(level, keys)
+        return [_fill(UnitStats(key=k, label=names.get(k, ""), households=households.get(k, 0)), folded.get(k))
+                for k in sorted(keys, key=lambda k: (k is None, k or 0))]
+
+
 def unit_stats(campaign_id: int, area: Area, level: str, include_held: bool = False, extra=None) -> list[UnitStats]:
     """One UnitStats per unit of `level` in the area, including units nobody has answered for yet.
 
     A company's households are those of the compounds it manages now; its responses are those
     given while it managed them (Response.company_id).
     """
-    households = households_by(level, area, extra)
-    sums = _response_sums(campaign_id, area, level, _statuses(include_held), extra)
-    keys = set(households) | {k for k in sums if k is not None or level == "city"}
-    if level == "company":
-        keys.discard(None)  # compounds without a company are not a company
-    names = _names(level, keys)
-    return [_fill(UnitStats(key=k, label=names.get(k, ""), households=households.get(k, 0)), sums.get(k))
-            for k in sorted(keys, key=lambda k: (k is None, k or 0))]
+    return AreaSums.load(campaign_id, area, include_held, extra).unit_stats(level)
 
 
 def company_stats(campaign_id: int, area: Area, include_held: bool = False, extra=None) -> list[UnitStats]:
@@ -111,7 +158,7 @@ def compound_stats(campaign_id: int, area: Area, include_held: bool = False, ext
 
 
 def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool = False,
-                    extra=None) -> dict[tuple, UnitStats]:
+                    extra=None, households: dict | None = None) -> dict[tuple, UnitStats]:
     """{(unit key, dimension id): UnitStats} of per-response dimension scores.
 
     Read from the maintained totals (survey_app.domain.totals), which hold per compound, company,
@@ -128,7 +175,8 @@ def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool
          .where(T.campaign_id == campaign_id, T.status.in_(_statuses(include_held)), area.compound_clause(),
                 extra if extra is not None else true())
          .group_by(*group))
-    households = households_by(level, area, extra)
+    if households is None:
+        households = households_by(level, area, extra)
     out = {}
     for row in db.session.execute(q):
         k, did, rest = (row[0], row[1], row[2:]) if key is not None else (None, row[0], row[1:])

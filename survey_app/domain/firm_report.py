@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Campaign, Compound, Response
 from .access import Area
-from .aggregates import compound_stats, dimension_stats, unit_stats
+from .aggregates import AreaSums, compound_stats, dimension_stats, unit_stats
 from .privacy import MIN_GROUP, mask
 from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
@@ -37,14 +37,14 @@ class CompanyReport:
 def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
     city = Area("city")
     own_clause = Compound.company_id == company_id
-    companies = unit_stats(campaign.id, city, "company")
-    ranking = rank_units(companies, campaign.min_responses, campaign.min_coverage)
+    sums = AreaSums.load(campaign.id, city)  # the city's responses, scanned once
+    ranking = rank_units(sums.unit_stats("company"), campaign.min_responses, campaign.min_coverage)
     position = next((r for r in ranking.rows if r.stats.key == company_id), None)
     own = position.stats if position else None
-    scope = unit_stats(campaign.id, city, "city")[0]
+    scope = sums.unit_stats("city")[0]
     compounds = compound_stats(campaign.id, city, extra=own_clause)
-    own_dims = dimension_stats(campaign.id, city, "company")
-    scope_dims = dimension_stats(campaign.id, city, "city")
+    own_dims = dimension_stats(campaign.id, city, "company", households=sums.households_by("company"))
+    scope_dims = dimension_stats(campaign.id, city, "city", households=sums.households_by("city"))
     dims = [(d, own_dims.get((company_id, d.id)), scope_dims.get((None, d.id))) for d in campaign.dimensions]
     per_compound = dimension_stats(campaign.id, city, "compound", extra=own_clause)
     report = CompanyReport(

@@ -74,22 +74,24 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
 
     from ..extensions import db
     from ..models import Compound, Response
-    from .aggregates import dimension_stats, unit_stats
+    from .aggregates import AreaSums, dimension_stats
     from .rounds import overall_changes
 
     child = CHILD_LEVEL[area.level]
-    children = rank_units(unit_stats(campaign.id, area, child, include_held), campaign.min_responses,
-                         campaign.min_coverage)
+    sums = AreaSums.load(campaign.id, area, include_held)  # one scan of the responses for every level
+    children = rank_units(sums.unit_stats(child), campaign.min_responses, campaign.min_coverage)
     held = db.session.scalar(select(func.count(Response.id)).join(Compound, Compound.id == Response.compound_id)
                              .where(Response.campaign_id == campaign.id, Response.status == "held",
                                     area.compound_clause())) or 0
-    companies = company_ranking(campaign, area, include_held)
+    companies = rank_units(sums.unit_stats("company"), campaign.min_responses, campaign.min_coverage)
     ov = Overview(
-        area=area, total=unit_stats(campaign.id, area, "city", include_held)[0], child_level=child,
+        area=area, total=sums.unit_stats("city")[0], child_level=child,
         children=children, companies=companies,
         dimensions=list(campaign.dimensions),
-        company_dims=dimension_stats(campaign.id, area, "company", include_held),
-        area_dims=dimension_stats(campaign.id, area, "city", include_held), held=held,
+        company_dims=dimension_stats(campaign.id, area, "company", include_held,
+                                     households=sums.households_by("company")),
+        area_dims=dimension_stats(campaign.id, area, "city", include_held, households=sums.households_by("city")),
+        held=held,
     )
     ov.previous, ov.child_changes = overall_changes(campaign, area, child, [r.stats for r in children.rows])
     ov.company_changes = overall_changes(campaign, area, "company", [r.stats for r in companies.rows])[1]
@@ -97,17 +99,27 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
 
 
 def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
-    """The full ranking workbook of an area (pages and CLI share it)."""
-    from . import exports
-    from .aggregates import dimension_stats, unit_stats
+    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
 
-    companies = company_ranking(campaign, area)
-    levels = []
+    from ..extensions import db
+    from ..models import Community, Compound
+    from . import exports
+    from .aggregates import AreaSums, dimension_stats
+
+    sums = AreaSums.load(campaign.id, area)
+    rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
     below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
-    for level in below:
-        levels.append((LEVEL_NAMES[level], rank_units(unit_stats(campaign.id, area, level), campaign.min_responses,
-                                                      campaign.min_coverage)))
-    return exports.ranking_workbook(companies, area.name(), campaign.name, generated, levels=levels,
+    compounds = sums.unit_stats("compound")
+    loaded = {c.id: c for c in db.session.scalars(
+        select(Compound).where(area.compound_clause())
+        .options(selectinload(Compound.community).selectinload(Community.street), selectinload(Compound.company)))}
+    for s in compounds:
+        s.extra = {"compound": loaded[s.key]}
+    return exports.ranking_workbook(rank("company"), area.name(), campaign.name, generated,
+                                    levels=[(LEVEL_NAMES[level], rank(level)) for level in below],
                                     dimensions=list(campaign.dimensions),
-                                    company_dims=dimension_stats(campaign.id, area, "company"),
-                                    compounds=compound_stats(campaign.id, area))
+                                    company_dims=dimension_stats(campaign.id, area, "company",
+                                                                 households=sums.households_by("company")),
+                                    compounds=compounds)
