@@ -40,14 +40,29 @@ def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
             for d in campaign.dimensions]
 
 
-def closed_reason(campaign: Campaign, when=None) -> str | None:
-    """Why the campaign refuses answers now, in Chinese, or None if it is open."""
+def closed_reason(campaign: Campaign, when=None, household: Household | None = None) -> str | None:
+    """Why the campaign refuses answers now (or from this household), in Chinese, or None."""
     when = when or now()
     if campaign.status == "draft" or when < campaign.opens_at:
         return f"本次测评尚未开始，开始时间：{campaign.opens_at:%Y-%m-%d %H:%M}。"
-    if campaign.status == "closed" or when >= campaign.closes_at:
+    if has_ended(campaign, when):
         return "本次测评已结束，感谢您的关注。"
+    if household is not None and not covers(campaign, household):
+        return "您所在的小区不在本次测评的范围内，无需作答。"
     return None
+
+
+def has_ended(campaign: Campaign, when=None) -> bool:
+    return campaign.status == "closed" or (when or now()) >= campaign.closes_at
+
+
+def covers(campaign: Campaign, household: Household) -> bool:
+    """Whether the household lies inside the campaign's scope (city, a district or a street)."""
+    if campaign.scope_level not in ("district", "street"):
+        return True
+    compound = db.session.get(Compound, household.compound_id)
+    place = compound.district_id if campaign.scope_level == "district" else compound.street_id
+    return place == campaign.scope_id
 
 
 def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = COMMENT_MAX) -> ParsedSurvey:
@@ -130,7 +145,7 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     A concurrent first submission from the same household hits the unique constraint and is
     retried as an update, so the household keeps exactly one response.
     """
-    reason = closed_reason(campaign)
+    reason = closed_reason(campaign, household=db.session.get(Household, household_id))
     if reason:
         raise SurveyClosed(reason)
     for attempt in (1, 2):

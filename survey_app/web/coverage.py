@@ -77,7 +77,7 @@ def _assist_target(household_id: int):
 @officer_required
 def assist_form(household_id: int):
     campaign, household = _assist_target(household_id)
-    reason = closed_reason(campaign)
+    reason = closed_reason(campaign, household=household)
     if reason:
         return closed_page(campaign, reason)
     return render_survey(campaign, household, assisted_by=current_user,

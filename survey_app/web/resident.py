@@ -3,7 +3,8 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from ..domain import tokens
 from ..domain.scoring import LABELS
-from ..domain.survey import SurveyClosed, closed_reason, existing_response, form_values, parse_form, save_response
+from ..domain.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended, parse_form,
+                             save_response)
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode
@@ -25,7 +26,8 @@ def _code_from_session() -> HouseholdCode | None:
 
 
 def closed_page(campaign, reason: str):
-    status = 403 if campaign.status == "draft" or "尚未开始" in reason else 410
+    """The campaign refuses this answer: 410 once it has ended, 403 before it opens or out of scope."""
+    status = 410 if has_ended(campaign) else 403
     return render_template("resident/closed.html", campaign=campaign, reason=reason), status
 
 
@@ -36,7 +38,7 @@ def enter(token: str):
     code = tokens.find_code(token)
     if code is None:
         return render_error(404, "二维码无效或已作废。请联系社区网格员重新领取。")
-    reason = closed_reason(code.campaign)
+    reason = closed_reason(code.campaign, household=code.household)
     if reason:
         return closed_page(code.campaign, reason)
     session[SESSION_KEY] = code.id
@@ -50,7 +52,7 @@ def survey():
     code = _code_from_session()
     if code is None:
         return render_error(404, "请扫描门牌上的二维码进入问卷。")
-    reason = closed_reason(code.campaign)
+    reason = closed_reason(code.campaign, household=code.household)
     if reason:
         return closed_page(code.campaign, reason)
     return render_survey(code.campaign, code.household)

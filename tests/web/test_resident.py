@@ -168,3 +168,24 @@ def test_csrf_is_required_on_the_survey_post(world, db, db_url):
         resp = c.post("/s/", data=form_for(world.campaign, "4"))
         assert resp.status_code == 400 and "页面已过期" in resp.data.decode()
         assert _count(db) == 0
+
+
+def test_households_outside_the_campaign_scope_cannot_answer(client, world, db):
+    import pytest
+
+    from survey_app.domain.survey import ParsedSurvey, SurveyClosed, save_response
+
+    world.campaign.scope_level, world.campaign.scope_id = "street", world.s3.id
+    db.session.commit()
+    outside = households_of(world.k1)[0]  # 文化路街道
+    token = issue(world.campaign, outside)
+    resp = client.get(f"/s/{token}")
+    assert resp.status_code == 403 and "不在本次测评的范围内" in resp.data.decode()
+    with pytest.raises(SurveyClosed):
+        save_response(world.campaign, outside.id, ParsedSurvey(answers={q.id: 4 for q in world.campaign.questions}))
+    db.session.rollback()
+    assert _count(db) == 0
+    inside = households_of(world.k4)[0]  # 龙山路街道, the campaign's street
+    _enter(client, issue(world.campaign, inside))
+    assert client.post("/s/", data=form_for(world.campaign, "4")).status_code == 302
+    assert _count(db) == 1
