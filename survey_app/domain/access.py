@@ -11,7 +11,7 @@ from sqlalchemy import false, or_, select, true
 from werkzeug.exceptions import Forbidden, NotFound
 
 from ..extensions import db
-from ..models import Campaign, Compound, District, RectificationItem, Response, Street, User
+from ..models import Campaign, Compound, District, RectificationItem, Street, User
 
 OFFICER_ROLES = ("city", "district", "street", "grid")
 
@@ -84,13 +84,6 @@ def compound_clause(user: User):
         return Compound.company_id == user.company_id if user.company_id else false()
     area = home_area(user)
     return area.compound_clause() if area else false()
-
-
-def response_clause(user: User):
-    """SQL condition on Response: companies see responses about themselves only."""
-    if user.role == "company":
-        return Response.company_id == user.company_id if user.company_id else false()
-    return Response.compound_id.in_(select(Compound.id).where(compound_clause(user)))
 
 
 def rectification_clause(user: User):

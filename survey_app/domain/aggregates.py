@@ -47,10 +47,6 @@ def households_by(level: str, area: Area, extra=None) -> dict:
     return {None: int(db.session.scalar(q) or 0)}
 
 
-def households_by_compound(area: Area, extra=None) -> dict[int, int]:
-    return households_by("compound", area, extra)
-
-
 def _fill(stats: UnitStats, sums) -> UnitStats:
     if sums and sums[0]:
         n, total, total_sq, sat, overall_n = sums

@@ -177,7 +177,7 @@ def rectification_workbook(items) -> bytes:
 
 def company_workbook(report, company_name: str, generated: datetime) -> bytes:
     """A company's own workbook: overview, compounds, dimensions against the city, masked comments."""
-    from .privacy import MIN_GROUP
+    from .privacy import MIN_GROUP, shown
 
     wb = Workbook()
     ws = wb.active
@@ -197,8 +197,8 @@ def company_workbook(report, company_name: str, generated: datetime) -> bytes:
     cs = wb.create_sheet("各小区")
     write_table(cs, ["小区", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)", "总户数", "参评率", "总体满意率"],
                 ([s.label] + ([_round(s.mean), _round(s.interval[0]) if s.interval else None,
-                               _round(s.interval[1]) if s.interval else None] if s.n >= MIN_GROUP else [None] * 3)
-                 + [s.n, s.households, s.coverage, s.satisfaction_rate if s.n >= MIN_GROUP else None]
+                               _round(s.interval[1]) if s.interval else None] if shown(s) else [None] * 3)
+                 + [s.n, s.households, s.coverage, s.satisfaction_rate if shown(s) else None]
                  for s in report.compounds),
                 widths=[24, 12, 12, 12, 12, 10, 10, 12], formats={2: "0.0", 3: "0.0", 4: "0.0", 7: "0.0%", 8: "0.0%"})
     ds = wb.create_sheet("各维度")

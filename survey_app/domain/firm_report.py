@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Campaign, Compound, Response
 from .access import Area
 from .aggregates import AreaSums, compound_stats, dimension_stats, unit_stats
-from .privacy import MIN_GROUP, mask
+from .privacy import mask, shown
 from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
 
@@ -28,10 +28,6 @@ class CompanyReport:
     comments: list[tuple[str, str]] = field(default_factory=list)  # (compound name, masked text)
     trend: list[tuple[Campaign, UnitStats]] = field(default_factory=list)
 
-    @staticmethod
-    def shown(stats: UnitStats | None) -> bool:
-        """A group's figures are shown to the company only from MIN_GROUP responses on."""
-        return stats is not None and stats.n >= MIN_GROUP
 
 
 def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
@@ -50,9 +46,9 @@ def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
     report = CompanyReport(
         campaign=campaign, company_id=company_id, own=own, scope=scope, position=position,
         ranked_count=len(ranking.ranked), compounds=compounds, dimensions=dims,
-        compound_dimensions={k: v for k, v in per_compound.items() if v.n >= MIN_GROUP},
+        compound_dimensions={k: v for k, v in per_compound.items() if shown(v)},
     )
-    report.comments = _comments(campaign.id, company_id, {s.key for s in compounds if s.n >= MIN_GROUP})
+    report.comments = _comments(campaign.id, company_id, {s.key for s in compounds if shown(s)})
     report.trend = _trend(campaign, company_id, own)
     return report
 

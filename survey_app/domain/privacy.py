@@ -9,6 +9,11 @@ _HALF.update({cp: cp - 0xFEE0 for cp in list(range(0xFF21, 0xFF3B)) + list(range
 _HALF.update({ord("＠"): ord("@"), ord("＋"): ord("+"), ord("－"): ord("-")})
 MIN_GROUP = 5  # no breakdown and no comment for a group of fewer responses
 
+
+def shown(stats) -> bool:
+    """Whether a group's figures and comments may be shown to a property company."""
+    return stats is not None and stats.n >= MIN_GROUP
+
 _RULES = [
     (re.compile(r"(?<![\dA-Za-z])\d{17}[\dXx](?![\dA-Za-z])|(?<!\d)\d{15}(?!\d)"), "[身份证号已隐藏]"),
     (re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d(?:[-\s]?\d){8}(?!\d)"), "[手机号已隐藏]"),

@@ -29,9 +29,6 @@ class Campaign(db.Model):
         back_populates="campaign", order_by="Dimension.position", cascade="all, delete-orphan"
     )
 
-    def is_open_at(self, when: datetime) -> bool:
-        return self.status == "open" and self.opens_at <= when < self.closes_at
-
     @property
     def questions(self) -> list["Question"]:
         return [q for d in self.dimensions for q in d.questions]

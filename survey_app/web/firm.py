@@ -6,7 +6,7 @@ from sqlalchemy import select
 from ..domain import access, exports, rectification
 from ..domain.clock import now
 from ..domain.firm_report import company_report
-from ..domain.privacy import MIN_GROUP
+from ..domain.privacy import MIN_GROUP, shown
 from ..extensions import db
 from ..models import RectificationItem
 from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
@@ -24,7 +24,8 @@ def home():
                                         access.rectification_clause(current_user))
         .order_by(RectificationItem.deadline)).all()
     return render_template("firm/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
-                           items=items, labels=rectification.STATUS_LABELS, today=now().date(), min_group=MIN_GROUP)
+                           items=items, labels=rectification.STATUS_LABELS, today=now().date(), min_group=MIN_GROUP,
+                           shown=shown, is_overdue=rectification.is_overdue)
 
 
 @bp.get("/report.xlsx")
