@@ -52,7 +52,7 @@ def build(db_path: str, n: int) -> None:
     from sqlalchemy import insert
 
     from survey_app.domain.clock import now
-    from survey_app.domain.questionnaire import create_campaign
+    from survey_app.domain.campaigns.standard import create_campaign
     from survey_app.extensions import db
     from survey_app.models import Building, Community, Compound, District, Household, Street
 
@@ -93,7 +93,7 @@ def phase_encoder(n: int) -> dict:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
 
-    from survey_app.domain import tokens
+    from survey_app.domain.responses import codes as tokens
 
     urls = [tokens.survey_url(BASE_URL, tokens.new_token()) for _ in range(n)]
     t = time.perf_counter()
@@ -110,7 +110,7 @@ def phase_pdf(db_path: str, n: int, workers: int | None, layout: str) -> dict:
     """(b): the whole print of n labels from the database to a PDF file, codes committed."""
     from sqlalchemy import delete, select
 
-    from survey_app.domain import labels_pdf
+    from survey_app.domain.printing import labels as labels_pdf, selection
     from survey_app.extensions import db
     from survey_app.models import Campaign, Compound, Household, HouseholdCode, Street
 
@@ -120,8 +120,8 @@ def phase_pdf(db_path: str, n: int, workers: int | None, layout: str) -> dict:
         db.session.commit()
         campaign = db.session.scalar(select(Campaign))
         street = db.session.scalar(select(Street))
-        sel = labels_pdf.selection_for(street)
-        if n < labels_pdf.count(sel):  # the compounds holding the first n households
+        sel = selection.selection_for(street)
+        if n < selection.count(sel):  # the compounds holding the first n households
             nth = db.session.scalars(select(Household.compound_id).order_by(Household.id).offset(n - 1).limit(1)).one()
             sel.scope = Compound.id <= nth
         out_path = os.path.join(os.path.dirname(db_path), "labels.pdf")

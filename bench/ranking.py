@@ -42,9 +42,10 @@ def main() -> None:
     from survey_app import create_app
     from survey_app.config import Config
     from survey_app.domain import demo
-    from survey_app.domain.access import Area
+    from survey_app.access import Area
     from survey_app.domain.clock import now
-    from survey_app.domain.reports import company_ranking, ranking_workbook_for
+    from survey_app.domain.stats.reports import company_ranking
+    from survey_app.domain.xlsx.ranking import ranking_workbook_for
     from survey_app.extensions import db
     from survey_app.models import Campaign
 

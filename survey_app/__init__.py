@@ -11,7 +11,7 @@ def create_app(config=None) -> Flask:
     app.config.from_object(config if config is not None else config_from_env())
 
     from . import database, errors, i18n, logs, security
-    from .cli import register_cli
+    from .cli.core import register_cli
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .web import register_blueprints
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from survey_app.domain import tokens
+from survey_app.domain.responses import codes as tokens
 from survey_app.domain.clock import now
-from survey_app.domain.questionnaire import create_campaign
-from survey_app.domain.survey import ParsedSurvey, save_response
+from survey_app.domain.campaigns.standard import create_campaign
+from survey_app.domain.responses.survey import ParsedSurvey, save_response
 from survey_app.extensions import db
-from survey_app.models import (Building, Community, Company, Compound, District, Household, HouseholdCode, Street,
-                               User)
+from survey_app.models import Building, Community, Company, Compound, District, Household, HouseholdCode, Street, User
 
 PASSWORD = "pw-123456"
 

@@ -35,8 +35,8 @@ def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
     assert client.get(f"/s/{urls[0]}").status_code == 302
     assert "物业服务满意度调查" in client.get("/s/").data.decode()
     # Companies differ in quality: the ranking is not flat.
-    from survey_app.domain.access import Area
-    from survey_app.domain.reports import company_ranking
+    from survey_app.access import Area
+    from survey_app.domain.stats.reports import company_ranking
     from survey_app.models import Campaign
 
     ranking = company_ranking(db.session.scalar(select(Campaign)), Area("city"))
@@ -112,7 +112,8 @@ def test_app_never_creates_tables_itself(tmp_path):
 
 
 def test_survey_urls_fit_a_small_qr_code():
-    from survey_app.domain import qr, tokens
+    from survey_app.domain.printing import qr
+    from survey_app.domain.responses import codes as tokens
 
     token = tokens.new_token()
     assert len(token) == 22 and tokens.TOKEN_RE.match(token)

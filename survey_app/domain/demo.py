@@ -10,15 +10,14 @@ from typing import Callable
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import (Answer, Building, Community, Company, Compound, District, Household, Response, Street,
-                      User)
+from ..models import Answer, Building, Community, Company, Compound, District, Household, Response, Street, User
 from .bulk import insert_rows, next_id, reset_sequences
-from . import totals
+from .responses import totals
 from .clock import now
-from .questionnaire import create_campaign
-from .scoring import response_index
-from .survey import dimension_specs
-from .tokens import issue_codes, survey_url
+from .campaigns.standard import create_campaign
+from .stats.scoring import response_index
+from .responses.survey import dimension_specs
+from .responses.codes import issue_codes, survey_url
 
 DEMO_PASSWORD = "demo12345"
 # What residents write, good and bad, some with contact details a company must not see.

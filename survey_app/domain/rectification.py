@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Campaign, Compound, RectificationItem
-from .aggregates import dimension_stats_by_compound
+from .stats.aggregates import dimension_stats_by_compound
 from .clock import now
 
 # The documented rule (docs/scoring.md): a compound gets an item for a dimension when at least

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import AuditEvent, Building, Community, Company, Compound, District, Household, Street
 from .bulk import insert_rows
 from .clock import now
-from .exports import to_bytes, write_table
+from .xlsx.common import to_bytes, write_table
 
 # Canonical column → the headers a person might have written for it.
 COLUMNS = {

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..domain.access import is_officer
+from ..access import is_officer
 from ..extensions import db, limiter
 from ..models import User
 

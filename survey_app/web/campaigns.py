@@ -9,9 +9,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from ..domain import access, campaigns as camp, questionnaire_spec as qs, questionnaire_xlsx as qx, rounds
+from .. import access
+from ..domain.campaigns import lifecycle as camp, spec as qs
+from ..domain.stats import rounds
+from ..domain.xlsx import questionnaire as qx
 from ..domain.clock import now
-from ..domain.survey import parse_form
+from ..domain.responses.survey import parse_form
 from ..extensions import db
 from ..models import Campaign, Response
 from .common import xlsx_response

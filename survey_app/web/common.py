@@ -5,7 +5,7 @@ from flask import Response as FlaskResponse, abort, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..domain import access
+from .. import access
 from ..extensions import db
 from ..models import Campaign
 from . import MAX_ID

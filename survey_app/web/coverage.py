@@ -2,9 +2,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import access, coverage, exports
+from .. import access
+from ..domain.responses import coverage
+from ..domain.xlsx.coverage import pending_workbook
 from ..domain.clock import now
-from ..domain.survey import closed_reason, existing_response, parse_form, save_response, SurveyClosed
+from ..domain.responses.survey import closed_reason, existing_response, parse_form, save_response, SurveyClosed
 from ..extensions import db
 from ..models import Compound, Household
 from . import MAX_ID
@@ -53,13 +55,7 @@ def pending_xlsx():
     compound_id, grid, building_id = _filters()
     rows = coverage.pending_households(campaign.id, access.compound_clause(current_user), compound_id, grid,
                                        building_id)
-    wb = exports.Workbook()
-    ws = wb.active
-    ws.title = "未参评住户"
-    exports.write_table(ws, ["街道", "社区", "网格", "小区", "楼栋", "单元", "房号", "已走访（手填）"],
-                        ([c.community.street.name, c.community.name, b.grid or "", c.name, b.name, h.unit, h.room, ""]
-                         for h, b, c in rows), widths=[14, 14, 12, 20, 10, 8, 8, 14])
-    return xlsx_response(exports.to_bytes(wb), f"未参评住户-{now():%Y%m%d}.xlsx")
+    return xlsx_response(pending_workbook(rows), f"未参评住户-{now():%Y%m%d}.xlsx")
 
 
 def _assist_target(household_id: int):

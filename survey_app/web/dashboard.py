@@ -2,10 +2,11 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from ..domain import access, benchmark
-from ..domain.access import Area
-from ..domain.aggregates import dimension_stats
-from ..domain.reports import LEVEL_NAMES, area_overview
+from .. import access
+from ..domain.stats import benchmark
+from ..access import Area
+from ..domain.stats.aggregates import dimension_stats
+from ..domain.stats.reports import LEVEL_NAMES, area_overview
 from ..models import Compound
 from .common import all_campaigns, campaign_in_view, officer_required
 from .office import area_in_view

@@ -3,10 +3,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..domain import access, exports, rectification
+from .. import access
+from ..domain.xlsx.company import company_workbook
+from ..domain import rectification
 from ..domain.clock import now
-from ..domain.firm_report import company_report
-from ..domain.privacy import MIN_GROUP, shown
+from ..domain.stats.company_report import company_report
+from ..domain.stats.privacy import MIN_GROUP, shown
 from ..extensions import db
 from ..models import RectificationItem
 from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
@@ -34,7 +36,7 @@ def report_xlsx():
     campaign = campaign_in_view()
     report = company_report(campaign, current_user.company_id)
     name = current_user.company.name
-    return xlsx_response(exports.company_workbook(report, name, now()), f"{name}-测评结果-{campaign.name}.xlsx")
+    return xlsx_response(company_workbook(report, name, now()), f"{name}-测评结果-{campaign.name}.xlsx")
 
 
 @bp.post("/rectification/<id:item_id>")

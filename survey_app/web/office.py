@@ -3,11 +3,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from ..domain import access, coverage, exports, qr, rectification, tokens
-from ..domain.access import Area
+from .. import access
+from ..domain.responses import coverage, codes as tokens
+from ..domain.xlsx.rectification import rectification_workbook
+from ..domain.printing import qr
+from ..domain import rectification
+from ..access import Area
 from ..domain.clock import now
-from ..domain.rounds import compare_unit, overall_changes
-from ..domain.reports import company_ranking, compounds_overview, ranking_workbook_for
+from ..domain.stats.rounds import compare_unit, overall_changes
+from ..domain.stats.reports import company_ranking, compounds_overview
+from ..domain.xlsx.ranking import ranking_workbook_for
 from ..extensions import db
 from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
 from . import MAX_ID
@@ -202,4 +207,4 @@ def rectification_verify(item_id: int):
 def rectification_xlsx():
     campaign = campaign_in_view()
     items = db.session.scalars(_items_query(campaign)).all()
-    return xlsx_response(exports.rectification_workbook(items), f"整改清单-{campaign.name}.xlsx")
+    return xlsx_response(rectification_workbook(items), f"整改清单-{campaign.name}.xlsx")

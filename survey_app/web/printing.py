@@ -8,8 +8,9 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..domain import access, labels_pdf
-from ..domain.access import Area
+from .. import access
+from ..domain.printing import labels as labels_pdf, selection
+from ..access import Area
 from ..extensions import db
 from ..models import Building, Community, Compound, Street
 from .common import campaign_in_view, officer_required
@@ -22,7 +23,7 @@ CHUNK_SIZE = 64 * 1024
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
-def _selection(level: str, ident: int) -> tuple[labels_pdf.Selection, object]:
+def _selection(level: str, ident: int) -> tuple[selection.Selection, object]:
     """The households to print, or 404/403 when the place is outside the user's jurisdiction."""
     if level not in LEVELS:
         abort(404)
@@ -37,7 +38,7 @@ def _selection(level: str, ident: int) -> tuple[labels_pdf.Selection, object]:
         access.require_area(current_user, Area("street", ident))
         obj = db.session.get(Street, ident)
     # Every query of the print goes through the user's scope as well as the place itself.
-    return labels_pdf.selection_for(obj, scope=access.compound_clause(current_user)), obj
+    return selection.selection_for(obj, scope=access.compound_clause(current_user)), obj
 
 
 def _wider(obj) -> list[tuple[str, str, int]]:
@@ -60,8 +61,8 @@ def page(level: str, ident: int):
     """Say how many households will get codes and how many already hold one, before printing."""
     campaign = campaign_in_view()
     sel, obj = _selection(level, ident)
-    total = labels_pdf.count(sel)
-    live = labels_pdf.live_count(campaign.id, sel)
+    total = selection.count(sel)
+    live = selection.live_count(campaign.id, sel)
     layouts = [(name, layout, labels_pdf.pages_for(total, name)) for name, layout in labels_pdf.LAYOUTS.items()]
     return render_template("printing/labels.html", campaign=campaign, sel=sel, total=total, live=live,
                            layouts=layouts, default_layout=labels_pdf.DEFAULT_LAYOUT, wider=_wider(obj),
@@ -78,11 +79,11 @@ def pdf(level: str, ident: int):
     if layout not in labels_pdf.LAYOUTS:
         abort(400, "标签版式无效。")
     back = url_for(".page", level=level, ident=ident, campaign=campaign.id)
-    total = labels_pdf.count(sel)
+    total = selection.count(sel)
     if total == 0:
         flash("所选范围内没有住户，请先导入住户名册。", "warning")
         return redirect(back)
-    live = labels_pdf.live_count(campaign.id, sel)
+    live = selection.live_count(campaign.id, sel)
     if live and request.form.get("confirm_reissue") != "yes":
         flash(f"所选范围内已有 {live} 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", "warning")
         return redirect(back)
@@ -91,7 +92,7 @@ def pdf(level: str, ident: int):
         labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"],
                                 user_id=current_user.id, layout=layout)
         db.session.commit()
-    except labels_pdf.SelectionError as e:
+    except selection.SelectionError as e:
         db.session.rollback()
         out.close()
         abort(409, str(e))

@@ -1,10 +1,10 @@
 """The resident's survey: scan a code, answer on a phone, change answers while the campaign is open."""
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from ..domain import tokens
-from ..domain.scoring import LABELS
-from ..domain.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended, parse_form,
-                             save_response)
+from ..domain.responses import codes as tokens
+from ..domain.stats.scoring import LABELS
+from ..domain.responses.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended,
+    parse_form, save_response)
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode

@@ -4,8 +4,9 @@ from functools import lru_cache
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
-from ..domain import access, roster
-from ..domain.access import Area
+from .. import access
+from ..domain import roster
+from ..access import Area
 from ..extensions import db
 from .common import officer_required, xlsx_response
 

@@ -5,11 +5,11 @@ from collections import defaultdict
 import pytest
 from sqlalchemy import select
 
-from survey_app.domain import totals
-from survey_app.domain.access import Area
-from survey_app.domain.survey import dimension_specs
-from survey_app.domain.aggregates import dimension_stats, unit_stats
-from survey_app.domain.scoring import DimensionSpec, UnitStats, dimension_scores
+from survey_app.domain.responses import totals
+from survey_app.access import Area
+from survey_app.domain.responses.survey import dimension_specs
+from survey_app.domain.stats.aggregates import dimension_stats, unit_stats
+from survey_app.domain.stats.scoring import DimensionSpec, UnitStats, dimension_scores
 from survey_app.models import Compound, Household, Response
 
 from ..factories import answer, households_of

@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from survey_app.domain import campaigns as camp, questionnaire_spec as qs
-from survey_app.domain.access import Area
+from survey_app.domain.campaigns import lifecycle as camp, spec as qs
+from survey_app.access import Area
 from survey_app.domain.clock import now
-from survey_app.domain.survey import ParsedSurvey, SurveyClosed, parse_form, save_response
+from survey_app.domain.responses.survey import ParsedSurvey, SurveyClosed, parse_form, save_response
 from survey_app.models import Answer, AuditEvent, Campaign, Response, User
 
 from ..factories import answer, form_for, households_of
@@ -250,7 +250,7 @@ def test_only_an_unused_draft_may_be_deleted(world, db):
     with pytest.raises(camp.CampaignError, match="只能删除草稿"):
         camp.delete_draft(world.campaign)
     c = _draft(db)
-    from survey_app.domain import tokens
+    from survey_app.domain.responses import codes as tokens
 
     tokens.issue_codes(c.id, [households_of(world.k1)[0].id])
     db.session.commit()

@@ -1,6 +1,6 @@
 import pytest
 
-from survey_app.domain.privacy import mask
+from survey_app.domain.stats.privacy import mask
 
 
 @pytest.mark.parametrize("text, hidden, marker", [

@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from survey_app.domain import questionnaire_spec as qs
-from survey_app.domain.survey import form_values, parse_form, save_response
+from survey_app.domain.campaigns import spec as qs
+from survey_app.domain.responses.survey import form_values, parse_form, save_response
 from survey_app.models import Question, User, WordingChange
 
 from ..factories import answer, form_for, households_of

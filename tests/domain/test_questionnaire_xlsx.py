@@ -5,7 +5,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from survey_app.domain import questionnaire_spec as qs, questionnaire_xlsx as qx
+from survey_app.domain.campaigns import spec as qs
+from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.models import Question, QuestionOption, WordingChange
 
 from ..factories import answer, households_of

@@ -4,11 +4,12 @@ from datetime import timedelta
 
 import pytest
 
-from survey_app.domain import campaigns as camp, questionnaire_spec as qs, rounds
-from survey_app.domain.access import Area
+from survey_app.domain.campaigns import lifecycle as camp, spec as qs
+from survey_app.domain.stats import rounds
+from survey_app.access import Area
 from survey_app.domain.clock import now
-from survey_app.domain.questionnaire import create_campaign
-from survey_app.domain.scoring import Z95, UnitStats
+from survey_app.domain.campaigns.standard import create_campaign
+from survey_app.domain.stats.scoring import Z95, UnitStats
 
 from ..factories import answer, households_of
 

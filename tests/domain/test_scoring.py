@@ -3,8 +3,8 @@ import math
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from survey_app.domain.ranking import eligibility, rank_units, shrink
-from survey_app.domain.scoring import DimensionSpec, UnitStats, dimension_scores, response_index, to_100
+from survey_app.domain.stats.ranking import eligibility, rank_units, shrink
+from survey_app.domain.stats.scoring import DimensionSpec, UnitStats, dimension_scores, response_index, to_100
 
 DIMS = [DimensionSpec(1, 0.5, (11, 12)), DimensionSpec(2, 0.3, (21,)), DimensionSpec(3, 0.2, (31,))]
 

@@ -4,8 +4,8 @@ import random
 import pytest
 from sqlalchemy import select
 
-from survey_app.domain import totals
-from survey_app.domain.survey import dimension_specs
+from survey_app.domain.responses import totals
+from survey_app.domain.responses.survey import dimension_specs
 from survey_app.models import Response
 from survey_app.models.totals import DimensionTotal
 

@@ -2,7 +2,8 @@
 import openpyxl
 from sqlalchemy import func, select
 
-from survey_app.domain import labels_pdf, tokens
+from survey_app.domain.printing import labels as labels_pdf, selection
+from survey_app.domain.responses import codes as tokens
 from survey_app.extensions import db as _db
 from survey_app.models import District, Household, HouseholdCode, Street
 
@@ -79,12 +80,12 @@ def test_compound_names_repeated_in_a_street_need_the_community(world, db):
     add_compound(other, "金色花园", world.c1, 2)
     db.session.commit()
     try:
-        labels_pdf.resolve("文化路街道", compound="金色花园")
+        selection.resolve("文化路街道", compound="金色花园")
         raise AssertionError("ambiguous compound accepted")
-    except labels_pdf.SelectionError as e:
+    except selection.SelectionError as e:
         assert "--community" in str(e) and "第二社区" in str(e)
-    sel = labels_pdf.resolve(" 文化路街道 ", community="第二社区", compound="金色花园")
-    assert sel.level == "compound" and labels_pdf.count(sel) == 2
+    sel = selection.resolve(" 文化路街道 ", community="第二社区", compound="金色花园")
+    assert sel.level == "compound" and selection.count(sel) == 2
 
 
 def test_codes_export_writes_one_safe_row_per_household(runner, world, db, tmp_path):
@@ -129,7 +130,7 @@ def test_worker_processes_draw_the_same_labels(app, world, db):
     import io
 
     campaign = world.campaign
-    sel = labels_pdf.resolve("文化路街道")
+    sel = selection.resolve("文化路街道")
     buf = io.BytesIO()
     seen = []
     result = labels_pdf.write_labels(buf, campaign, sel, "http://survey.test", workers=2, batch_size=30,

@@ -3,7 +3,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from survey_app.domain import tokens
+from survey_app.domain.responses import codes as tokens
 from survey_app.models import AuditEvent, Building, HouseholdCode, Street
 from survey_app.web import printing
 

@@ -6,7 +6,8 @@ from datetime import timedelta
 import openpyxl
 from sqlalchemy import func, select
 
-from survey_app.domain import campaigns as camp, questionnaire_xlsx as qx
+from survey_app.domain.campaigns import lifecycle as camp
+from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.domain.clock import now
 from survey_app.models import Campaign, Response, WordingChange
 
@@ -320,7 +321,7 @@ def test_campaign_pages_in_english(client, world, login):
 
 
 def test_a_resident_answers_choice_and_free_text_questions_on_the_phone(client, world, db):
-    from survey_app.domain import questionnaire_spec as qs
+    from survey_app.domain.campaigns import spec as qs
 
     from ..factories import issue
 

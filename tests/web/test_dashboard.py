@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from survey_app.domain import totals
+from survey_app.domain.responses import totals
 from survey_app.domain.clock import now
-from survey_app.domain.survey import dimension_specs
+from survey_app.domain.responses.survey import dimension_specs
 from survey_app.models import RectificationItem, Response
 
 from ..factories import answer, households_of
@@ -69,8 +69,8 @@ def test_benchmark_candidates_and_reasons(client, world, login, db):
     page = client.get("/office/overview/benchmarks").data.decode()
     assert "甲物业服务有限公司" in page and "有 1 条逾期未完成的整改事项" in page
     assert "已逾期" in client.get("/office/rectification").data.decode()
-    from survey_app.domain import benchmark
-    from survey_app.domain.access import Area
+    from survey_app.domain.stats import benchmark
+    from survey_app.access import Area
 
     cands = benchmark.candidates(world.campaign, Area("city"))
     top = cands[0]

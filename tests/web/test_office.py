@@ -7,7 +7,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import func, select
 
-from survey_app.domain import tokens
+from survey_app.domain.responses import codes as tokens
 from survey_app.models import AuditEvent, Building, HouseholdCode, RectificationItem
 
 from ..factories import answer, households_of

@@ -4,7 +4,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from survey_app.domain.clock import now
-from survey_app.domain.tokens import issue_codes
+from survey_app.domain.responses.codes import issue_codes
 from survey_app.models import Answer, Response
 
 from ..factories import form_for, households_of, issue
@@ -173,7 +173,7 @@ def test_csrf_is_required_on_the_survey_post(world, db, db_url):
 def test_households_outside_the_campaign_scope_cannot_answer(client, world, db):
     import pytest
 
-    from survey_app.domain.survey import ParsedSurvey, SurveyClosed, save_response
+    from survey_app.domain.responses.survey import ParsedSurvey, SurveyClosed, save_response
 
     world.campaign.scope_level, world.campaign.scope_id = "street", world.s3.id
     db.session.commit()

@@ -4,10 +4,12 @@ import sys
 import click
 from sqlalchemy import func, select
 
-from .domain import campaigns as camp, questionnaire_xlsx as qx, rounds
-from .domain.access import Area
-from .extensions import db
-from .models import Campaign, Response
+from ..domain.campaigns import lifecycle as camp
+from ..domain.stats import rounds
+from ..domain.xlsx import questionnaire as qx
+from ..access import Area
+from ..extensions import db
+from ..models import Campaign, Response
 
 
 def _get(campaign_id: int) -> Campaign:

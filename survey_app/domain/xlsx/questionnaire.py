@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from ..models import Campaign
-from . import questionnaire_spec as qs
-from .exports import to_bytes, write_table
-from .questionnaire_spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
+from ...models import Campaign
+from ..campaigns import spec as qs
+from .common import to_bytes, write_table
+from ..campaigns.spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
 
 DIM_SHEET, Q_SHEET, OPT_SHEET, NOTES_SHEET = "维度", "题目", "选项", "填写说明"
 DIM_HEADERS = ["维度键", "维度名称", "英文名称", "权重", "归一化权重"]
@@ -231,7 +231,7 @@ def import_workbook(campaign: Campaign, data: bytes, user=None, dry_run: bool = 
 
     The caller commits on success and rolls back otherwise; a dry run writes nothing.
     """
-    from .campaigns import apply_questionnaire, require_manage
+    from ..campaigns.lifecycle import apply_questionnaire, require_manage
 
     if user is not None:
         require_manage(user, campaign)

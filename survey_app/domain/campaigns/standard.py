@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..extensions import db
-from ..models import Campaign, Dimension, Question
+from ...extensions import db
+from ...models import Campaign, Dimension, Question
 
 # (key, name, name_en, weight, [(key, text, text_en, allow_na)])
 STANDARD = [

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .access import Area
-from .aggregates import company_stats, compound_stats
+from sqlalchemy import func, select
+
+from ...access import Area
+from ...extensions import db
+from ...models import Campaign, Compound, Response
+from .aggregates import AreaSums, company_stats, compound_stats, dimension_stats
 from .ranking import Ranking, rank_units
-from ..models import Campaign
+from .rounds import overall_changes
 
 
 def company_ranking(campaign: Campaign, area: Area, include_held: bool = False) -> Ranking:
@@ -70,13 +74,6 @@ class Overview:
 
 def area_overview(campaign: Campaign, area: Area, include_held: bool = False) -> Overview:
     """Everything the officer dashboard shows for one area, from a handful of GROUP BYs."""
-    from sqlalchemy import func, select
-
-    from ..extensions import db
-    from ..models import Compound, Response
-    from .aggregates import AreaSums, dimension_stats
-    from .rounds import overall_changes
-
     child = CHILD_LEVEL[area.level]
     sums = AreaSums.load(campaign.id, area, include_held)  # one scan of the responses for every level
     children = rank_units(sums.unit_stats(child), campaign.min_responses, campaign.min_coverage)
@@ -96,30 +93,3 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
     ov.previous, ov.child_changes = overall_changes(campaign, area, child, [r.stats for r in children.rows])
     ov.company_changes = overall_changes(campaign, area, "company", [r.stats for r in companies.rows])[1]
     return ov
-
-
-def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
-    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
-    from ..extensions import db
-    from ..models import Community, Compound
-    from . import exports
-    from .aggregates import AreaSums, dimension_stats
-
-    sums = AreaSums.load(campaign.id, area)
-    rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
-    below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
-    compounds = sums.unit_stats("compound")
-    loaded = {c.id: c for c in db.session.scalars(
-        select(Compound).where(area.compound_clause())
-        .options(selectinload(Compound.community).selectinload(Community.street), selectinload(Compound.company)))}
-    for s in compounds:
-        s.extra = {"compound": loaded[s.key]}
-    return exports.ranking_workbook(rank("company"), area.name(), campaign.name, generated,
-                                    levels=[(LEVEL_NAMES[level], rank(level)) for level in below],
-                                    dimensions=list(campaign.dimensions),
-                                    company_dims=dimension_stats(campaign.id, area, "company",
-                                                                 households=sums.households_by("company")),
-                                    compounds=compounds)

@@ -7,11 +7,11 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Answer, Campaign, Compound, Household, Response
+from ...extensions import db
+from ...models import Answer, Campaign, Compound, Household, Response
 from . import totals
-from .clock import now
-from .scoring import DimensionSpec, response_index
+from ..clock import now
+from ..stats.scoring import DimensionSpec, response_index
 
 NA = "na"
 COMMENT_MAX = 500

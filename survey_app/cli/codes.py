@@ -6,10 +6,10 @@ import os
 import click
 from flask import current_app
 
-from .domain import labels_pdf
-from .domain.code_export import write_codes_workbook
-from .extensions import db
-from .models import Campaign
+from ..domain.printing import labels as labels_pdf, selection
+from ..domain.xlsx.codes import write_codes_workbook
+from ..extensions import db
+from ..models import Campaign
 
 
 def _selection_options(f):
@@ -31,14 +31,14 @@ def _prepare(campaign_id, district, street, community, compound, yes):
     if campaign is None:
         raise click.ClickException(f"没有编号为 {campaign_id} 的测评活动。")
     try:
-        sel = labels_pdf.resolve(street, district, community, compound)
-        labels_pdf.check_base_url(current_app.config["PUBLIC_BASE_URL"])
-    except labels_pdf.SelectionError as e:
+        sel = selection.resolve(street, district, community, compound)
+        selection.check_base_url(current_app.config["PUBLIC_BASE_URL"])
+    except selection.SelectionError as e:
         raise click.ClickException(str(e)) from None
-    total = labels_pdf.count(sel)
+    total = selection.count(sel)
     if total == 0:
         raise click.ClickException(f"{sel.title} 没有住户，请先导入住户名册。")
-    live = labels_pdf.live_count(campaign.id, sel)
+    live = selection.live_count(campaign.id, sel)
     if live and not yes:
         raise click.ClickException(
             f"{sel.title} 已有 {live} 户（共 {total} 户）持有「{campaign.name}」的有效二维码。"

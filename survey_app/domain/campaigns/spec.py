@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
-from ..extensions import db
-from ..models import Campaign, Dimension, Question, QuestionOption, Response, WordingChange
-from .clock import now
+from ...extensions import db
+from ...models import Campaign, Dimension, Question, QuestionOption, Response, WordingChange
+from ..clock import now
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 KINDS = ("scale", "choice", "text")

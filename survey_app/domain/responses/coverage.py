@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, select
 
-from ..extensions import db
-from ..models import Building, Compound, Household, Response, User
+from ...extensions import db
+from ...models import Building, Compound, Household, Response, User
 
 
 @dataclass

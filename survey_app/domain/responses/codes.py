@@ -6,9 +6,9 @@ import secrets
 
 from sqlalchemy import select, update
 
-from ..extensions import db
-from ..models import AuditEvent, HouseholdCode
-from .clock import now
+from ...extensions import db
+from ...models import AuditEvent, HouseholdCode
+from ..clock import now
 
 TOKEN_BYTES = 16  # 128 bits
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")

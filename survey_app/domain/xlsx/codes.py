@@ -6,11 +6,10 @@ from typing import Callable
 from openpyxl import Workbook
 from openpyxl.styles import Alignment
 
-from . import tokens
-from .clock import now
-from .exports import write_table
-from .labels_pdf import (Selection, audit_print, check_base_url, count, issue_in_batches, live_count,
-                         suffixed)
+from ..responses import codes as tokens
+from ..clock import now
+from .common import write_table
+from ..printing.selection import Selection, audit_print, check_base_url, count, issue_in_batches, live_count, suffixed
 
 HEADERS = ["户编号", "区", "街道", "社区", "小区", "楼栋", "单元", "房号", "完整地址", "问卷地址"]
 WIDTHS = [10, 12, 16, 16, 20, 12, 8, 10, 44, 52]

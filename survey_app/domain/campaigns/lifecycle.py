@@ -15,13 +15,13 @@ from typing import Mapping
 from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 
-from ..extensions import db
-from ..models import (Answer, AuditEvent, Campaign, District, HouseholdCode, Response, Street, User)
-from . import questionnaire_spec as qs
-from . import access
-from .access import Area
-from .clock import now
-from .questionnaire import create_campaign
+from ...extensions import db
+from ...models import Answer, AuditEvent, Campaign, District, HouseholdCode, Response, Street, User
+from . import spec as qs
+from ... import access
+from ...access import Area
+from ..clock import now
+from .standard import create_campaign
 
 STATUS_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
 SCOPE_LABELS = {"city": "全市", "district": "区", "street": "街道"}

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Campaign, RectificationItem
-from .access import Area
-from .clock import now
+from ...extensions import db
+from ...models import Campaign, RectificationItem
+from ...access import Area
+from ..clock import now
 from .ranking import RankedRow
 from .reports import company_ranking
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Campaign, Compound, Response
-from .access import Area
+from ...extensions import db
+from ...models import Campaign, Compound, Response
+from ...access import Area
 from .aggregates import AreaSums, compound_stats, dimension_stats, unit_stats
 from .privacy import mask, shown
 from .ranking import RankedRow, rank_units

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
-from ..extensions import db
-from ..models import Campaign, Compound, Dimension, Question
-from .access import Area
+from ...extensions import db
+from ...models import Campaign, Compound, Dimension, Question
+from ...access import Area
 from .aggregates import dimension_stats, unit_stats
 from .scoring import Z95, UnitStats
 

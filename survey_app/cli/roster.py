@@ -3,8 +3,8 @@ import sys
 
 import click
 
-from .domain import roster
-from .extensions import db
+from ..domain import roster
+from ..extensions import db
 
 
 @click.group("roster")

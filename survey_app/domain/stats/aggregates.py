@@ -2,7 +2,7 @@
 
 A unit is a compound, a company, a community, a street, a district or the whole city. Only
 sums travel back from the database (n, Σx, Σx², satisfied counts); means, variances and
-intervals are computed by survey_app.domain.scoring.UnitStats.
+intervals are computed by survey_app.domain.stats.scoring.UnitStats.
 """
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select, true
 
-from ..extensions import db
-from ..models import Community, Company, Compound, District, Household, Response, Street
-from ..models.totals import DimensionTotal
-from .access import Area
+from ...extensions import db
+from ...models import Community, Company, Compound, District, Household, Response, Street
+from ...models.totals import DimensionTotal
+from ...access import Area
 from .scoring import UnitStats
 
 PUBLISHED = ("published",)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import false, or_, select, true
 from werkzeug.exceptions import Forbidden, NotFound
 
-from ..extensions import db
-from ..models import Campaign, Compound, District, RectificationItem, Street, User
+from .extensions import db
+from .models import Campaign, Compound, District, RectificationItem, Street, User
 
 OFFICER_ROLES = ("city", "district", "street", "grid")
 
@@ -99,7 +99,7 @@ def visible_compounds(user: User):
 
 def get_visible(user: User, model, ident: int):
     """Load one row of a region model, or 404 when it is outside the user's jurisdiction."""
-    from ..models import Building, Household
+    from .models import Building, Household
 
     obj = db.session.get(model, ident)
     if obj is None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import case, delete, func, insert, select, text
 
-from ..extensions import db
-from ..models import Answer, Question, Response
-from ..models.totals import DimensionTotal
-from .scoring import DimensionSpec, dimension_scores
+from ...extensions import db
+from ...models import Answer, Question, Response
+from ...models.totals import DimensionTotal
+from ..stats.scoring import DimensionSpec, dimension_scores
 
 _UPSERT = text(
     "INSERT INTO dimension_totals (campaign_id, compound_id, company_id, dimension_id, status, n, total, "

@@ -3,14 +3,15 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from .cli_codes import codes_group, qr_group
-from .domain import demo, rectification
-from .domain.access import Area
-from .domain.clock import now
-from .domain.reports import company_ranking, ranking_workbook_for
-from .extensions import db
-from .models import Campaign, User
-from .models.users import ROLES
+from .codes import codes_group, qr_group
+from ..domain import demo, rectification
+from ..access import Area
+from ..domain.clock import now
+from ..domain.stats.reports import company_ranking
+from ..domain.xlsx.ranking import ranking_workbook_for
+from ..extensions import db
+from ..models import Campaign, User
+from ..models.users import ROLES
 
 
 def register_cli(app: Flask) -> None:
@@ -21,10 +22,10 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(totals_group)
     app.cli.add_command(qr_group)
     app.cli.add_command(codes_group)
-    from .cli_roster import roster_group
+    from .roster import roster_group
 
     app.cli.add_command(roster_group)
-    from .cli_campaigns import campaign_group
+    from .campaigns import campaign_group
 
     app.cli.add_command(campaign_group)
 
@@ -151,7 +152,7 @@ def totals_group():
 @click.option("--campaign", "campaign_id", type=int, help="Only this campaign (default: every campaign).")
 def totals_rebuild(campaign_id):
     """Recompute the per-dimension totals from the stored answers (safe at any time)."""
-    from .domain import totals
+    from ..domain.responses import totals
 
     ids = [campaign_id] if campaign_id else db.session.scalars(select(Campaign.id)).all()
     for cid in ids:

@@ -1,0 +1,167 @@
+"""Which households a print covers: a building, compound, community or street, within the user's
+jurisdiction, in door order; issuing their codes in batches; the audit line of a print."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from sqlalchemy import func, select, true
+
+from ...extensions import db
+from ...models import AuditEvent, Building, Community, Compound, District, Household, HouseholdCode, Street
+from ..clock import now
+from ..responses import codes as tokens
+from . import qr
+from .qr import MAX_VERSION
+
+BATCH = 500  # households read and issued per batch (also bounds SQL IN lists)
+
+
+class SelectionError(ValueError):
+    """A selection named by the user that does not exist or is ambiguous (message in Chinese)."""
+
+
+# --- what to print --------------------------------------------------------------------------
+
+@dataclass
+class Selection:
+    """Households of one building, compound, community or street, optionally within a scope."""
+
+    level: str  # building | compound | community | street
+    id: int
+    title: str  # full path, e.g. "东城区 文化路街道 幸福社区 金色花园 1号楼"
+    short: str  # for file names, e.g. "金色花园1号楼"
+    scope: object = field(default=None)  # extra SQL condition on Compound (the user's jurisdiction)
+
+    def clause(self):
+        return {"building": Household.building_id == self.id,
+                "compound": Household.compound_id == self.id,
+                "community": Compound.community_id == self.id,
+                "street": Compound.street_id == self.id}[self.level]
+
+    def where(self):
+        return (self.clause(), self.scope if self.scope is not None else true())
+
+
+def selection_for(obj, scope=None) -> Selection:
+    """The selection of every household under a Building, Compound, Community or Street."""
+    if isinstance(obj, Building):
+        c = obj.compound
+        path = [c.community.street.district.name, c.community.street.name, c.community.name, c.name, obj.name]
+        return Selection("building", obj.id, " ".join(path), c.name + obj.name, scope)
+    if isinstance(obj, Compound):
+        path = [obj.community.street.district.name, obj.community.street.name, obj.community.name, obj.name]
+        return Selection("compound", obj.id, " ".join(path), obj.name, scope)
+    if isinstance(obj, Community):
+        path = [obj.street.district.name, obj.street.name, obj.name]
+        return Selection("community", obj.id, " ".join(path), obj.street.name + obj.name, scope)
+    if isinstance(obj, Street):
+        return Selection("street", obj.id, f"{obj.district.name} {obj.name}", obj.name, scope)
+    raise TypeError(f"cannot print labels for {type(obj).__name__}")
+
+
+def _names(rows) -> str:
+    return "、".join(rows)
+
+
+def resolve(street: str, district: str | None = None, community: str | None = None,
+            compound: str | None = None) -> Selection:
+    """Find a street (and optionally a community and compound in it) by name; refuse ambiguity."""
+    street, district = (street or "").strip(), (district or "").strip() or None
+    community, compound = (community or "").strip() or None, (compound or "").strip() or None
+    if not street:
+        raise SelectionError("请指定街道名称。")
+    q = select(Street).join(District).where(Street.name == street).order_by(District.name)
+    if district:
+        if db.session.scalar(select(District.id).where(District.name == district)) is None:
+            raise SelectionError(f"没有名为「{district}」的区。")
+        q = q.where(District.name == district)
+    streets = db.session.scalars(q).all()
+    if not streets:
+        where = f"「{district}」下" if district else ""
+        raise SelectionError(f"{where}没有名为「{street}」的街道。")
+    if len(streets) > 1:
+        raise SelectionError(f"街道名「{street}」在多个区都有（{_names(s.district.name for s in streets)}），"
+                             "请用 --district 指明所在区。")
+    s = streets[0]
+    target = s
+    if community:
+        target = db.session.scalar(select(Community).where(Community.street_id == s.id,
+                                                           Community.name == community))
+        if target is None:
+            raise SelectionError(f"「{s.name}」下没有名为「{community}」的社区。")
+    if compound:
+        q = select(Compound).where(Compound.name == compound)
+        q = q.where(Compound.community_id == target.id) if community else q.where(Compound.street_id == s.id)
+        found = db.session.scalars(q).all()
+        if not found:
+            raise SelectionError(f"「{target.name}」下没有名为「{compound}」的小区。")
+        if len(found) > 1:
+            raise SelectionError(f"小区名「{compound}」在「{s.name}」的多个社区都有"
+                                 f"（{_names(c.community.name for c in found)}），请用 --community 指明所在社区。")
+        target = found[0]
+    return selection_for(target)
+
+
+def household_ids(sel: Selection):
+    """A select of the ids of the selection's households."""
+    return (select(Household.id).join(Compound, Household.compound_id == Compound.id)
+            .where(*sel.where()))
+
+
+def count(sel: Selection) -> int:
+    return db.session.scalar(select(func.count()).select_from(household_ids(sel).subquery())) or 0
+
+
+def live_count(campaign_id: int, sel: Selection) -> int:
+    """How many of the selection's households already hold a live code for the campaign."""
+    q = select(func.count(func.distinct(HouseholdCode.household_id))).where(
+        HouseholdCode.campaign_id == campaign_id, HouseholdCode.revoked_at.is_(None),
+        HouseholdCode.household_id.in_(household_ids(sel)))
+    return db.session.scalar(q) or 0
+
+
+def household_rows(sel: Selection):
+    """Rows (id, unit, room, building, compound, community, street, district) in door order."""
+    return (select(Household.id, Household.unit, Household.room, Building.name, Compound.name,
+                   Community.name, Street.name, District.name)
+            .join(Building, Household.building_id == Building.id)
+            .join(Compound, Household.compound_id == Compound.id)
+            .join(Community, Compound.community_id == Community.id)
+            .join(Street, Compound.street_id == Street.id)
+            .join(District, Compound.district_id == District.id)
+            .where(*sel.where())
+            # Natural order for names like 2号楼 / 10号楼 and rooms 902 / 1001: shorter first.
+            .order_by(Community.name, Community.id, Compound.name, Compound.id,
+                      func.length(Building.name), Building.name, Building.id,
+                      func.length(Household.unit), Household.unit,
+                      func.length(Household.room), Household.room, Household.id))
+
+
+def issue_in_batches(campaign_id: int, sel: Selection, user_id: int | None, reason: str,
+                     batch_size: int = BATCH) -> Iterator[list[tuple[tuple, str]]]:
+    """Yield batches of (row, token): each batch's households get new codes (old ones revoked)."""
+    result = db.session.execute(household_rows(sel), execution_options={"yield_per": batch_size})
+    for part in result.partitions():
+        issued = tokens.issue_codes(campaign_id, [r[0] for r in part], user_id, reason=reason)
+        yield [(tuple(r), issued[r[0]]) for r in part]
+
+
+def check_base_url(base_url: str) -> int:
+    """Return the QR version of a survey URL on this base; refuse bases too long for version 5."""
+    v = qr.version(tokens.survey_url(base_url, "A" * 22))
+    if v > MAX_VERSION:
+        raise SelectionError(f"二维码地址前缀过长（{base_url}），二维码将超过第 {MAX_VERSION} 版，请缩短 PUBLIC_BASE_URL。")
+    return v
+
+
+def audit_print(user_id: int | None, sel: Selection, campaign_id: int, what: str, n: int, reissued: int) -> None:
+    detail = f"{what}：{sel.title}，{n} 户" + (f"，其中 {reissued} 户旧码作废重发" if reissued else "")
+    db.session.add(AuditEvent(at=now(), user_id=user_id, action="codes.printed",
+                              target=f"campaign:{campaign_id} {sel.level}:{sel.id}", detail=detail[:500]))
+
+
+def suffixed(value: str, suffix: str) -> str:
+    """Append a unit word (单元, 室) unless the value is empty or already ends with it."""
+    value = (value or "").strip()
+    return value if not value or value.endswith(suffix) else value + suffix

@@ -1,0 +1,7 @@
+"""Figures: scoring a response (`scoring`), ranking units fairly (`ranking`), aggregates for every
+level (`aggregates`), the pages' and workbooks' reports built from them (`reports`,
+`company_report`, `benchmark`), the change from the previous round (`rounds`), and what may be
+shown to whom (`privacy`).
+
+May import models, `access` (for `Area`) and `clock`; never `web` or `xlsx`, never writes.
+"""

@@ -1,0 +1,44 @@
+"""A property company's own workbook: overview, compounds, dimensions against the city, comments."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from openpyxl import Workbook
+
+from ..stats.privacy import MIN_GROUP, shown
+from .common import rounded, to_bytes, write_table
+
+
+def company_workbook(report, company_name: str, generated: datetime) -> bytes:
+    """A company's own workbook: overview, compounds, dimensions against the city, masked comments."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "概况"
+    own, pos = report.own, report.position
+    lo, hi = own.interval if own and own.interval else (None, None)
+    write_table(ws, ["项目", "数值"], [
+        ("测评活动", report.campaign.name), ("物业服务企业", company_name),
+        ("满意度指数", rounded(own.mean) if own else None), ("95%区间下限", rounded(lo)), ("95%区间上限", rounded(hi)),
+        ("有效样本(份)", own.n if own else 0), ("总户数", own.households if own else 0),
+        ("参评率", own.coverage if own else None), ("总体满意率", own.satisfaction_rate if own else None),
+        ("全市名次", f"{pos.rank} / {report.ranked_count}" if pos and pos.rank else "样本不足，不参与排名"),
+        ("等级组", pos.band if pos else None), ("全市平均指数", rounded(report.scope.mean)),
+        ("生成时间", generated.strftime("%Y-%m-%d %H:%M")),
+        ("说明", f"少于 {MIN_GROUP} 份答卷的小区不显示分项结果和意见；意见中的电话、证件号、门牌等已隐藏。"),
+    ], widths=[18, 60])
+    cs = wb.create_sheet("各小区")
+    write_table(cs, ["小区", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)", "总户数", "参评率", "总体满意率"],
+                ([s.label] + ([rounded(s.mean), rounded(s.interval[0]) if s.interval else None,
+                               rounded(s.interval[1]) if s.interval else None] if shown(s) else [None] * 3)
+                 + [s.n, s.households, s.coverage, s.satisfaction_rate if shown(s) else None]
+                 for s in report.compounds),
+                widths=[24, 12, 12, 12, 12, 10, 10, 12], formats={2: "0.0", 3: "0.0", 4: "0.0", 7: "0.0%", 8: "0.0%"})
+    ds = wb.create_sheet("各维度")
+    write_table(ds, ["维度", "本企业得分", "全市平均", "差值", "本企业满意率", "作答份数"],
+                ([d.name, rounded(o.mean) if o else None, rounded(a.mean) if a else None,
+                  rounded(o.mean - a.mean) if o and a else None, o.satisfaction_rate if o else None, o.n if o else 0]
+                 for d, o, a in report.dimensions),
+                widths=[16, 12, 12, 10, 14, 10], formats={2: "0.0", 3: "0.0", 4: "+0.0;-0.0;0.0", 5: "0.0%"})
+    ms = wb.create_sheet("意见建议")
+    write_table(ms, ["小区", "意见建议（已隐藏个人信息）"], report.comments, widths=[24, 100])
+    return to_bytes(wb)

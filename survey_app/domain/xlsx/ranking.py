@@ -1,0 +1,130 @@
+"""The ranking workbook: companies, one sheet per level below the scope, company × dimension,
+compounds, and the method with its parameters."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Sequence
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ...access import Area
+from ...extensions import db
+from ...models import Campaign, Community, Compound
+from ..stats.aggregates import AreaSums, dimension_stats
+from ..stats.ranking import Ranking, rank_units
+from ..stats.reports import LEVEL_NAMES
+from .common import rounded, to_bytes, write_table
+
+
+RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
+                   "有效样本(份)", "总户数", "参评率", "总体满意率", "说明"]
+
+
+def ranking_rows(ranking: Ranking):
+    for r in ranking.rows:
+        s = r.stats
+        lo, hi = s.interval if s.interval else (None, None)
+        yield [r.rank, r.band, s.label, rounded(s.mean), rounded(r.shrunk), rounded(lo),
+               rounded(hi), s.n, s.households, s.coverage, s.satisfaction_rate,
+               "" if r.eligible else "样本不足，不参与排名：" + r.reason]
+
+
+def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime):
+    return [
+        ("测评活动", campaign_name),
+        ("排名范围", scope_name),
+        ("生成时间", generated.strftime("%Y-%m-%d %H:%M")),
+        ("计分方法", "每题 1-5 分换算为 0-100 分：(答案-1)/4×100；“不适用”不计分。"
+                 "维度得分为该维度已答题目的平均分；每份答卷的指数为其已答维度按权重归一化的加权平均。"),
+        ("单位指数", "企业指数为其在范围内所管小区全部有效答卷指数的平均值（一户一票）。"),
+        ("满意率", "总体满意度题选择“满意”或“非常满意”的比例。"),
+        ("95%区间", "均值 ± 1.96 × 标准误；标准误 = s/√n × √((N-n)/(N-1))，N 为总户数（有限总体校正）。"),
+        ("参与排名条件", f"有效答卷不少于 {ranking.min_responses} 份且参评率不低于 {ranking.min_coverage:.0%}；"
+                   "不满足者列为“样本不足”，不排名。"),
+        ("排序方法", "按经验贝叶斯收缩估计值排序：估计值 = m + (1-B)(均值-m)，B = SE²/(SE²+τ²)。"),
+        ("范围均值 m", rounded(ranking.scope_mean, 2)),
+        ("单位间方差 τ²", rounded(ranking.tau2, 2)),
+        ("等级组", "自第一名起，区间与本组第一名区间重叠的单位归入同一等级组；不重叠则另起一组。"
+                "同组单位之间的差异不能视为确定。"),
+        ("待复核答卷", "被完整性检查标记、尚待复核的答卷不计入本表。"),
+    ]
+
+
+def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
+                     levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
+                     company_dims: dict | None = None, compounds: Sequence = ()) -> bytes:
+    """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
+    compounds, and the method with its parameters. Numbers stay numbers; bands are shaded."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "企业排名"
+    _ranking_sheet(ws, ranking, "物业服务企业")
+    for level_name, level_ranking in levels:
+        _ranking_sheet(wb.create_sheet(f"各{level_name}"), level_ranking, level_name)
+    if dimensions:
+        ds = wb.create_sheet("企业×维度")
+        dims = company_dims or {}
+        write_table(ds, ["名次", "物业服务企业"] + [d.name for d in dimensions],
+                    ([r.rank, r.stats.label] + [rounded(dims[(r.stats.key, d.id)].mean) if (r.stats.key, d.id) in dims
+                                                else None for d in dimensions] for r in ranking.ranked),
+                    widths=[7, 30] + [12] * len(dimensions),
+                    formats={i: "0.0" for i in range(3, 3 + len(dimensions))})
+        if ranking.ranked:
+            last = get_column_letter(2 + len(dimensions))
+            ds.conditional_formatting.add(
+                f"C2:{last}{len(ranking.ranked) + 1}",
+                ColorScaleRule(start_type="num", start_value=40, start_color="F6C7C3", mid_type="num", mid_value=70,
+                               mid_color="FDF3D0", end_type="num", end_value=95, end_color="A5D6A7"))
+    if compounds:
+        cs = wb.create_sheet("小区")
+        write_table(cs, ["街道", "社区", "小区", "物业服务企业", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)",
+                         "总户数", "参评率", "总体满意率"],
+                    ([s.extra["compound"].community.street.name, s.extra["compound"].community.name, s.label,
+                      s.extra["compound"].company.name if s.extra["compound"].company else "", rounded(s.mean),
+                      rounded(s.interval[0]) if s.interval else None, rounded(s.interval[1]) if s.interval else None,
+                      s.n, s.households, s.coverage, s.satisfaction_rate] for s in compounds),
+                    widths=[14, 14, 22, 30, 12, 12, 12, 12, 10, 10, 12],
+                    formats={5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    m = wb.create_sheet("方法说明")
+    write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated), widths=[18, 100])
+    for row in m.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    return to_bytes(wb)
+
+
+BAND_FILL = PatternFill("solid", fgColor="E8F0FB")
+
+
+def _ranking_sheet(ws, ranking: Ranking, unit_name: str) -> None:
+    headers = list(RANKING_HEADERS)
+    headers[2] = unit_name
+    write_table(ws, headers, ranking_rows(ranking), widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
+                formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    if ranking.ranked:
+        # Odd bands shaded, so where one band ends and the next begins is visible at a glance.
+        ws.conditional_formatting.add(f"A2:L{len(ranking.ranked) + 1}",
+                                      FormulaRule(formula=["MOD($B2,2)=1"], fill=BAND_FILL))
+
+
+def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
+    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses."""
+    sums = AreaSums.load(campaign.id, area)
+    rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
+    below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
+    compounds = sums.unit_stats("compound")
+    loaded = {c.id: c for c in db.session.scalars(
+        select(Compound).where(area.compound_clause())
+        .options(selectinload(Compound.community).selectinload(Community.street), selectinload(Compound.company)))}
+    for s in compounds:
+        s.extra = {"compound": loaded[s.key]}
+    return ranking_workbook(rank("company"), area.name(), campaign.name, generated,
+                                    levels=[(LEVEL_NAMES[level], rank(level)) for level in below],
+                                    dimensions=list(campaign.dimensions),
+                                    company_dims=dimension_stats(campaign.id, area, "company",
+                                                                 households=sums.households_by("company")),
+                                    compounds=compounds)
