@@ -1,27 +1,66 @@
-"""Who may see what: every query a logged-in user triggers is scoped here.
+"""Who may see and do what: the only module that decides by a user's role and jurisdiction.
 
-Officers see their jurisdiction (city, a district, or a street); a property-company
-user sees only its own compounds and the responses given about it.
+Officers see their jurisdiction (the city, a district, or a street); a property-company user
+sees only its own compounds, the responses given about them and its own rectification items.
+Every query a logged-in user triggers is scoped by a clause from here, every scoped row is
+loaded through `get_visible` (404 outside the jurisdiction: outsiders cannot tell "not yours"
+from "does not exist"), and every "may this user ..." question is a `may_*` function that the
+views, the domain and the templates (as `access.may_...`) all ask.
 """
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
+from flask import Flask
+from flask_babel import gettext as _
 from sqlalchemy import false, or_, select, true
-from werkzeug.exceptions import Forbidden, NotFound
 
+from .database import parse_id
+from .errors import Forbidden, Invalid, NotFound
 from .extensions import db
-from .models import Campaign, Compound, District, RectificationItem, Street, User
+from .models import (Building, Campaign, Community, Compound, District, Household, RectificationItem, Street,
+                     User)
 
+# The roles (models/users.py stores them) grouped by what they may do.
 OFFICER_ROLES = ("city", "district", "street", "grid")
+CAMPAIGN_MANAGERS = ("city", "district")
+ASSISTANTS = ("street", "grid")  # visit households and help residents fill the survey
+COMPANY = "company"
+LEVELS = ("city", "district", "street")
 
+# Who moves a rectification item to which state: the company works on it and submits it;
+# an officer verifies it or sends it back.
+COMPANY_STEPS = ("in_progress", "submitted")
+OFFICER_STEPS = ("verified", "in_progress")
+
+
+# ---------------------------------------------------------------- areas
 
 @dataclass(frozen=True)
 class Area:
-    """A ranking scope: the whole city, one district or one street."""
+    """A ranking or campaign scope: the whole city, one district or one street."""
 
     level: str  # city | district | street
     id: int | None = None
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Area:
+        """Read `city`, `district:ID` or `street:ID` (as pages, forms and commands write it).
+
+        :raise Invalid: when the text is not one of those forms.
+        """
+        level, _sep, ident = (raw or "").strip().partition(":")
+        if level == "city" and not ident:
+            return cls("city")
+        if level in ("district", "street") and parse_id(ident) is not None:
+            return cls(level, parse_id(ident))
+        raise Invalid(_("范围参数无效：请用 city、district:编号 或 street:编号。"))
+
+    @property
+    def value(self) -> str:
+        """The area as `parse` reads it back (`city:` for the city)."""
+        return f"{self.level}:{self.id or ''}"
 
     def compound_clause(self):
         if self.level == "district":
@@ -32,15 +71,44 @@ class Area:
 
     def name(self) -> str:
         if self.level == "district":
-            return db.session.get(District, self.id).name
+            d = db.session.get(District, self.id)
+            return d.name if d else _("（已删除的区）")
         if self.level == "street":
             s = db.session.get(Street, self.id)
-            return f"{s.district.name} {s.name}"
-        return "全市"
+            return f"{s.district.name} {s.name}" if s else _("（已删除的街道）")
+        return _("全市")
 
+    def exists(self) -> bool:
+        model = {"district": District, "street": Street}.get(self.level)
+        return model is None or db.session.get(model, self.id) is not None
+
+
+def areas_under(area: Area) -> list[Area]:
+    """The area itself, then every district and street inside it."""
+    out = [area]
+    if area.level == "city":
+        out += [Area("district", i) for i in db.session.scalars(select(District.id).order_by(District.id))]
+    if area.level in ("city", "district"):
+        q = select(Street.id).order_by(Street.district_id, Street.id)
+        if area.level == "district":
+            q = q.where(Street.district_id == area.id)
+        out += [Area("street", i) for i in db.session.scalars(q)]
+    return out
+
+
+def choices(areas: list[Area]) -> list[tuple[str, str]]:
+    """(value, label) pairs for a picker of areas."""
+    return [(a.value, a.name()) for a in areas]
+
+
+# ---------------------------------------------------------------- roles
 
 def is_officer(user: User) -> bool:
-    return user.role in OFFICER_ROLES
+    return getattr(user, "role", None) in OFFICER_ROLES
+
+
+def is_company(user: User) -> bool:
+    return getattr(user, "role", None) == COMPANY
 
 
 def home_area(user: User) -> Area | None:
@@ -54,83 +122,76 @@ def home_area(user: User) -> Area | None:
     return None
 
 
+def _street_district(street_id: int | None) -> int | None:
+    return db.session.scalar(select(Street.district_id).where(Street.id == street_id))
+
+
+def _within(outer: Area, inner: Area) -> bool:
+    if outer.level == "city":
+        return True
+    if outer.level == "district":
+        if inner.level == "district":
+            return inner.id == outer.id
+        return inner.level == "street" and _street_district(inner.id) == outer.id
+    return inner.level == "street" and inner.id == outer.id
+
+
 def may_see_area(user: User, area: Area) -> bool:
     home = home_area(user)
-    if home is None:
-        return False
-    if home.level == "city":
-        return True
-    if home.level == "district":
-        if area.level == "district":
-            return area.id == home.id
-        if area.level == "street":
-            return db.session.scalar(select(Street.district_id).where(Street.id == area.id)) == home.id
-        return False
-    return area.level == "street" and area.id == home.id
+    return home is not None and _within(home, area)
 
 
 def require_area(user: User, area: Area) -> Area:
-    model = {"district": District, "street": Street}.get(area.level)
-    if model is not None and db.session.get(model, area.id) is None:
-        raise NotFound("没有这个范围。")
+    """The area, when it exists and lies in the user's jurisdiction.
+
+    :raise NotFound: no such district or street.
+    :raise Forbidden: it lies outside the user's jurisdiction.
+    """
+    if not area.exists():
+        raise NotFound(_("没有这个范围。"))
     if not may_see_area(user, area):
-        raise Forbidden("该范围不在您的辖区内")
+        raise Forbidden(_("该范围不在您的辖区内。"))
     return area
 
 
-def compound_clause(user: User):
-    """SQL condition on Compound limiting rows to what the user may see."""
-    if user.role == "company":
-        return Compound.company_id == user.company_id if user.company_id else false()
-    area = home_area(user)
-    return area.compound_clause() if area else false()
+def area_choices(user: User) -> list[tuple[str, str]]:
+    """The areas an officer may look at: their own and every district and street inside it."""
+    home = home_area(user)
+    return choices(areas_under(home)) if home else []
 
 
-def rectification_clause(user: User):
-    if user.role == "company":
-        return RectificationItem.company_id == user.company_id if user.company_id else false()
-    return RectificationItem.compound_id.in_(select(Compound.id).where(compound_clause(user)))
+def may_see_officer_pages(user: User) -> bool:
+    return is_officer(user)
 
 
-def visible_compounds(user: User):
-    """A select of the compounds the user may see."""
-    return select(Compound).where(compound_clause(user))
+def may_see_company_pages(user: User) -> bool:
+    return is_company(user)
 
 
-def get_visible(user: User, model, ident: int):
-    """Load one row of a region model, or 404 when it is outside the user's jurisdiction."""
-    from .models import Building, Household
-
-    obj = db.session.get(model, ident)
-    if obj is None:
-        raise NotFound()
-    compound = {Compound: lambda o: o, Building: lambda o: o.compound,
-                Household: lambda o: o.building.compound}[model](obj)
-    allowed = db.session.scalar(select(Compound.id).where(Compound.id == compound.id, compound_clause(user)))
-    if allowed is None:
-        raise NotFound()
-    return obj
+def may_assist(user: User) -> bool:
+    """Grid workers and street staff help residents fill the survey on their visits."""
+    return getattr(user, "role", None) in ASSISTANTS
 
 
-def require_officer(user: User) -> None:
-    if not is_officer(user):
-        raise Forbidden("仅限街道及以上工作人员")
+def may_print(user: User) -> bool:
+    return is_officer(user)
 
 
-CAMPAIGN_MANAGERS = ("city", "district")
+def may_import_roster(user: User) -> bool:
+    return is_officer(user)
 
 
-def campaign_clause(user: User):
-    """SQL condition on Campaign for the campaign pages: a city admin sees all campaigns; a district
-    admin the city-wide ones and those over its district or a street in it."""
-    if user.role == "city":
-        return true()
-    if user.role == "district" and user.district_id:
-        return or_(Campaign.scope_level == "city",
-                   (Campaign.scope_level == "district") & (Campaign.scope_id == user.district_id),
-                   (Campaign.scope_level == "street")
-                   & Campaign.scope_id.in_(select(Street.id).where(Street.district_id == user.district_id)))
-    return false()
+def may_review_responses(user: User) -> bool:
+    """Officers of a street or above decide on held responses (never grid workers)."""
+    return getattr(user, "role", None) in ("city", "district", "street")
+
+
+def may_manage_users(user: User) -> bool:
+    return getattr(user, "role", None) in ("city", "district", "street")
+
+
+def may_manage_campaigns(user: User) -> bool:
+    return getattr(user, "role", None) in CAMPAIGN_MANAGERS
 
 
 def may_manage_area(user: User, area: Area) -> bool:
@@ -140,16 +201,142 @@ def may_manage_area(user: User, area: Area) -> bool:
         return True
     if user.role != "district" or not user.district_id:
         return False
-    if area.level == "district":
-        return area.id == user.district_id
-    if area.level == "street":
-        return db.session.scalar(select(Street.district_id).where(Street.id == area.id)) == user.district_id
-    return False
+    return _within(Area("district", user.district_id), area)
 
 
-def get_campaign(user: User, ident: int) -> Campaign:
-    """Load a campaign the user may see on the campaign pages, or 404."""
-    c = db.session.scalar(select(Campaign).where(Campaign.id == ident, campaign_clause(user)))
-    if c is None:
-        raise NotFound("没有这个测评活动，或不在您的管理范围内。")
-    return c
+def managed_area_choices(user: User) -> list[tuple[str, str]]:
+    """(value, label) pairs of the scopes the user may give a campaign."""
+    if not may_manage_campaigns(user):
+        return []
+    if user.role == "district" and not user.district_id:
+        return []
+    return area_choices(user)
+
+
+def scope_of(campaign: Campaign) -> Area:
+    return Area(campaign.scope_level or "city", campaign.scope_id)
+
+
+def may_manage_campaign(user: User, campaign: Campaign) -> bool:
+    return may_manage_campaigns(user) and may_manage_area(user, scope_of(campaign))
+
+
+def require_manage_campaign(user: User, campaign: Campaign) -> None:
+    """:raise Forbidden: the user may see the campaign but not change it."""
+    if not may_manage_campaign(user, campaign):
+        raise Forbidden(_("该测评活动的范围不在您的管理范围内，只能查看，不能修改。"))
+
+
+def rectification_steps(user: User) -> tuple[str, ...]:
+    """The states this user may move a rectification item to."""
+    if is_company(user):
+        return COMPANY_STEPS
+    if is_officer(user):
+        return OFFICER_STEPS
+    return ()
+
+
+# ---------------------------------------------------------------- clauses
+
+def compound_clause(user: User):
+    """SQL condition on Compound limiting rows to what the user may see."""
+    if is_company(user):
+        return Compound.company_id == user.company_id if user.company_id else false()
+    area = home_area(user)
+    return area.compound_clause() if area else false()
+
+
+def rectification_clause(user: User):
+    if is_company(user):
+        return RectificationItem.company_id == user.company_id if user.company_id else false()
+    return RectificationItem.compound_id.in_(select(Compound.id).where(compound_clause(user)))
+
+
+def visible_compounds(user: User):
+    """A select of the compounds the user may see."""
+    return select(Compound).where(compound_clause(user))
+
+
+def campaign_clause(user: User):
+    """SQL condition on Campaign: the campaigns whose scope covers or lies within what the user sees.
+
+    A city admin sees every campaign; a district admin the city-wide ones, its district's and its
+    streets'; street staff the city-wide ones, their district's and their street's; a company the
+    city-wide ones and those over a district or street where it manages a compound.
+    """
+    city = Campaign.scope_level == "city"
+    if user.role == "city":
+        return true()
+    if user.role == "district" and user.district_id:
+        return or_(city, (Campaign.scope_level == "district") & (Campaign.scope_id == user.district_id),
+                   (Campaign.scope_level == "street")
+                   & Campaign.scope_id.in_(select(Street.id).where(Street.district_id == user.district_id)))
+    if user.role in ("street", "grid") and user.street_id:
+        return or_(city, (Campaign.scope_level == "district") & (Campaign.scope_id == _street_district(user.street_id)),
+                   (Campaign.scope_level == "street") & (Campaign.scope_id == user.street_id))
+    if is_company(user) and user.company_id:
+        own = Compound.company_id == user.company_id
+        return or_(city,
+                   (Campaign.scope_level == "district") & Campaign.scope_id.in_(select(Compound.district_id).where(own)),
+                   (Campaign.scope_level == "street") & Campaign.scope_id.in_(select(Compound.street_id).where(own)))
+    return false()
+
+
+def _compound_ids(user: User):
+    return select(Compound.id).where(compound_clause(user))
+
+
+def _area_ids(user: User, level: str):
+    """A select of the district or street ids whose whole the user may see."""
+    home = home_area(user)
+    if home is None:
+        return select(District.id).where(false())
+    model = District if level == "district" else Street
+    if home.level == "city":
+        return select(model.id)
+    if level == "district":
+        return select(District.id).where(District.id == home.id if home.level == "district" else false())
+    if home.level == "district":
+        return select(Street.id).where(Street.district_id == home.id)
+    return select(Street.id).where(Street.id == home.id)
+
+
+# What makes a row of each scoped model visible to a user.
+_VISIBLE = {
+    District: lambda user: District.id.in_(_area_ids(user, "district")),
+    Street: lambda user: Street.id.in_(_area_ids(user, "street")),
+    Community: lambda user: Community.street_id.in_(_area_ids(user, "street")),
+    Compound: compound_clause,
+    Building: lambda user: Building.compound_id.in_(_compound_ids(user)),
+    Household: lambda user: Household.compound_id.in_(_compound_ids(user)),
+    Campaign: campaign_clause,
+    RectificationItem: rectification_clause,
+}
+
+
+def visible(user: User, model):
+    """SQL condition on `model` limiting rows to what the user may see."""
+    return _VISIBLE[model](user)
+
+
+def get_visible(user: User, model, ident, message: str | None = None):
+    """Load one row of a scoped model by id, within the user's jurisdiction.
+
+    `ident` may be an int or a user-written id. A district or street is "visible" when the user's
+    jurisdiction covers the whole of it; a community through its street; a building or household
+    through its compound.
+
+    :raise NotFound: malformed id, no such row, or one outside the user's jurisdiction.
+    """
+    pk = ident if isinstance(ident, int) and 0 < ident else parse_id(ident)
+    obj = None
+    if pk is not None:
+        obj = db.session.scalar(select(model).where(model.id == pk, visible(user, model)))
+    if obj is None:
+        raise NotFound(message or _("没有找到，或不在您的权限范围内。"))
+    return obj
+
+
+def init_app(app: Flask) -> None:
+    """Templates ask the same questions as the views: `access.may_assist(current_user)`."""
+    app.jinja_env.globals["access"] = sys.modules[__name__]

@@ -35,7 +35,6 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = None  # a survey may stay open on a phone for a long time
-    COMMENT_MAX_LENGTH = 500
 
 
 class TestConfig(Config):

@@ -1,4 +1,5 @@
-"""Database engine settings: SQLite gets WAL, a busy timeout and immediate write transactions."""
+"""The database: engine settings (SQLite gets WAL, a busy timeout and immediate write
+transactions), one transaction per request, and the bounds of an id."""
 import os
 
 from flask import Flask, request
@@ -8,6 +9,19 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 IMMEDIATE = "sqlite_immediate"
+MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
+
+
+def parse_id(raw) -> int | None:
+    """A database id written by a user (query string, form, command line), or None when it is not one.
+
+    Only ASCII digits count: str.isdigit() also accepts other scripts' digits, which int() reads.
+    """
+    text = str(raw).strip() if raw is not None else ""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
 
 
 def configure(app: Flask) -> None:
@@ -21,6 +35,16 @@ def configure(app: Flask) -> None:
         # concurrent writers queue on the busy timeout instead of failing mid-way.
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             begin_write()
+
+    @app.after_request
+    def _commit_once(resp):
+        # A request commits once, at its end, and only when it succeeded: a refused or failed
+        # request (4xx, 5xx) keeps nothing it wrote. Domain functions never commit.
+        if resp.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return resp
 
 
 def begin_write() -> None:

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from .. import access
+from ..errors import Refusal
 from ..extensions import db
 from ..models import Campaign, Compound, RectificationItem
 from .stats.aggregates import dimension_stats_by_compound
@@ -63,24 +65,16 @@ def generate(campaign: Campaign, compound_clause=True) -> GenerateResult:
     return result
 
 
-# Who moves an item: the company works on it and submits it; an officer verifies it or sends it back.
-STEPS_BY_ROLE = {"company": ("in_progress", "submitted"), "officer": ("verified", "in_progress")}
+class StepRefused(Refusal):
+    """A status change this user or this item's state does not allow (409 unless said)."""
 
 
-class StepRefused(ValueError):
-    """A status change this user or this item's state does not allow."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
-
-
-def advance(item: RectificationItem, new_status: str, actor: str | None = None) -> None:
-    """Move an item along its life cycle; refuse a jump the cycle, or the actor's role, does not allow."""
-    if actor is not None and new_status not in STEPS_BY_ROLE[actor]:
-        allowed = "、".join(f"“{STATUS_LABELS[s]}”" for s in STEPS_BY_ROLE[actor])
-        who = "企业" if actor == "company" else "工作人员"
-        raise StepRefused(f"{who}只能将整改事项标记为{allowed}。", status=400)
+def advance(item: RectificationItem, new_status: str, user=None) -> None:
+    """Move an item along its life cycle; refuse a jump the cycle, or the user, does not allow
+    (which steps a user may take is decided in `access.rectification_steps`)."""
+    if user is not None and new_status not in (steps := access.rectification_steps(user)):
+        allowed = "、".join(f"“{STATUS_LABELS[s]}”" for s in steps)
+        raise StepRefused(f"您只能将整改事项标记为{allowed}。", status=400)
     if new_status not in NEXT_STATUS.get(item.status, ()):
         raise StepRefused(f"不能从「{STATUS_LABELS[item.status]}」变为「{STATUS_LABELS.get(new_status, new_status)}」")
     item.status = new_status
@@ -88,5 +82,4 @@ def advance(item: RectificationItem, new_status: str, actor: str | None = None) 
 
 
 def is_overdue(item: RectificationItem, today=None) -> bool:
-    today = today or now().date()
-    return item.status != "verified" and item.deadline < today
+    return bool(item.overdue_on(today or now().date()))

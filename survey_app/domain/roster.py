@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 
+from ..errors import Invalid
 from ..extensions import db
 from ..models import AuditEvent, Building, Community, Company, Compound, District, Household, Street
 from .bulk import insert_rows
@@ -46,7 +47,7 @@ for _canon, _names in COLUMNS.items():
         _HEADER_KEY[re.sub(r"\s+", "", unicodedata.normalize("NFKC", _n))] = _canon
 
 
-class RosterFileError(Exception):
+class RosterFileError(Invalid):
     """The file as a whole cannot be read (not Excel, no header row, too many rows)."""
 
 

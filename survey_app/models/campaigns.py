@@ -2,9 +2,12 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+
+SCORED_KIND = "scale"  # 5-point questions; single choice and free text are stored, never scored
 
 
 class Campaign(db.Model):
@@ -65,7 +68,7 @@ class Question(db.Model):
     key: Mapped[str] = mapped_column(String(40))
     text: Mapped[str] = mapped_column(String(300))
     text_en: Mapped[str] = mapped_column(String(300), default="")
-    kind: Mapped[str] = mapped_column(String(16), default="scale", server_default="scale")
+    kind: Mapped[str] = mapped_column(String(16), default=SCORED_KIND, server_default=SCORED_KIND)
     # scale: offer "not applicable"; choice: offer "none of these / not applicable".
     allow_na: Mapped[bool] = mapped_column(Boolean, default=True)
     is_overall: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -75,9 +78,10 @@ class Question(db.Model):
         back_populates="question", order_by="QuestionOption.position", cascade="all, delete-orphan"
     )
 
-    @property
+    @hybrid_property
     def scored(self) -> bool:
-        return self.kind == "scale"
+        """Whether answers to it count in the scores: the one definition, in Python and in SQL."""
+        return self.kind == SCORED_KIND
 
 
 class QuestionOption(db.Model):

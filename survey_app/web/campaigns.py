@@ -480,7 +480,7 @@ def preview_check(campaign_id: int):
     from .resident import render_survey
 
     c = _campaign(campaign_id)
-    parsed = parse_form(c, request.form, current_app.config["COMMENT_MAX_LENGTH"])
+    parsed = parse_form(c, request.form)
     db.session.rollback()  # a preview never writes
     action = url_for(".preview_check", campaign_id=c.id)
     if not parsed.ok:

@@ -103,7 +103,7 @@ def building(building_id: int):
     campaign = campaign_in_view()
     b = access.get_visible(current_user, Building, building_id)
     ids = [h.id for h in b.households]
-    live = tokens.live_code_counts(campaign.id, ids)
+    live = tokens.live_count(campaign.id, ids)
     answered = set(db.session.scalars(select(Response.household_id).where(
         Response.campaign_id == campaign.id, Response.household_id.in_(ids))).all())
     return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
@@ -116,7 +116,7 @@ def building_labels(building_id: int):
     campaign = campaign_in_view()
     b = access.get_visible(current_user, Building, building_id)
     households = list(b.households)
-    live = tokens.live_code_counts(campaign.id, [h.id for h in households])
+    live = tokens.live_count(campaign.id, [h.id for h in households])
     if live and request.form.get("confirm_reissue") != "yes":
         flash(f"该楼栋已有 {live} 户发放过二维码。重新打印会作废旧码，请勾选确认后再打印。", "warning")
         return redirect(url_for(".building", building_id=b.id, campaign=campaign.id))
@@ -135,7 +135,7 @@ def building_labels(building_id: int):
 def household(household_id: int):
     campaign = campaign_in_view()
     h = access.get_visible(current_user, Household, household_id)
-    live = tokens.live_code_counts(campaign.id, [h.id])
+    live = tokens.live_count(campaign.id, [h.id])
     answered = db.session.scalar(select(Response.id).where(Response.campaign_id == campaign.id,
                                                           Response.household_id == h.id)) is not None
     return render_template("office/household.html", campaign=campaign, household=h, live=live, answered=answered,
@@ -148,7 +148,7 @@ def household_code(household_id: int):
     """Issue (or reissue) one household's code and show it once, as PNG and SVG."""
     campaign = campaign_in_view()
     h = access.get_visible(current_user, Household, household_id)
-    live = tokens.live_code_counts(campaign.id, [h.id])
+    live = tokens.live_count(campaign.id, [h.id])
     why = (request.form.get("why") or "").strip()[:200]
     if live and (request.form.get("confirm_reissue") != "yes" or not why):
         flash("该户已有二维码。重新发放会作废旧码：请填写原因并勾选确认。", "warning")

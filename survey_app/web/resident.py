@@ -79,7 +79,7 @@ def submit():
     if code is None:
         return render_error(404, "请扫描门牌上的二维码进入问卷。")
     campaign = code.campaign
-    parsed = parse_form(campaign, request.form, current_app.config["COMMENT_MAX_LENGTH"])
+    parsed = parse_form(campaign, request.form)
     if not parsed.ok:
         db.session.rollback()
         return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)

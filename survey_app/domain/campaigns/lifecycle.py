@@ -12,91 +12,42 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import event, exists, select, true
 from sqlalchemy.orm import Session
 
-from ...extensions import db
-from ...models import Answer, AuditEvent, Campaign, District, HouseholdCode, Response, Street, User
-from . import spec as qs
 from ... import access
 from ...access import Area
+from ...errors import Invalid, Refusal
+from ...extensions import db
+from ...models import Answer, AuditEvent, Campaign, HouseholdCode, Response, User
 from ..clock import now
+from . import spec as qs
 from .standard import create_campaign
 
 STATUS_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
-SCOPE_LABELS = {"city": "全市", "district": "区", "street": "街道"}
-MANAGER_ROLES = access.CAMPAIGN_MANAGERS
 TRANSITIONS = {("draft", "open"), ("open", "closed")}
 NAME_MAX = 120
 YEARS = (2000, 2100)  # a campaign's window lies in these years (keeps date arithmetic finite)
 MIN_RESPONSES_MAX = 100_000
 
 
-class CampaignError(Exception):
-    """A refused campaign operation; the message is for the user (Chinese), `status` the HTTP code."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
+class CampaignError(Refusal):
+    """A refused campaign operation: the message is for the user, `status` the HTTP code (409 unless said)."""
 
 
 class CampaignFrozen(CampaignError):
     """A write to a closed campaign's responses, answers or settings."""
 
 
-# ---------------------------------------------------------------- who may manage what
-
-def may_manage(user: User) -> bool:
-    return getattr(user, "role", None) in MANAGER_ROLES
-
-
-def may_manage_area(user: User, area: Area) -> bool:
-    return access.may_manage_area(user, area)
-
-
-def scope_of(campaign: Campaign) -> Area:
-    return Area(campaign.scope_level or "city", campaign.scope_id)
-
-
-def may_manage_campaign(user: User, campaign: Campaign) -> bool:
-    return may_manage(user) and may_manage_area(user, scope_of(campaign))
-
-
-def require_manage(user: User, campaign: Campaign) -> None:
-    if not may_manage_campaign(user, campaign):
-        raise CampaignError("该测评活动的范围不在您的管理范围内，只能查看，不能修改。", 403)
-
-
-def manageable_areas(user: User) -> list[tuple[str, str]]:
-    """(value, label) pairs of the scopes the user may give a campaign: city:, district:ID, street:ID."""
-    out = []
-    if user.role == "city":
-        out.append(("city:", "全市"))
-        for d in db.session.scalars(select(District).order_by(District.id)):
-            out.append((f"district:{d.id}", d.name))
-    elif user.role == "district" and user.district_id:
-        d = db.session.get(District, user.district_id)
-        if d is not None:
-            out.append((f"district:{d.id}", d.name))
-    q = select(Street).order_by(Street.district_id, Street.id)
-    if user.role == "district":
-        q = q.where(Street.district_id == user.district_id)
-    elif user.role != "city":
-        return []
-    for s in db.session.scalars(q):
-        out.append((f"street:{s.id}", f"{s.district.name} {s.name}"))
-    return out
-
-
 def scope_name(campaign: Campaign) -> str:
-    area = scope_of(campaign)
-    if area.level == "district":
-        d = db.session.get(District, area.id)
-        return d.name if d else "（已删除的区）"
-    if area.level == "street":
-        s = db.session.get(Street, area.id)
-        return f"{s.district.name} {s.name}" if s else "（已删除的街道）"
-    return "全市"
+    return access.scope_of(campaign).name()
+
+
+def default_campaign(clause=true()) -> Campaign | None:
+    """The campaign a page or command shows when none is named, among those `clause` admits: the
+    newest open one, else the newest closed one (it has figures), a draft only when there is nothing else."""
+    return db.session.scalar(select(Campaign).where(clause).order_by(
+        (Campaign.status == "open").desc(), (Campaign.status == "closed").desc(), Campaign.id.desc()))
 
 
 # ---------------------------------------------------------------- settings
@@ -122,12 +73,10 @@ def parse_datetime(raw: str) -> datetime | None:
 
 
 def parse_scope(raw: str) -> Area | None:
-    level, _, ident = (raw or "").partition(":")
-    if level == "city" and not ident:
-        return Area("city")
-    if level in ("district", "street") and ident.isdigit() and 0 < int(ident) < 2**31:
-        return Area(level, int(ident))
-    return None
+    try:
+        return Area.parse(raw)
+    except Invalid:
+        return None
 
 
 def parse_settings(form: Mapping[str, str]) -> tuple[Settings | None, dict[str, str]]:
@@ -186,10 +135,9 @@ def _float(raw) -> float | None:
 
 
 def _check_scope(user: User | None, area: Area) -> None:
-    model = {"district": District, "street": Street}.get(area.level)
-    if model is not None and db.session.get(model, area.id) is None:
+    if not area.exists():
         raise CampaignError("没有这个测评范围。", 400)
-    if user is not None and not may_manage_area(user, area):
+    if user is not None and not access.may_manage_area(user, area):
         raise CampaignError("该范围不在您的管理范围内：区级管理员只能为本区或本区的街道设立测评活动。", 403)
 
 
@@ -222,7 +170,7 @@ def update_settings(campaign: Campaign, settings: Settings, user: User | None = 
     if campaign.status == "closed":
         raise CampaignFrozen("活动已结束，数据已冻结，设置不能再修改。")
     if user is not None:
-        require_manage(user, campaign)
+        access.require_manage_campaign(user, campaign)
     changes = []
     scope_changed = (settings.scope.level, settings.scope.id) != (campaign.scope_level, campaign.scope_id)
     if campaign.status == "open":
@@ -252,7 +200,7 @@ def update_settings(campaign: Campaign, settings: Settings, user: User | None = 
 def transition(campaign: Campaign, to: str, user: User | None = None) -> None:
     """Move draft → open or open → closed; refuse anything else with the reason. Caller commits."""
     if user is not None:
-        require_manage(user, campaign)
+        access.require_manage_campaign(user, campaign)
     frm = campaign.status
     if (frm, to) not in TRANSITIONS:
         raise CampaignError(_refusal(frm, to))
@@ -302,7 +250,7 @@ def copy_round(source: Campaign, name: str, opens_at: datetime, closes_at: datet
 def delete_draft(campaign: Campaign, user: User | None = None) -> None:
     """Delete a draft nobody has a code for; caller commits."""
     if user is not None:
-        require_manage(user, campaign)
+        access.require_manage_campaign(user, campaign)
     if campaign.status != "draft":
         raise CampaignError("只能删除草稿；已开启或已结束的活动会保留。")
     if db.session.scalar(select(exists().where(HouseholdCode.campaign_id == campaign.id))) or qs.has_responses(campaign):
@@ -316,7 +264,7 @@ def delete_draft(campaign: Campaign, user: User | None = None) -> None:
 def apply_questionnaire(campaign: Campaign, spec: qs.Spec, user: User | None = None) -> qs.ApplyResult:
     """Change the questionnaire as the freeze allows (see questionnaire_spec.apply); caller commits."""
     if user is not None:
-        require_manage(user, campaign)
+        access.require_manage_campaign(user, campaign)
     result = qs.apply(campaign, spec, user)
     _audit(user, "questionnaire.wording" if result.locked else "questionnaire.edit", campaign,
            f"错别字修正 {result.wording_fixes} 处" if result.locked else "问卷已修改")

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
+from ...errors import Refusal
 from ...extensions import db
+from ...models.campaigns import SCORED_KIND
 from ...models import Campaign, Dimension, Question, QuestionOption, Response, WordingChange
 from ..clock import now
 
@@ -52,6 +54,10 @@ class QuestionSpec:
     is_overall: bool = False
     options: list[OptionSpec] = field(default_factory=list)
     row: int | None = None
+
+    @property
+    def scored(self) -> bool:
+        return self.kind == SCORED_KIND
 
 
 @dataclass
@@ -105,11 +111,14 @@ class Problem:
         return f"{where}：{self.reason}"
 
 
-class QuestionnaireRefused(Exception):
-    """A questionnaire change was refused; `problems` says why, item by item."""
+class QuestionnaireRefused(Refusal):
+    """A questionnaire change was refused; `problems` says why, item by item (409 when the
+    questionnaire is frozen, 422 when the change itself is invalid)."""
 
-    def __init__(self, problems: list[Problem]):
-        super().__init__("；".join(str(p) for p in problems[:5]))
+    status = 422
+
+    def __init__(self, problems: list[Problem], status: int | None = None):
+        super().__init__("；".join(str(p) for p in problems[:5]), status)
         self.problems = problems
 
 
@@ -231,7 +240,7 @@ def validate(spec: Spec) -> list[Problem]:
     for d in spec.dimensions:
         if not d.questions:
             problems.append(Problem(f"维度「{d.name or d.key}」没有题目", **_where(d, "维度", "维度键", "")))
-        elif not any(q.kind == "scale" for q in d.questions):
+        elif not any(q.scored for q in d.questions):
             problems.append(Problem(f"维度「{d.name or d.key}」没有五级评分题，无法计分",
                                     **_where(d, "维度", "维度键", "")))
         for q in d.questions:
@@ -244,7 +253,7 @@ def validate(spec: Spec) -> list[Problem]:
             _check_text(problems, q, "text_en", "题目", "英文题目", label, False)
             if q.is_overall:
                 overall.append(q)
-                if q.kind != "scale":
+                if not q.scored:
                     problems.append(Problem("总体满意度题必须是五级评分题", **_where(q, "题目", "总体满意度题", label)))
             if q.kind == "choice":
                 if len(q.options) < 2:
@@ -385,7 +394,7 @@ def apply(campaign: Campaign, spec: Spec, user=None) -> ApplyResult:
         # Frozen: say so first; only then whether the fixed wording is itself valid.
         fixes, problems = locked_diff(campaign, spec)
         if problems or (problems := validate(spec)):
-            raise QuestionnaireRefused(problems)
+            raise QuestionnaireRefused(problems, 409)
         when = now()
         for w in fixes:
             setattr(w.obj, w.field, w.new)

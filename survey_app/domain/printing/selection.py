@@ -7,8 +7,9 @@ from typing import Iterator
 
 from sqlalchemy import func, select, true
 
+from ...errors import Refusal
 from ...extensions import db
-from ...models import AuditEvent, Building, Community, Compound, District, Household, HouseholdCode, Street
+from ...models import AuditEvent, Building, Community, Compound, District, Household, Street
 from ..clock import now
 from ..responses import codes as tokens
 from . import qr
@@ -17,8 +18,8 @@ from .qr import MAX_VERSION
 BATCH = 500  # households read and issued per batch (also bounds SQL IN lists)
 
 
-class SelectionError(ValueError):
-    """A selection named by the user that does not exist or is ambiguous (message in Chinese)."""
+class SelectionError(Refusal):
+    """A selection named by the user that does not exist, is ambiguous or cannot be printed."""
 
 
 # --- what to print --------------------------------------------------------------------------
@@ -115,10 +116,7 @@ def count(sel: Selection) -> int:
 
 def live_count(campaign_id: int, sel: Selection) -> int:
     """How many of the selection's households already hold a live code for the campaign."""
-    q = select(func.count(func.distinct(HouseholdCode.household_id))).where(
-        HouseholdCode.campaign_id == campaign_id, HouseholdCode.revoked_at.is_(None),
-        HouseholdCode.household_id.in_(household_ids(sel)))
-    return db.session.scalar(q) or 0
+    return tokens.live_count(campaign_id, household_ids(sel))
 
 
 def household_rows(sel: Selection):

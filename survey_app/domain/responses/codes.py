@@ -33,9 +33,9 @@ def find_code(token: str) -> HouseholdCode | None:
     return code
 
 
-def live_code_counts(campaign_id: int, household_ids: list[int]) -> int:
-    """Count households among these that already hold a live code for the campaign."""
-    if not household_ids:
+def live_count(campaign_id: int, household_ids) -> int:
+    """Count households among these (a list of ids, or a select of them) that hold a live code for the campaign."""
+    if isinstance(household_ids, (list, tuple, set)) and not household_ids:
         return 0
     q = select(db.func.count(db.distinct(HouseholdCode.household_id))).where(
         HouseholdCode.campaign_id == campaign_id,

@@ -7,6 +7,7 @@ from typing import Mapping
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ...errors import Refusal
 from ...extensions import db
 from ...models import Answer, Campaign, Compound, Household, Response
 from . import totals
@@ -14,11 +15,11 @@ from ..clock import now
 from ..stats.scoring import DimensionSpec, response_index
 
 NA = "na"
-COMMENT_MAX = 500
+COMMENT_MAX = 500  # characters of a comment or a free-text answer, wherever the survey is filled in
 
 
-class SurveyClosed(Exception):
-    """The campaign does not accept answers now."""
+class SurveyClosed(Refusal):
+    """The campaign does not accept answers now (410 once it has ended, 403 before or outside its scope)."""
 
 
 @dataclass
@@ -36,7 +37,7 @@ class ParsedSurvey:
 
 def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
     """The scoring view of the questionnaire: only 5-point questions count."""
-    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions if (q.kind or "scale") == "scale"))
+    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions if q.scored))
             for d in campaign.dimensions]
 
 
@@ -65,7 +66,7 @@ def covers(campaign: Campaign, household: Household) -> bool:
     return place == campaign.scope_id
 
 
-def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = COMMENT_MAX) -> ParsedSurvey:
+def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
     """Check every question's answer and the comment; collect a message per bad field."""
     out = ParsedSurvey()
     number = 0
@@ -73,7 +74,7 @@ def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = C
         number += 1
         key = f"q{q.id}"
         if q.kind == "text":
-            _parse_text(out, q, key, number, form.get(key) or "", comment_max)
+            _parse_text(out, q, key, number, form.get(key) or "", COMMENT_MAX)
             continue
         raw = (form.get(key) or "").strip()
         if q.kind == "choice":
@@ -97,8 +98,8 @@ def parse_form(campaign: Campaign, form: Mapping[str, str], comment_max: int = C
     comment = form.get("comment") or ""
     if "\x00" in comment:
         out.errors["comment"] = "意见建议中含有无法保存的字符。"
-    elif len(comment) > comment_max:
-        out.errors["comment"] = f"意见建议不能超过 {comment_max} 字（现为 {len(comment)} 字）。"
+    elif len(comment) > COMMENT_MAX:
+        out.errors["comment"] = f"意见建议不能超过 {COMMENT_MAX} 字（现为 {len(comment)} 字）。"
     else:
         out.comment = comment.strip() or None
     if out.ok and all(v is None for v in out.answers.values()):
@@ -142,19 +143,18 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
                   assisted_by_id: int | None = None, code_id: int | None = None) -> Response:
     """Store the household's answers in one transaction, replacing earlier ones; return the response.
 
-    A concurrent first submission from the same household hits the unique constraint and is
-    retried as an update, so the household keeps exactly one response.
+    A concurrent first submission from the same household hits the unique constraint; its
+    savepoint is rolled back (the rest of the transaction stays) and it is retried as an update,
+    so the household keeps exactly one response. The caller commits.
     """
     reason = closed_reason(campaign, household=db.session.get(Household, household_id))
     if reason:
-        raise SurveyClosed(reason)
+        raise SurveyClosed(reason, 410 if has_ended(campaign) else 403)
     for attempt in (1, 2):
         try:
-            resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
-            db.session.commit()
-            return resp
+            with db.session.begin_nested():
+                return _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
         except IntegrityError:
-            db.session.rollback()
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")

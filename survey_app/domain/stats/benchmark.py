@@ -29,8 +29,8 @@ class Candidate:
 def overdue_counts(campaign_id: int) -> dict[int, int]:
     today = now().date()
     q = (select(RectificationItem.company_id, func.count(RectificationItem.id))
-         .where(RectificationItem.campaign_id == campaign_id, RectificationItem.status != "verified",
-                RectificationItem.deadline < today).group_by(RectificationItem.company_id))
+         .where(RectificationItem.campaign_id == campaign_id, RectificationItem.overdue_on(today))
+         .group_by(RectificationItem.company_id))
     return dict(db.session.execute(q).all())
 
 

@@ -82,7 +82,7 @@ def shared_keys_clause(campaign_col, keys):
 
 def previous_round(campaign: Campaign) -> Campaign | None:
     """The latest earlier campaign (not a draft) over the same scope that shares question keys with this one."""
-    keys = sorted({q.key for q in campaign.questions if q.kind == "scale"})
+    keys = sorted({q.key for q in campaign.questions if q.scored})
     if not keys:
         return None
     scope_id = (Campaign.scope_id.is_(None) if campaign.scope_id is None else Campaign.scope_id == campaign.scope_id)
@@ -96,7 +96,7 @@ def previous_round(campaign: Campaign) -> Campaign | None:
 
 def _signature(campaign: Campaign) -> dict:
     total = sum(d.weight for d in campaign.dimensions) or 1.0
-    return {d.key: (round(d.weight / total, 9), tuple(sorted(q.key for q in d.questions if q.kind == "scale")))
+    return {d.key: (round(d.weight / total, 9), tuple(sorted(q.key for q in d.questions if q.scored)))
             for d in campaign.dimensions}
 
 
@@ -144,7 +144,7 @@ def compare_unit(campaign: Campaign, level: str, unit_id: int, area: Area | None
     now_dims = _dimension_stats(campaign, level, unit_id, area)
     then_dims = _dimension_stats(previous, level, unit_id, area)
     for d in campaign.dimensions:
-        if not any(q.kind == "scale" for q in d.questions):
+        if not any(q.scored for q in d.questions):
             continue
         c, p = now_dims.get(d.key), then_dims.get(d.key)
         if p is not None:

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ... import access
+from ...errors import Invalid
 from ...models import Campaign
 from ..campaigns import spec as qs
+from ..campaigns.lifecycle import apply_questionnaire
 from .common import to_bytes, write_table
 from ..campaigns.spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
 
@@ -33,7 +36,7 @@ NO = {"否", "n", "no", "false", "0", ""}
 MAX_ROWS = 1000
 
 
-class QuestionnaireFileError(Exception):
+class QuestionnaireFileError(Invalid):
     """The file as a whole cannot be read (not Excel, a sheet or a column is missing, too many rows)."""
 
 
@@ -229,12 +232,10 @@ def _sort_key(p: Problem):
 def import_workbook(campaign: Campaign, data: bytes, user=None, dry_run: bool = False) -> ImportResult:
     """Validate the whole file, then replace the questionnaire — or, once frozen, apply only typo fixes.
 
-    The caller commits on success and rolls back otherwise; a dry run writes nothing.
+    Nothing is written unless the whole file is accepted; a dry run writes nothing. The caller commits.
     """
-    from ..campaigns.lifecycle import apply_questionnaire, require_manage
-
     if user is not None:
-        require_manage(user, campaign)
+        access.require_manage_campaign(user, campaign)
     spec, problems = read_workbook(data)
     problems += qs.validate(spec)
     # One problem per place is enough: the reader and the validator may both notice a bad weight.
