@@ -10,8 +10,8 @@ def create_app(config=None) -> Flask:
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config if config is not None else config_from_env())
 
-    from . import database, errors, i18n, logs, security
-    from .cli.core import register_cli
+    from . import access, database, errors, i18n, logs, security
+    from .cli import register_cli
     from .extensions import csrf, db, limiter, login_manager, migrate
     from .web import register_blueprints
 
@@ -23,6 +23,7 @@ def create_app(config=None) -> Flask:
     limiter.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    access.init_app(app)
     register_blueprints(app)
     errors.register(app)
     register_cli(app)

@@ -314,6 +314,9 @@ _VISIBLE = {
 }
 
 
+AREA_MODELS = (District, Street, Community)
+
+
 def visible(user: User, model):
     """SQL condition on `model` limiting rows to what the user may see."""
     return _VISIBLE[model](user)
@@ -326,13 +329,18 @@ def get_visible(user: User, model, ident, message: str | None = None):
     jurisdiction covers the whole of it; a community through its street; a building or household
     through its compound.
 
-    :raise NotFound: malformed id, no such row, or one outside the user's jurisdiction.
+    :raise NotFound: malformed id, no such row, or a row outside the user's jurisdiction (an
+        outsider cannot tell "not yours" from "does not exist").
+    :raise Forbidden: a district, street or community that exists outside the jurisdiction (area
+        names are public, as in every area picker; what lies inside them is not).
     """
     pk = ident if isinstance(ident, int) and 0 < ident else parse_id(ident)
     obj = None
     if pk is not None:
         obj = db.session.scalar(select(model).where(model.id == pk, visible(user, model)))
     if obj is None:
+        if pk is not None and model in AREA_MODELS and db.session.get(model, pk) is not None:
+            raise Forbidden(_("该范围不在您的辖区内。"))
         raise NotFound(message or _("没有找到，或不在您的权限范围内。"))
     return obj
 
@@ -340,3 +348,11 @@ def get_visible(user: User, model, ident, message: str | None = None):
 def init_app(app: Flask) -> None:
     """Templates ask the same questions as the views: `access.may_assist(current_user)`."""
     app.jinja_env.globals["access"] = sys.modules[__name__]
+
+
+# ---------------------------------------------------------------- accounts
+
+def jurisdiction_of_role(role: str) -> str | None:
+    """The User field naming the jurisdiction an account of this role needs ("district_id",
+    "street_id" or "company_id"), or None when the role needs none (the city)."""
+    return {"district": "district_id", "street": "street_id", "grid": "street_id", COMPANY: "company_id"}.get(role)

@@ -1,17 +1,23 @@
 """Languages: Chinese (zh_CN) first, English available via ?lang=en."""
-from flask import Flask, request, session
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale, refresh
 
 from .config import ROOT
 from .extensions import babel
 
 
 def select_locale() -> str:
-    from flask import current_app
+    """The language of this request: ?lang= (remembered in the session), else Chinese.
 
+    Outside a request (commands, jobs) messages are in the default language.
+    """
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
     wanted = request.args.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
         session["lang"] = wanted
-    return session.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    return session.get("lang") or default
 
 
 def init_app(app: Flask) -> None:
@@ -22,12 +28,8 @@ def init_app(app: Flask) -> None:
     def _fresh_locale():
         # Babel caches the locale on the app context, which tests and CLI calls may share
         # between requests; each request chooses its own.
-        from flask_babel import refresh
-
         refresh()
 
     @app.context_processor
     def _lang():
-        from flask_babel import get_locale
-
         return {"current_lang": str(get_locale())}

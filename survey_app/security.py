@@ -1,5 +1,6 @@
 """Logins and response headers that keep household codes out of Referer headers and caches."""
 from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
 
 from .extensions import db, login_manager
 from .models import User
@@ -12,7 +13,7 @@ def _load_user(user_id: str):
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "请先登录。"
+    login_manager.login_message = _l("请先登录。")
     login_manager.login_message_category = "warning"
 
     @app.before_request

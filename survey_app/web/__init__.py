@@ -1,8 +1,9 @@
-"""One blueprint per audience."""
+"""One blueprint per audience or feature; views parse, ask `access`, call the domain, render."""
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
+from ..database import MAX_ID
+from . import auth, campaigns, company, office, overview, printing, resident, roster, visits
 
 
 class IdConverter(IntegerConverter):
@@ -13,9 +14,8 @@ class IdConverter(IntegerConverter):
 
 
 def register_blueprints(app: Flask) -> None:
-    from . import auth, campaigns, coverage, dashboard, firm, office, printing, resident, roster
-
     app.url_map.converters["id"] = IdConverter
-
-    for module in (auth, resident, office, firm, roster, coverage, printing, dashboard, campaigns):
+    for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns):
         app.register_blueprint(module.bp)
+        if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed
+            app.register_blueprint(module.old)

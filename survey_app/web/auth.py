@@ -1,25 +1,22 @@
 """Staff login and logout."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..access import is_officer
 from ..extensions import db, limiter
 from ..models import User
+from .common import home_for
 
 bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=64)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
-
-
-def home_for(user) -> str:
-    return url_for("office.dashboard") if is_officer(user) else url_for("firm.home")
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码")), Length(max=200)])
 
 
 @bp.get("/")
@@ -38,7 +35,7 @@ def login():
         if user and user.check_password(form.password.data):
             login_user(user)
             return redirect(home_for(user))
-        flash("用户名或密码错误。", "error")
+        flash(_("用户名或密码错误。"), "error")
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status

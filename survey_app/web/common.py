@@ -1,45 +1,72 @@
-"""Small helpers the views share: the campaign in view, role guards, file responses."""
+"""Small helpers the views share: the campaign and area in view, audience guards, file responses."""
 from functools import wraps
+from urllib.parse import quote
 
-from flask import Response as FlaskResponse, abort, request
+from flask import Response as FlaskResponse, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import access
+from ..access import Area
+from ..database import parse_id
+from ..domain import rectification
+from ..domain.campaigns.lifecycle import default_campaign
+from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Campaign
-from . import MAX_ID
+from ..models import Campaign, RectificationItem
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def arg_id(name: str) -> int | None:
+    """An optional id from the query string: None when absent.
+
+    :raise Invalid: when present but not an id.
+    """
+    raw = request.args.get(name, "")
+    if not raw:
+        return None
+    value = parse_id(raw)
+    if value is None:
+        raise Invalid(_("参数「%(name)s」无效。", name=name))
+    return value
+
+
 def campaign_in_view() -> Campaign:
-    """The campaign named by ?campaign=, else the newest open one, else the newest."""
-    raw = request.args.get("campaign", "")
-    if raw:
-        if not raw.isdigit() or int(raw) > MAX_ID:
-            abort(400, "活动编号无效。")
-        c = db.session.get(Campaign, int(raw))
-        if c is None:
-            abort(404, "没有这个测评活动。")
-        return c
-    # An open campaign first, then a closed one with figures; a draft only when there is nothing else.
-    c = db.session.scalar(select(Campaign).order_by((Campaign.status == "open").desc(),
-                                                    (Campaign.status == "closed").desc(), Campaign.id.desc()))
+    """The campaign named by ?campaign= (within the user's view), else the default one.
+
+    :raise Invalid: malformed id. :raise NotFound: no such campaign in the user's view, or none at all.
+    """
+    ident = arg_id("campaign")
+    if ident is not None:
+        return access.get_visible(current_user, Campaign, ident, _("没有这个测评活动，或不在您的权限范围内。"))
+    c = default_campaign(access.campaign_clause(current_user))
     if c is None:
-        abort(404, "还没有测评活动。")
+        raise NotFound(_("还没有测评活动。"))
     return c
 
 
 def all_campaigns() -> list[Campaign]:
-    return db.session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    """The campaigns the user may pick from, newest first."""
+    return db.session.scalars(select(Campaign).where(access.campaign_clause(current_user))
+                              .order_by(Campaign.id.desc())).all()
+
+
+def area_in_view() -> Area:
+    """The area named by ?area= (within the user's jurisdiction), else the user's own."""
+    raw = request.args.get("area", "")
+    if not raw:
+        return access.home_area(current_user)
+    return access.require_area(current_user, Area.parse(raw))
 
 
 def officer_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        access.require_officer(current_user)
+        if not access.may_see_officer_pages(current_user):
+            raise Forbidden(_("仅限街道及以上工作人员。"))
         return view(*args, **kwargs)
     return wrapper
 
@@ -48,34 +75,33 @@ def company_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if current_user.role != "company":
-            abort(403, "仅限物业服务企业用户。")
+        if not access.may_see_company_pages(current_user):
+            raise Forbidden(_("仅限物业服务企业用户。"))
         return view(*args, **kwargs)
     return wrapper
 
 
-def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
-    from urllib.parse import quote
+def home_for(user) -> str:
+    """Where a user lands after logging in."""
+    return url_for("company.home") if access.may_see_company_pages(user) else url_for("office.participation")
 
+
+def moved(endpoint: str, **values):
+    """A permanent redirect from an old address (bookmarks), keeping the query string."""
+    return redirect(url_for(endpoint, **values, **request.args.to_dict()), 308)
+
+
+def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
     resp = FlaskResponse(data, mimetype=XLSX)
     resp.headers["Content-Disposition"] = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return resp
 
 
-def advance_rectification(item_id: int, status: str, actor: str):
-    """Move a rectification item the user may see to `status` and commit; 404 outside the user's scope,
-    400/409 with the reason when the step is refused."""
-    from ..domain import rectification
-    from ..models import RectificationItem
+def advance_rectification(item_id: int, status: str):
+    """Move a rectification item the user may see to `status`.
 
-    item = db.session.scalar(select(RectificationItem).where(RectificationItem.id == item_id,
-                                                             access.rectification_clause(current_user)))
-    if item is None:
-        abort(404)
-    try:
-        rectification.advance(item, status, actor)
-    except rectification.StepRefused as e:
-        db.session.rollback()
-        abort(e.status, str(e))
-    db.session.commit()
+    :raise NotFound: outside the user's scope. :raise StepRefused: the step is not allowed.
+    """
+    item = access.get_visible(current_user, RectificationItem, item_id)
+    rectification.advance(item, status, current_user)
     return item

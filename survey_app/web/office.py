@@ -1,62 +1,42 @@
-"""Pages for street, district and city staff: coverage, codes and labels, rankings, rectification."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""Pages for street, district and city staff: participation, codes and labels, rankings, rectification."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import access
-from ..domain.responses import coverage, codes as tokens
-from ..domain.xlsx.rectification import rectification_workbook
-from ..domain.printing import qr
 from ..domain import rectification
-from ..access import Area
 from ..domain.clock import now
-from ..domain.stats.rounds import compare_unit, overall_changes
+from ..domain.printing import qr
+from ..domain.responses import codes as tokens, coverage
 from ..domain.stats.reports import company_ranking, compounds_overview
+from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
+from ..domain.xlsx.rectification import rectification_workbook
 from ..extensions import db
-from ..models import Building, Compound, District, Household, RectificationItem, Response, Street
-from . import MAX_ID
-from .common import advance_rectification, all_campaigns, campaign_in_view, officer_required, xlsx_response
+from ..models import Building, Compound, Household, RectificationItem, Response
+from .common import (advance_rectification, all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
+                     xlsx_response)
+
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 
-def _area_choices() -> list[tuple[str, str]]:
-    """(value, label) pairs of the areas the user may rank: their own and every street below it."""
-    home = access.home_area(current_user)
-    out = [(f"{home.level}:{home.id or ''}", home.name())]
-    if home.level == "city":
-        for d in db.session.scalars(select(District).order_by(District.id)):
-            out.append((f"district:{d.id}", d.name))
-    if home.level in ("city", "district"):
-        q = select(Street).order_by(Street.district_id, Street.id)
-        if home.level == "district":
-            q = q.where(Street.district_id == home.id)
-        for s in db.session.scalars(q):
-            out.append((f"street:{s.id}", f"{s.district.name} {s.name}"))
-    return out
-
-
-def area_in_view() -> Area:
-    raw = request.args.get("area", "")
-    if not raw:
-        return access.home_area(current_user)
-    level, _, ident = raw.partition(":")
-    if level not in ("city", "district", "street") or (level != "city" and not ident.isdigit()) \
-            or (ident.isdigit() and int(ident) > MAX_ID):
-        abort(400, "范围参数无效。")
-    area = Area(level, int(ident) if ident else None)
-    return access.require_area(current_user, area)
-
-
 @bp.get("/")
 @officer_required
-def dashboard():
+def index():
+    """The officer's landing page is 参评情况 (participation)."""
+    return moved("office.participation")
+
+
+@bp.get("/participation")
+@officer_required
+def participation():
     campaign = campaign_in_view()
     area = access.home_area(current_user)
     stats, cov = compounds_overview(campaign, area)
     assisted = coverage.assisted_by_compound(campaign.id, area.compound_clause())
-    return render_template("office/dashboard.html", campaign=campaign, campaigns=all_campaigns(), area=area,
+    return render_template("office/participation.html", campaign=campaign, campaigns=all_campaigns(), area=area,
                            stats=stats, coverage=cov, assisted=assisted)
 
 
@@ -68,7 +48,7 @@ def ranking():
     result = company_ranking(campaign, area)
     previous, changes = overall_changes(campaign, area, current=[r.stats for r in result.rows])
     return render_template("office/ranking.html", campaign=campaign, campaigns=all_campaigns(), area=area,
-                           area_value=f"{area.level}:{area.id or ''}", choices=_area_choices(), ranking=result,
+                           area_value=area.value, choices=access.area_choices(current_user), ranking=result,
                            previous=previous, changes=changes)
 
 
@@ -118,12 +98,11 @@ def building_labels(building_id: int):
     households = list(b.households)
     live = tokens.live_count(campaign.id, [h.id for h in households])
     if live and request.form.get("confirm_reissue") != "yes":
-        flash(f"该楼栋已有 {live} 户发放过二维码。重新打印会作废旧码，请勾选确认后再打印。", "warning")
+        flash(_("该楼栋已有 %(n)s 户发放过二维码。重新打印会作废旧码，请勾选确认后再打印。", n=live), "warning")
         return redirect(url_for(".building", building_id=b.id, campaign=campaign.id))
     issued = tokens.issue_codes(campaign.id, [h.id for h in households], current_user.id,
                                 reason="reissued" if live else "issued")
-    db.session.commit()
-    base = _public_base()
+    base = current_app.config["PUBLIC_BASE_URL"]
     labels = [{"household": h, "url": tokens.survey_url(base, issued[h.id]),
                "png": qr.data_uri(qr.png_bytes(tokens.survey_url(base, issued[h.id]), box_size=6), "image/png")}
               for h in households]
@@ -151,22 +130,15 @@ def household_code(household_id: int):
     live = tokens.live_count(campaign.id, [h.id])
     why = (request.form.get("why") or "").strip()[:200]
     if live and (request.form.get("confirm_reissue") != "yes" or not why):
-        flash("该户已有二维码。重新发放会作废旧码：请填写原因并勾选确认。", "warning")
+        flash(_("该户已有二维码。重新发放会作废旧码：请填写原因并勾选确认。"), "warning")
         return redirect(url_for(".household", household_id=h.id, campaign=campaign.id))
     token = tokens.issue_codes(campaign.id, [h.id], current_user.id, reason="reissued" if live else "issued",
                                why=why)[h.id]
-    db.session.commit()
-    url = tokens.survey_url(_public_base(), token)
+    url = tokens.survey_url(current_app.config["PUBLIC_BASE_URL"], token)
     issued = {"url": url, "png": qr.data_uri(qr.png_bytes(url), "image/png"),
               "svg": qr.data_uri(qr.svg_text(url), "image/svg+xml")}
     return render_template("office/household.html", campaign=campaign, household=h, live=1, answered=False,
                            issued=issued, reissued=bool(live))
-
-
-def _public_base() -> str:
-    from flask import current_app
-
-    return current_app.config["PUBLIC_BASE_URL"]
 
 
 def _items_query(campaign):
@@ -189,16 +161,16 @@ def rectification_list():
 def rectification_generate():
     campaign = campaign_in_view()
     result = rectification.generate(campaign, access.compound_clause(current_user))
-    db.session.commit()
-    flash(f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条。", "success")
+    flash(_("新生成整改事项 %(created)s 条，已存在 %(existing)s 条。", created=result.created, existing=result.existing),
+          "success")
     return redirect(url_for(".rectification_list", campaign=campaign.id))
 
 
 @bp.post("/rectification/<id:item_id>/verify")
 @officer_required
 def rectification_verify(item_id: int):
-    item = advance_rectification(item_id, request.form.get("status", "verified"), "officer")
-    flash("整改事项状态已更新。", "success")
+    item = advance_rectification(item_id, request.form.get("status", "verified"))
+    flash(_("整改事项状态已更新。"), "success")
     return redirect(url_for(".rectification_list", campaign=item.campaign_id))
 
 

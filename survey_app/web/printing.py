@@ -5,20 +5,20 @@ import re
 import tempfile
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
 from ..domain.printing import labels as labels_pdf, selection
-from ..access import Area
-from ..extensions import db
+from ..errors import Forbidden, Invalid, NotFound
 from ..models import Building, Community, Compound, Street
 from .common import campaign_in_view, officer_required
 
 bp = Blueprint("printing", __name__, url_prefix="/office/print")
 
 LEVEL = "<level>"
-LEVELS = ("building", "compound", "community", "street")
+LEVELS = {"building": Building, "compound": Compound, "community": Community, "street": Street}
 CHUNK_SIZE = 64 * 1024
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
@@ -26,17 +26,10 @@ UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 def _selection(level: str, ident: int) -> tuple[selection.Selection, object]:
     """The households to print, or 404/403 when the place is outside the user's jurisdiction."""
     if level not in LEVELS:
-        abort(404)
-    if level in ("building", "compound"):
-        obj = access.get_visible(current_user, Building if level == "building" else Compound, ident)
-    elif level == "community":
-        obj = db.session.get(Community, ident)
-        if obj is None:
-            abort(404)
-        access.require_area(current_user, Area("street", obj.street_id))
-    else:
-        access.require_area(current_user, Area("street", ident))
-        obj = db.session.get(Street, ident)
+        raise NotFound()
+    if not access.may_print(current_user):
+        raise Forbidden(_("您没有打印二维码的权限。"))
+    obj = access.get_visible(current_user, LEVELS[level], ident)
     # Every query of the print goes through the user's scope as well as the place itself.
     return selection.selection_for(obj, scope=access.compound_clause(current_user)), obj
 
@@ -45,13 +38,13 @@ def _wider(obj) -> list[tuple[str, str, int]]:
     """(label, level, id) of the places containing obj, widest last, for links to print them."""
     out = []
     if isinstance(obj, Building):
-        out.append(("整个小区", "compound", obj.compound_id))
+        out.append((_("整个小区"), "compound", obj.compound_id))
         obj = obj.compound
     if isinstance(obj, Compound):
-        out.append(("整个社区", "community", obj.community_id))
+        out.append((_("整个社区"), "community", obj.community_id))
         obj = obj.community
     if isinstance(obj, Community):
-        out.append(("整个街道", "street", obj.street_id))
+        out.append((_("整个街道"), "street", obj.street_id))
     return out
 
 
@@ -77,28 +70,22 @@ def pdf(level: str, ident: int):
     sel, _obj = _selection(level, ident)
     layout = request.form.get("layout", labels_pdf.DEFAULT_LAYOUT)
     if layout not in labels_pdf.LAYOUTS:
-        abort(400, "标签版式无效。")
+        raise Invalid(_("标签版式无效。"))
     back = url_for(".page", level=level, ident=ident, campaign=campaign.id)
     total = selection.count(sel)
     if total == 0:
-        flash("所选范围内没有住户，请先导入住户名册。", "warning")
+        flash(_("所选范围内没有住户，请先导入住户名册。"), "warning")
         return redirect(back)
     live = selection.live_count(campaign.id, sel)
     if live and request.form.get("confirm_reissue") != "yes":
-        flash(f"所选范围内已有 {live} 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", "warning")
+        flash(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live), "warning")
         return redirect(back)
     out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
     try:
         labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"],
                                 user_id=current_user.id, layout=layout)
-        db.session.commit()
-    except selection.SelectionError as e:
-        db.session.rollback()
-        out.close()
-        abort(409, str(e))
     except BaseException:
-        db.session.rollback()
-        out.close()
+        out.close()  # a refusal or failure: the request's transaction is rolled back, no code is kept
         raise
     size = out.tell()
     out.seek(0)

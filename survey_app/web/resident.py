@@ -1,5 +1,6 @@
 """The resident's survey: scan a code, answer on a phone, change answers while the campaign is open."""
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
@@ -37,7 +38,7 @@ def enter(token: str):
     """Swap the code in the URL for a session, so the code leaves the address bar and history."""
     code = tokens.find_code(token)
     if code is None:
-        return render_error(404, "二维码无效或已作废。请联系社区网格员重新领取。")
+        return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
     reason = closed_reason(code.campaign, household=code.household)
     if reason:
         return closed_page(code.campaign, reason)
@@ -51,7 +52,7 @@ def enter(token: str):
 def survey():
     code = _code_from_session()
     if code is None:
-        return render_error(404, "请扫描门牌上的二维码进入问卷。")
+        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
     reason = closed_reason(code.campaign, household=code.household)
     if reason:
         return closed_page(code.campaign, reason)
@@ -77,17 +78,15 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
 def submit():
     code = _code_from_session()
     if code is None:
-        return render_error(404, "请扫描门牌上的二维码进入问卷。")
+        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
     campaign = code.campaign
     parsed = parse_form(campaign, request.form)
     if not parsed.ok:
-        db.session.rollback()
         return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)
     try:
         save_response(campaign, code.household_id, parsed, code_id=code.id)
     except SurveyClosed as e:
-        db.session.rollback()
-        return closed_page(campaign, str(e))
+        return closed_page(campaign, e.message)
     return redirect(url_for(".thanks"))
 
 
@@ -95,5 +94,5 @@ def submit():
 def thanks():
     code = _code_from_session()
     if code is None:
-        return render_error(404, "请扫描门牌上的二维码进入问卷。")
+        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
     return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound)

@@ -2,12 +2,12 @@
 from functools import lru_cache
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
 from ..domain import roster
 from ..access import Area
-from ..extensions import db
 from .common import officer_required, xlsx_response
 
 bp = Blueprint("roster", __name__, url_prefix="/office/roster")
@@ -18,7 +18,7 @@ def street_checker(user):
     """A cached 'may this user import into this street?' for one import."""
     @lru_cache(maxsize=None)
     def allowed(street_id: int) -> bool:
-        return access.may_see_area(user, Area("street", street_id))
+        return access.may_import_roster(user) and access.may_see_area(user, Area("street", street_id))
     return lambda street: allowed(street.id)
 
 
@@ -40,17 +40,13 @@ def upload():
     f = request.files.get("file")
     dry_run = request.form.get("dry_run") == "yes"
     if f is None or not f.filename:
-        return render_template("roster/upload.html", result=None, file_error="请选择要导入的 Excel 文件。"), 400
+        return render_template("roster/upload.html", result=None, file_error=_("请选择要导入的 Excel 文件。")), 400
     try:
         result = roster.import_roster(f.read(), current_user, dry_run=dry_run,
                                       area_check=street_checker(current_user))
     except roster.RosterFileError as e:
-        db.session.rollback()
-        return render_template("roster/upload.html", result=None, file_error=str(e)), 400
+        return render_template("roster/upload.html", result=None, file_error=e.message), e.status
     if not result.ok:
-        db.session.rollback()
         return render_template("roster/upload.html", result=result, file_error=None,
                                errors=roster.format_errors(result.errors, MAX_ERRORS_SHOWN)), 422
-    if not dry_run:
-        db.session.commit()
     return render_template("roster/upload.html", result=result, file_error=None, errors=[])

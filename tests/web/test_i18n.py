@@ -22,7 +22,7 @@ def test_resident_survey_in_english(client, world):
 
 def test_staff_pages_in_english(client, world, login):
     login("city")
-    for path, words in (("/office/overview/?lang=en", "Overview"), ("/office/coverage?lang=en", "Coverage by building"),
+    for path, words in (("/office/overview/?lang=en", "Overview"), ("/office/visits?lang=en", "Coverage by building"),
                         ("/office/roster/?lang=en", "Import household roster"),
                         ("/office/overview/benchmarks?lang=en", "Benchmark candidates")):
         page = client.get(path).data.decode()

@@ -43,7 +43,7 @@ def test_passwords_are_hashed(db, world):
 
 def test_street_officer_sees_only_their_street(client, world, login, db):
     login("street1")
-    dash = client.get("/office/").data.decode()
+    dash = client.get("/office/participation").data.decode()
     assert "金色花园" in dash and "碧水家园" in dash
     assert "翡翠名苑" not in dash and "御景华庭" not in dash
     assert client.get(f"/office/compounds/{world.k1.id}").status_code == 200
@@ -56,7 +56,7 @@ def test_street_officer_sees_only_their_street(client, world, login, db):
     assert client.get("/office/ranking?area=city:").status_code == 403
     assert client.get(f"/office/ranking.xlsx?area=street:{world.s3.id}").status_code == 403
     assert client.get("/office/ranking?area=bogus").status_code == 400
-    assert client.get("/firm/").status_code == 403
+    assert client.get("/company/").status_code == 403
 
 
 def test_district_officer_sees_its_streets_but_not_other_districts(client, world, login):
@@ -70,7 +70,7 @@ def test_company_user_sees_only_its_own_compounds(client, world, login, db):
     for h in households_of(world.k1)[:6] + households_of(world.k2)[:6]:
         answer(world.campaign, h, 4, comment="物业电话13812345678")
     login("company1")
-    page = client.get("/firm/").data.decode()
+    page = client.get("/company/").data.decode()
     assert "金色花园" in page and "翡翠名苑" in page
     assert "碧水家园" not in page and "乙物业" not in page
     assert "13812345678" not in page
@@ -192,13 +192,13 @@ def test_rectification_life_cycle_company_reports_officer_verifies(client, world
     db.session.commit()
     item = db.session.scalars(select(RectificationItem)).first()
     login("company2")
-    assert client.post(f"/firm/rectification/{item.id}", data={"status": "in_progress"}).status_code == 404
+    assert client.post(f"/company/rectification/{item.id}", data={"status": "in_progress"}).status_code == 404
     c1 = app.test_client()
     c1.post("/login", data={"username": "company1", "password": "pw-123456"})
-    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "verified"}).status_code == 400
-    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "submitted"}).status_code == 409
-    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "in_progress"}).status_code == 302
-    assert c1.post(f"/firm/rectification/{item.id}", data={"status": "submitted"}).status_code == 302
+    assert c1.post(f"/company/rectification/{item.id}", data={"status": "verified"}).status_code == 400
+    assert c1.post(f"/company/rectification/{item.id}", data={"status": "submitted"}).status_code == 409
+    assert c1.post(f"/company/rectification/{item.id}", data={"status": "in_progress"}).status_code == 302
+    assert c1.post(f"/company/rectification/{item.id}", data={"status": "submitted"}).status_code == 302
     officer = app.test_client()
     officer.post("/login", data={"username": "street1", "password": "pw-123456"})
     refused = officer.post(f"/office/rectification/{item.id}/verify", data={"status": "open"})

@@ -18,7 +18,7 @@ def _setup(world):
 def test_company_sees_its_figures_against_the_city_without_small_groups(client, world, login):
     _setup(world)
     login("company1")
-    page = client.get("/firm/").data.decode()
+    page = client.get("/company/").data.decode()
     assert "全市平均" in page and "各维度：本企业与全市平均" in page
     assert "金色花园" in page and "翡翠名苑" in page
     assert "翡翠名苑的秘密意见" not in page and "乙公司的意见" not in page and "碧水家园" not in page
@@ -31,7 +31,7 @@ def test_company_sees_its_figures_against_the_city_without_small_groups(client, 
 def test_company_workbook(client, world, login):
     _setup(world)
     login("company1")
-    resp = client.get("/firm/report.xlsx")
+    resp = client.get("/company/report.xlsx")
     assert resp.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(resp.data))
     assert wb.sheetnames == ["概况", "各小区", "各维度", "意见建议"]
@@ -46,5 +46,5 @@ def test_company_workbook(client, world, login):
 
 def test_officers_cannot_use_the_company_pages(client, world, login):
     login("street1")
-    assert client.get("/firm/").status_code == 403
-    assert client.get("/firm/report.xlsx").status_code == 403
+    assert client.get("/company/").status_code == 403
+    assert client.get("/company/report.xlsx").status_code == 403

@@ -15,11 +15,11 @@ def test_coverage_matches_the_responses_table_and_lists_who_is_left(client, worl
         answer(world.campaign, h, 4)
     answer(world.campaign, households_of(world.k4)[0], 4)  # another street: not counted here
     login("grid1")
-    page = client.get(f"/office/coverage?compound={world.k1.id}").data.decode()
+    page = client.get(f"/office/visits?compound={world.k1.id}").data.decode()
     n = db.session.scalar(select(func.count(Response.id)).where(Response.compound_id == world.k1.id))
     assert n == 7 and f'<td class="n">{n}</td>' in page and "17.5%" in page
     assert page.count('href="/office/assist/') == 33  # every household not yet answered, nobody else
-    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/office/coverage/pending.xlsx?compound={world.k1.id}").data))
+    wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/office/visits/pending.xlsx?compound={world.k1.id}").data))
     rows = list(wb.active.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 33 and {r[3] for r in rows} == {"金色花园"}
     assert wb.active.freeze_panes == "A2"
@@ -30,18 +30,18 @@ def test_pending_list_filters_by_grid_and_building(client, world, login, db):
     b.grid = "第三网格"
     db.session.commit()
     login("street1")
-    page = client.get("/office/coverage?grid=第三网格").data.decode()
+    page = client.get("/office/visits?grid=第三网格").data.decode()
     assert "<td>碧水家园</td>" in page and "<td>金色花园</td>" not in page
     assert page.count("/office/assist/") == 40
-    page = client.get(f"/office/coverage?compound={world.k2.id}&building={b.id}").data.decode()
+    page = client.get(f"/office/visits?compound={world.k2.id}&building={b.id}").data.decode()
     assert page.count("/office/assist/") == 40
 
 
 def test_coverage_is_scoped_and_validates_filters(client, world, login):
     login("street1")
-    assert client.get(f"/office/coverage?compound={world.k4.id}").status_code == 404
-    assert client.get("/office/coverage?compound=abc").status_code == 400
-    page = client.get("/office/coverage").data.decode()
+    assert client.get(f"/office/visits?compound={world.k4.id}").status_code == 404
+    assert client.get("/office/visits?compound=abc").status_code == 400
+    page = client.get("/office/visits").data.decode()
     assert "御景华庭" not in page and "翡翠名苑" not in page
 
 
@@ -59,9 +59,9 @@ def test_grid_worker_submits_an_assisted_answer(client, world, login, db):
     # The worker may not reopen or overwrite an answered household's survey.
     assert client.get(f"/office/assist/{h.id}").status_code == 409
     assert client.post(f"/office/assist/{h.id}", data=form_for(world.campaign, "5")).status_code == 409
-    page = client.get(f"/office/coverage?compound={world.k1.id}").data.decode()
+    page = client.get(f"/office/visits?compound={world.k1.id}").data.decode()
     assert "网格员协助填写" in page and "grid1" in page and "100.0%" in page
-    dash = client.get("/office/").data.decode()
+    dash = client.get("/office/participation").data.decode()
     row = dash[dash.index("金色花园"):dash.index("</tr>", dash.index("金色花园"))]
     assert "协助填写占比" in dash and "100.0%" in row
 

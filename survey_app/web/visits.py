@@ -1,37 +1,32 @@
-"""Live coverage for the visits, the list of households still to visit, and assisted answers."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+"""走访进度 (visits): live coverage per building, the households still to visit, and assisted answers."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..domain.responses import coverage
-from ..domain.xlsx.coverage import pending_workbook
 from ..domain.clock import now
-from ..domain.responses.survey import closed_reason, existing_response, parse_form, save_response, SurveyClosed
+from ..domain.responses import coverage
+from ..domain.responses.survey import SurveyClosed, closed_reason, existing_response, parse_form, save_response
+from ..domain.xlsx.coverage import pending_workbook
+from ..errors import Conflict, Forbidden
 from ..extensions import db
 from ..models import Compound, Household
-from . import MAX_ID
-from .common import campaign_in_view, officer_required, xlsx_response
+from .common import arg_id, campaign_in_view, moved, officer_required, xlsx_response
 from .resident import closed_page, render_survey
 
-bp = Blueprint("coverage", __name__, url_prefix="/office")
-ASSIST_ROLES = ("grid", "street")
+bp = Blueprint("visits", __name__, url_prefix="/office")
 PAGE_LIMIT = 2000
 
 
 def _filters():
-    def as_id(name):
-        raw = request.args.get(name, "")
-        if raw and (not raw.isdigit() or int(raw) > MAX_ID):
-            abort(400, "筛选参数无效。")
-        return int(raw) if raw else None
-    compound_id, building_id = as_id("compound"), as_id("building")
+    compound_id, building_id = arg_id("compound"), arg_id("building")
     if compound_id:
         access.get_visible(current_user, Compound, compound_id)
     grid = request.args.get("grid", "").strip()[:64] or None
     return compound_id, grid, building_id
 
 
-@bp.get("/coverage")
+@bp.get("/visits")
 @officer_required
 def index():
     campaign = campaign_in_view()
@@ -40,7 +35,7 @@ def index():
     buildings = coverage.building_coverage(campaign.id, clause, compound_id, grid)
     pending = coverage.pending_households(campaign.id, clause, compound_id, grid, building_id, limit=PAGE_LIMIT + 1)
     compounds = db.session.scalars(access.visible_compounds(current_user).order_by(Compound.name)).all()
-    return render_template("coverage/index.html", campaign=campaign, buildings=buildings,
+    return render_template("visits/index.html", campaign=campaign, buildings=buildings,
                            pending=pending[:PAGE_LIMIT], more=len(pending) > PAGE_LIMIT, compounds=compounds,
                            grids=coverage.grids(clause), compound_id=compound_id, grid=grid,
                            building_id=building_id, workers=coverage.assisted_by_worker(campaign.id, clause),
@@ -48,7 +43,7 @@ def index():
                                    sum(b.assisted for b in buildings)))
 
 
-@bp.get("/coverage/pending.xlsx")
+@bp.get("/visits/pending.xlsx")
 @officer_required
 def pending_xlsx():
     campaign = campaign_in_view()
@@ -58,14 +53,24 @@ def pending_xlsx():
     return xlsx_response(pending_workbook(rows), f"未参评住户-{now():%Y%m%d}.xlsx")
 
 
+@bp.get("/coverage")
+def old_index():
+    return moved("visits.index")
+
+
+@bp.get("/coverage/pending.xlsx")
+def old_pending_xlsx():
+    return moved("visits.pending_xlsx")
+
+
 def _assist_target(household_id: int):
-    if current_user.role not in ASSIST_ROLES:
-        abort(403, "仅网格员和街道工作人员可以协助住户填写。")
+    if not access.may_assist(current_user):
+        raise Forbidden(_("仅网格员和街道工作人员可以协助住户填写。"))
     campaign = campaign_in_view()
     household = access.get_visible(current_user, Household, household_id)
     if existing_response(campaign.id, household.id) is not None:
         # Staff never see an identified household's answers, so they cannot edit them either.
-        abort(409, "该户已参评。如住户要修改答案，请其本人扫码修改。")
+        raise Conflict(_("该户已参评。如住户要修改答案，请其本人扫码修改。"))
     return campaign, household
 
 
@@ -86,14 +91,13 @@ def assist_submit(household_id: int):
     campaign, household = _assist_target(household_id)
     parsed = parse_form(campaign, request.form)
     if not parsed.ok:
-        db.session.rollback()
         return render_survey(campaign, household, form=request.form, errors=parsed.errors, status=422,
                              assisted_by=current_user,
                              action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id))
     try:
         save_response(campaign, household.id, parsed, mode="assisted", assisted_by_id=current_user.id)
     except SurveyClosed as e:
-        db.session.rollback()
-        return closed_page(campaign, str(e))
-    flash(f"已保存 {household.building.compound.name} {household.label} 的协助填写答卷。", "success")
+        return closed_page(campaign, e.message)
+    flash(_("已保存 %(compound)s %(household)s 的协助填写答卷。", compound=household.building.compound.name,
+            household=household.label), "success")
     return redirect(url_for("office.building", building_id=household.building_id, campaign=campaign.id))

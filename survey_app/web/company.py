@@ -1,19 +1,21 @@
 """The property company's own view: its scores against the city average, comments, its items."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
-from ..domain.xlsx.company import company_workbook
 from ..domain import rectification
 from ..domain.clock import now
 from ..domain.stats.company_report import company_report
 from ..domain.stats.privacy import MIN_GROUP, shown
+from ..domain.xlsx.company import company_workbook
 from ..extensions import db
 from ..models import RectificationItem
 from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
 
-bp = Blueprint("firm", __name__, url_prefix="/firm")
+bp = Blueprint("company", __name__, url_prefix="/company")
+old = Blueprint("firm", __name__, url_prefix="/firm")  # the addresses before the rename, for bookmarks
 
 
 @bp.get("/")
@@ -25,7 +27,7 @@ def home():
         select(RectificationItem).where(RectificationItem.campaign_id == campaign.id,
                                         access.rectification_clause(current_user))
         .order_by(RectificationItem.deadline)).all()
-    return render_template("firm/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
+    return render_template("company/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
                            items=items, labels=rectification.STATUS_LABELS, today=now().date(), min_group=MIN_GROUP,
                            shown=shown, is_overdue=rectification.is_overdue)
 
@@ -42,6 +44,13 @@ def report_xlsx():
 @bp.post("/rectification/<id:item_id>")
 @company_required
 def report_progress(item_id: int):
-    item = advance_rectification(item_id, request.form.get("status", ""), "company")
-    flash("已更新整改进度。", "success")
+    item = advance_rectification(item_id, request.form.get("status", ""))
+    flash(_("已更新整改进度。"), "success")
     return redirect(url_for(".home", campaign=item.campaign_id))
+
+
+@old.route("/", defaults={"rest": ""}, methods=["GET", "POST"])
+@old.route("/<path:rest>", methods=["GET", "POST"])
+def firm(rest: str):
+    """/firm/... moved to /company/... (308 keeps the method)."""
+    return redirect(url_for("company.home") + rest + (f"?{request.query_string.decode()}" if request.query_string else ""), 308)
