@@ -64,6 +64,7 @@ def main() -> None:
         if demo.is_empty():
             t = time.perf_counter()
             info = demo.load(args.size)
+            db.session.commit()
             print(f"built demo city ({args.size}): {info['households']} households, "
                   f"{info['responses']} responses in {time.perf_counter() - t:.1f} s")
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))

@@ -80,7 +80,9 @@ def answer(campaign, household, value=4, overrides=None, comment=None):
     code = tokens.find_code(token)
     answers = {q.id: value for q in campaign.questions}
     answers.update(overrides or {})
-    return save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id)
+    resp = save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id)
+    db.session.commit()  # the factory is the caller: it ends the transaction, as a request would
+    return resp
 
 
 def form_for(campaign, value="4", **extra) -> dict:

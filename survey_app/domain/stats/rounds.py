@@ -14,7 +14,7 @@ from sqlalchemy import exists, select
 from ...extensions import db
 from ...models import Campaign, Compound, Dimension, Question
 from ...access import Area
-from .aggregates import dimension_stats, unit_stats
+from .aggregates import LEVELS as ALL_LEVELS, dimension_stats, unit_stats
 from .scoring import Z95, UnitStats
 
 LEVELS = ("compound", "company")
@@ -156,8 +156,6 @@ def compare_unit(campaign: Campaign, level: str, unit_id: int, area: Area | None
 def overall_changes(campaign: Campaign, area: Area, level: str = "company",
                     current: list[UnitStats] | None = None) -> tuple[Campaign | None, dict[int, Change]]:
     """The previous round and {unit id: change of the index} for every unit in the area (one query per round)."""
-    from .aggregates import LEVELS as ALL_LEVELS
-
     previous = previous_round(campaign)
     if previous is None:
         return None, {}
