@@ -1,8 +1,14 @@
-"""Questionnaires: validation, edits by key, new question kinds in the survey, and the freeze once answered."""
+"""Questionnaires: validation, edits by key, new question kinds in the survey, the freeze once answered,
+the browser editor's edits, and an Excel dry run that writes nothing."""
+import io
+
+import openpyxl
 import pytest
 from sqlalchemy import select
 
 from survey_app.domain.campaigns import spec as qs
+from survey_app.domain.xlsx import questionnaire as qx
+from survey_app.errors import Invalid, NotFound
 from survey_app.domain.responses.survey import form_values, parse_form, save_response
 from survey_app.models import Question, User, WordingChange
 
@@ -174,3 +180,130 @@ def test_typo_fix_bounds():
     assert not qs.is_typo_fix("满意", "")
     assert qs.is_typo_fix("", "Parking", english=True)
     assert qs.levenshtein("kitten", "sitting") == 3
+
+
+# ---------------------------------------------------------------- the browser editor's edits
+
+def test_editor_adds_a_dimension_with_its_first_question(world):
+    spec = qs.spec_of(world.campaign)
+    edited, message = qs.add_dimension(spec, {"name": " 智慧 物业 ", "name_en": "Smart", "weight": "0.1",
+                                              "text": "线上报修是否方便", "allow_na": "yes"})
+    assert message == "已新增维度「智慧 物业」。"
+    d = edited.dimensions[-1]
+    assert (d.name, d.name_en, d.weight) == ("智慧 物业", "Smart", 0.1)
+    assert [(q.kind, q.text, q.allow_na) for q in d.questions] == [("scale", "线上报修是否方便", True)]
+    assert d.key not in qs.taken_keys(spec) and len(spec.dimensions) == 9  # the stored spec is untouched
+    assert qs.validate(edited) == []
+    bad, _message = qs.add_dimension(spec, {"name": "x", "weight": "heavy", "text": "y"})
+    assert any("现为「heavy」" in str(p) for p in qs.validate(bad))
+
+
+def test_editor_moves_saves_and_deletes_a_dimension(world):
+    spec = qs.spec_of(world.campaign)
+    up, message = qs.edit_dimension(spec, "security", {"action": "up"})
+    assert [d.key for d in up.dimensions][:2] == ["security", "service"] and message == "已调整维度顺序。"
+    first, _m = qs.edit_dimension(spec, "service", {"action": "up"})  # already first: stays
+    assert [d.key for d in first.dimensions] == [d.key for d in spec.dimensions]
+    gone, message = qs.edit_dimension(spec, "parking", {"action": "delete"})
+    assert gone.dimension("parking") is None and message == "已删除维度「停车管理」及其题目。"
+    saved, message = qs.edit_dimension(spec, "fees", {"action": "save", "name": "收费公示", "name_en": "Fees",
+                                                      "weight": "0.2"})
+    assert (saved.dimension("fees").name, saved.dimension("fees").weight) == ("收费公示", 0.2)
+    assert message == "已保存维度「收费公示」。"
+    wording, _m = qs.edit_dimension(spec, "fees", {"name": "收费公示", "name_en": ""})  # no weight field: kept
+    assert wording.dimension("fees").weight == spec.dimension("fees").weight
+    with pytest.raises(NotFound):
+        qs.edit_dimension(spec, "nope", {"action": "save"})
+    with pytest.raises(Invalid):
+        qs.edit_dimension(spec, "fees", {"action": "explode"})
+
+
+def test_editor_adds_questions_and_refuses_a_missing_dimension(world):
+    spec = qs.spec_of(world.campaign)
+    edited, message = qs.add_question(spec, {"dimension": "cleaning", "kind": "choice", "text": "主要问题",
+                                             "options": "楼道脏乱 | Dirty stairwells\n垃圾满溢\n\n"})
+    q = edited.dimension("cleaning").questions[-1]
+    assert message == "已新增题目。" and q.kind == "choice"
+    assert [(o.label, o.label_en) for o in q.options] == [("楼道脏乱", "Dirty stairwells"), ("垃圾满溢", "")]
+    scale, _m = qs.add_question(spec, {"dimension": "cleaning", "kind": "scale", "text": "t", "options": "a\nb"})
+    assert scale.dimension("cleaning").questions[-1].options == []
+    with pytest.raises(qs.QuestionnaireRefused) as e:
+        qs.add_question(spec, {"dimension": "nope", "text": "x"})
+    assert e.value.status == 422 and "请选择题目所属的维度" in str(e.value)
+
+
+def test_editor_saves_a_question_with_its_structure_and_options(world):
+    spec, _m = qs.add_question(qs.spec_of(world.campaign), {
+        "dimension": "cleaning", "kind": "choice", "text": "主要问题", "options": "楼道脏乱\n垃圾满溢"})
+    q = spec.dimension("cleaning").questions[-1]
+    o1, o2 = q.options
+    edited, message = qs.edit_question(spec, q.key, {
+        "action": "save", "text": "最突出的问题", "text_en": "", "kind": "choice", "dimension": "repair",
+        "allow_na": "yes", f"opt_{o1.key}_label": "楼道脏", f"opt_{o2.key}_delete": "yes",
+        "new_0_label": "噪音", "new_0_label_en": "Noise", "new_3_label": " "})
+    moved = edited.question(q.key)
+    assert message == "题目已保存。" and edited.dimension_of(q.key).key == "repair"
+    assert edited.dimension("repair").questions[-1] is moved
+    assert (moved.text, moved.allow_na) == ("最突出的问题", True)
+    assert [(o.key == o1.key, o.label, o.label_en) for o in moved.options] == [(True, "楼道脏", ""),
+                                                                             (False, "噪音", "Noise")]
+    # Overall: one question only; choosing another kind drops the options.
+    overall, _m = qs.edit_question(spec, "cleaning_public", {"action": "save", "text": "t", "kind": "scale",
+                                                             "dimension": "cleaning", "is_overall": "yes"})
+    assert [x.key for x in overall.questions if x.is_overall] == ["cleaning_public"]
+    as_text, _m = qs.edit_question(spec, q.key, {"action": "save", "text": "t", "kind": "text",
+                                                 "dimension": "cleaning"})
+    assert as_text.question(q.key).options == []
+    # Without the structural fields (a frozen questionnaire's page) only wording changes.
+    wording, _m = qs.edit_question(spec, q.key, {"action": "save", "text": "主要的问题",
+                                                 f"opt_{o2.key}_delete": "yes", "new_0_label": "噪音",
+                                                 f"opt_{o1.key}_label_en": "Dirty"})
+    w = wording.question(q.key)
+    assert (w.kind, w.text) == ("choice", "主要的问题") and len(w.options) == 2 and w.options[0].label_en == "Dirty"
+    assert wording.dimension_of(q.key).key == "cleaning"
+    with pytest.raises(qs.QuestionnaireRefused, match="请选择题目所属的维度"):
+        qs.edit_question(spec, q.key, {"action": "save", "text": "t", "kind": "scale", "dimension": ""})
+
+
+def test_editor_moves_and_deletes_a_question(world):
+    spec = qs.spec_of(world.campaign)
+    down, message = qs.edit_question(spec, "service_attitude", {"action": "down"})
+    assert [q.key for q in down.dimension("service").questions] == ["service_info", "service_attitude"]
+    assert message == "已调整题目顺序。"
+    gone, message = qs.edit_question(spec, "service_info", {"action": "delete"})
+    assert gone.question("service_info") is None and message == "已删除题目。"
+    assert spec.question("service_info") is not None
+    with pytest.raises(NotFound):
+        qs.edit_question(spec, "nope", {"action": "save"})
+    with pytest.raises(Invalid):
+        qs.edit_question(spec, "service_info", {"action": "explode"})
+
+
+# ---------------------------------------------------------------- an Excel dry run writes nothing
+
+def _edited_workbook(campaign, answered: bool) -> bytes:
+    wb = openpyxl.load_workbook(io.BytesIO(qx.export_workbook(campaign)))
+    wb["题目"].cell(2, 4).value = qs.spec_of(campaign).questions[0].text + "。"  # a typo fix: passes the freeze
+    if not answered:
+        wb["维度"].cell(2, 3).value = "Customer care"
+        wb["维度"].cell(2, 4).value = 0.3
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("answered", [False, True])
+def test_an_excel_dry_run_leaves_the_session_clean_and_the_questionnaire_unchanged(world, db, answered):
+    c = world.campaign
+    if answered:
+        answer(c, households_of(world.k1)[0])
+    db.session.commit()
+    before = qs.spec_of(c)
+    result = qx.import_workbook(c, _edited_workbook(c, answered), dry_run=True)
+    assert result.ok and result.locked == answered and result.wording_fixes == (1 if answered else 0)
+    assert not (db.session.new or db.session.dirty or db.session.deleted)
+    db.session.commit()  # what a request's successful end does
+    db.session.expire_all()
+    assert qs.spec_of(c) == before
+    assert db.session.scalar(select(WordingChange.id)) is None
+

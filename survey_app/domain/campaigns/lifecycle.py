@@ -12,19 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
+from flask_babel import gettext as _
 from sqlalchemy import event, exists, select, true
 from sqlalchemy.orm import Session
 
 from ... import access
 from ...access import Area
-from ...errors import Invalid, Refusal
+from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
 from ...models import Answer, AuditEvent, Campaign, HouseholdCode, Response, User
 from ..clock import now
 from . import spec as qs
 from .standard import create_campaign
 
-STATUS_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}
+STATUS_LABELS = {"draft": "草稿", "open": "进行中", "closed": "已结束"}  # as the audit log records them
 TRANSITIONS = {("draft", "open"), ("open", "closed")}
 NAME_MAX = 120
 YEARS = (2000, 2100)  # a campaign's window lies in these years (keeps date arithmetic finite)
@@ -40,7 +41,13 @@ class CampaignFrozen(CampaignError):
 
 
 def scope_name(campaign: Campaign) -> str:
+    """The campaign's scope in words (for the command line; pages ask `access.scope_of(c).name()`)."""
     return access.scope_of(campaign).name()
+
+
+def status_label(status: str) -> str:
+    """A state in the user's language."""
+    return {"draft": _("草稿"), "open": _("进行中"), "closed": _("已结束")}.get(status, status)
 
 
 def default_campaign(clause=true()) -> Campaign | None:
@@ -80,32 +87,32 @@ def parse_scope(raw: str) -> Area | None:
 
 
 def parse_settings(form: Mapping[str, str]) -> tuple[Settings | None, dict[str, str]]:
-    """Read the settings form (or CLI options); return the settings, or a Chinese message per bad field."""
+    """Read the settings form (or CLI options); return the settings, or a message per bad field."""
     errors: dict[str, str] = {}
     name = qs.clean_text(form.get("name"))
     if not name:
-        errors["name"] = "请填写活动名称。"
+        errors["name"] = _("请填写活动名称。")
     elif len(name) > NAME_MAX:
-        errors["name"] = f"活动名称不能超过 {NAME_MAX} 字。"
+        errors["name"] = _("活动名称不能超过 %(n)s 字。", n=NAME_MAX)
     elif any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
-        errors["name"] = "活动名称含有不可见的控制字符。"
+        errors["name"] = _("活动名称含有不可见的控制字符。")
     scope = parse_scope(form.get("scope", ""))
     if scope is None:
-        errors["scope"] = "请选择测评范围（全市、区或街道）。"
+        errors["scope"] = _("请选择测评范围（全市、区或街道）。")
     opens_at, closes_at = parse_datetime(form.get("opens_at", "")), parse_datetime(form.get("closes_at", ""))
     opens_at, closes_at = (t if t is not None and YEARS[0] <= t.year <= YEARS[1] else None for t in (opens_at, closes_at))
     if opens_at is None:
-        errors["opens_at"] = "开始时间无效，请按 2026-07-01 09:00 的格式填写。"
+        errors["opens_at"] = _("开始时间无效，请按 2026-07-01 09:00 的格式填写。")
     if closes_at is None:
-        errors["closes_at"] = "结束时间无效，请按 2026-07-31 18:00 的格式填写。"
+        errors["closes_at"] = _("结束时间无效，请按 2026-07-31 18:00 的格式填写。")
     if opens_at and closes_at and closes_at <= opens_at:
-        errors["closes_at"] = "结束时间必须晚于开始时间。"
+        errors["closes_at"] = _("结束时间必须晚于开始时间。")
     min_responses = _int(form.get("min_responses"))
     if min_responses is None or not 1 <= min_responses <= MIN_RESPONSES_MAX:
-        errors["min_responses"] = f"最少有效答卷数应为 1 到 {MIN_RESPONSES_MAX} 之间的整数。"
+        errors["min_responses"] = _("最少有效答卷数应为 1 到 %(max)s 之间的整数。", max=MIN_RESPONSES_MAX)
     min_coverage = _float(str(form.get("min_coverage") or "").strip().rstrip("%％"))
     if min_coverage is None or not 0 <= min_coverage <= 100:
-        errors["min_coverage"] = "最低参评率应为 0 到 100 之间的百分数。"
+        errors["min_coverage"] = _("最低参评率应为 0 到 100 之间的百分数。")
     if errors:
         return None, errors
     return Settings(name, scope, opens_at, closes_at, min_responses, min_coverage / 100.0), {}
@@ -136,9 +143,19 @@ def _float(raw) -> float | None:
 
 def _check_scope(user: User | None, area: Area) -> None:
     if not area.exists():
-        raise CampaignError("没有这个测评范围。", 400)
+        raise CampaignError(_("没有这个测评范围。"), 400)
     if user is not None and not access.may_manage_area(user, area):
-        raise CampaignError("该范围不在您的管理范围内：区级管理员只能为本区或本区的街道设立测评活动。", 403)
+        raise CampaignError(_("该范围不在您的管理范围内：区级管理员只能为本区或本区的街道设立测评活动。"), 403)
+
+
+def _require_manage(user: User | None, campaign: Campaign) -> None:
+    """:raise CampaignError: (403) the user may see the campaign but not change it (`access` decides)."""
+    if user is None:
+        return
+    try:
+        access.require_manage_campaign(user, campaign)
+    except Forbidden as e:
+        raise CampaignError(e.message, e.status) from e
 
 
 def _audit(user, action: str, campaign: Campaign, detail: str = "") -> None:
@@ -168,18 +185,17 @@ def create(settings: Settings, user: User | None = None, questionnaire_from: Cam
 def update_settings(campaign: Campaign, settings: Settings, user: User | None = None) -> list[str]:
     """Change what the campaign's state allows; return what changed (in words). Caller commits."""
     if campaign.status == "closed":
-        raise CampaignFrozen("活动已结束，数据已冻结，设置不能再修改。")
-    if user is not None:
-        access.require_manage_campaign(user, campaign)
+        raise CampaignFrozen(_("活动已结束，数据已冻结，设置不能再修改。"))
+    _require_manage(user, campaign)
     changes = []
     scope_changed = (settings.scope.level, settings.scope.id) != (campaign.scope_level, campaign.scope_id)
     if campaign.status == "open":
         if scope_changed:
-            raise CampaignError("活动已开启，不能修改测评范围。")
+            raise CampaignError(_("活动已开启，不能修改测评范围。"))
         if settings.opens_at != campaign.opens_at and qs.has_responses(campaign):
-            raise CampaignError("活动已收到答卷，不能修改开始时间。")
+            raise CampaignError(_("活动已收到答卷，不能修改开始时间。"))
         if settings.closes_at <= now():
-            raise CampaignError("进行中活动的结束时间必须晚于现在；如要立即结束，请使用“结束活动”。")
+            raise CampaignError(_("进行中活动的结束时间必须晚于现在；如要立即结束，请使用“结束活动”。"))
     if scope_changed:
         _check_scope(user, settings.scope)
     for attr, label in (("name", "名称"), ("opens_at", "开始时间"), ("closes_at", "结束时间"),
@@ -199,31 +215,32 @@ def update_settings(campaign: Campaign, settings: Settings, user: User | None = 
 
 def transition(campaign: Campaign, to: str, user: User | None = None) -> None:
     """Move draft → open or open → closed; refuse anything else with the reason. Caller commits."""
-    if user is not None:
-        access.require_manage_campaign(user, campaign)
+    _require_manage(user, campaign)
     frm = campaign.status
     if (frm, to) not in TRANSITIONS:
         raise CampaignError(_refusal(frm, to))
     if to == "open":
         problems = qs.validate(qs.spec_of(campaign))
         if problems:
-            raise CampaignError("问卷还不完整，不能开启：" + "；".join(str(p) for p in problems[:5]))
+            raise CampaignError(_("问卷还不完整，不能开启：%(problems)s",
+                                  problems="；".join(str(p) for p in problems[:5])))
         if campaign.closes_at <= now():
-            raise CampaignError(f"结束时间（{campaign.closes_at:%Y-%m-%d %H:%M}）已过，请先修改结束时间再开启。")
+            raise CampaignError(_("结束时间（%(at)s）已过，请先修改结束时间再开启。",
+                                  at=campaign.closes_at.strftime("%Y-%m-%d %H:%M")))
     campaign.status = to
     _audit(user, f"campaign.{to}", campaign, f"{STATUS_LABELS[frm]} → {STATUS_LABELS[to]}")
 
 
 def _refusal(frm: str, to: str) -> str:
     if frm == to:
-        return f"活动已经是“{STATUS_LABELS.get(frm, frm)}”状态。"
+        return _("活动已经是“%(status)s”状态。", status=status_label(frm))
     if frm == "closed":
-        return "活动已结束，数据已冻结，不能重新开启或退回草稿；如需继续测评，请复制为新一轮活动。"
+        return _("活动已结束，数据已冻结，不能重新开启或退回草稿；如需继续测评，请复制为新一轮活动。")
     if frm == "open" and to == "draft":
-        return "进行中的活动不能退回草稿。"
+        return _("进行中的活动不能退回草稿。")
     if frm == "draft" and to == "closed":
-        return "草稿尚未开启，不能直接结束；不需要的草稿可以删除。"
-    return f"不能从“{STATUS_LABELS.get(frm, frm)}”变为“{STATUS_LABELS.get(to, to)}”。"
+        return _("草稿尚未开启，不能直接结束；不需要的草稿可以删除。")
+    return _("不能从“%(frm)s”变为“%(to)s”。", frm=status_label(frm), to=status_label(to))
 
 
 def next_round_defaults(source: Campaign) -> dict[str, str]:
@@ -239,7 +256,7 @@ def next_round_defaults(source: Campaign) -> dict[str, str]:
 def copy_round(source: Campaign, name: str, opens_at: datetime, closes_at: datetime,
                user: User | None = None) -> Campaign:
     """A new draft round: same scope, thresholds and questionnaire (same keys, so rounds compare). Caller commits."""
-    settings = Settings(name=name, scope=scope_of(source), opens_at=opens_at, closes_at=closes_at,
+    settings = Settings(name=name, scope=access.scope_of(source), opens_at=opens_at, closes_at=closes_at,
                         min_responses=source.min_responses, min_coverage=source.min_coverage)
     c = create(settings, user, questionnaire_from=source)
     c.copied_from_id = source.id
@@ -249,22 +266,20 @@ def copy_round(source: Campaign, name: str, opens_at: datetime, closes_at: datet
 
 def delete_draft(campaign: Campaign, user: User | None = None) -> None:
     """Delete a draft nobody has a code for; caller commits."""
-    if user is not None:
-        access.require_manage_campaign(user, campaign)
+    _require_manage(user, campaign)
     if campaign.status != "draft":
-        raise CampaignError("只能删除草稿；已开启或已结束的活动会保留。")
+        raise CampaignError(_("只能删除草稿；已开启或已结束的活动会保留。"))
     if db.session.scalar(select(exists().where(HouseholdCode.campaign_id == campaign.id))) or qs.has_responses(campaign):
-        raise CampaignError("该草稿已发放过住户二维码，不能删除。")
+        raise CampaignError(_("该草稿已发放过住户二维码，不能删除。"))
     if db.session.scalar(select(exists().where(Campaign.copied_from_id == campaign.id))):
-        raise CampaignError("已有活动复制自该草稿，不能删除。")
+        raise CampaignError(_("已有活动复制自该草稿，不能删除。"))
     _audit(user, "campaign.delete", campaign, campaign.name)
     db.session.delete(campaign)
 
 
 def apply_questionnaire(campaign: Campaign, spec: qs.Spec, user: User | None = None) -> qs.ApplyResult:
-    """Change the questionnaire as the freeze allows (see questionnaire_spec.apply); caller commits."""
-    if user is not None:
-        access.require_manage_campaign(user, campaign)
+    """Change the questionnaire as the freeze allows (see spec.apply); caller commits."""
+    _require_manage(user, campaign)
     result = qs.apply(campaign, spec, user)
     _audit(user, "questionnaire.wording" if result.locked else "questionnaire.edit", campaign,
            f"错别字修正 {result.wording_fixes} 处" if result.locked else "问卷已修改")
@@ -302,13 +317,13 @@ def _guard(session: Session, _flush_context, _instances) -> None:
                 hist = db.inspect(obj).attrs.status.history
                 was = hist.deleted[0] if hist.deleted else obj.status
                 if was == "closed" and session.is_modified(obj, include_collections=False):
-                    raise CampaignFrozen(f"活动「{obj.name}」已结束，数据已冻结，不能修改。")
+                    raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结，不能修改。", name=obj.name))
         ids = _campaign_ids_touched(session)
         if ids:
             closed = session.scalars(select(Campaign.name).where(Campaign.id.in_(ids),
                                                                   Campaign.status == "closed")).all()
             if closed:
-                raise CampaignFrozen(f"活动「{closed[0]}」已结束，数据已冻结：答卷不能再保存或修改。")
+                raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结：答卷不能再保存或修改。", name=closed[0]))
 
 
 def install_freeze_guard() -> None:
