@@ -34,12 +34,12 @@ def test_only_city_and_district_admins_reach_the_campaign_pages(client, world, l
         assert client.get("/office/campaigns/").status_code == 403
         assert client.post("/office/campaigns/new", data=FORM).status_code == 403
         assert client.post(f"/office/campaigns/{world.campaign.id}/close", data={"confirm": "yes"}).status_code == 403
-        assert "测评活动</a>" not in client.get("/office/").data.decode()
+        assert "测评活动</a>" not in client.get("/office/participation").data.decode()
         client.post("/logout")
     login("city")
     page = client.get("/office/campaigns/").data.decode()
     assert "2026年测试测评" in page and "进行中" in page
-    assert 'href="/office/campaigns/"' in client.get("/office/").data.decode()
+    assert 'href="/office/campaigns/"' in client.get("/office/participation").data.decode()
 
 
 def test_city_admin_creates_a_draft_from_the_form(client, world, login, db):
