@@ -1,16 +1,24 @@
 """The demo city, migrations on both databases, and configuration."""
+import logging
 import os
 import re
 
+import openpyxl
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, select
 
 from survey_app import create_app
+from survey_app.access import Area
 from survey_app.config import ProductionConfig
+from survey_app.domain.printing import qr
+from survey_app.domain.responses import codes as tokens
+from survey_app.domain.stats.reports import company_ranking
 from survey_app.extensions import db as _db
-from survey_app.models import Compound, Household, Response, User
+from survey_app.logs import RedactCodes
+from survey_app.models import Campaign, Compound, Household, Response, User
 
 from .conftest import make_config
 
@@ -35,10 +43,6 @@ def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
     assert client.get(f"/s/{urls[0]}").status_code == 302
     assert "物业服务满意度调查" in client.get("/s/").data.decode()
     # Companies differ in quality: the ranking is not flat.
-    from survey_app.access import Area
-    from survey_app.domain.stats.reports import company_ranking
-    from survey_app.models import Campaign
-
     ranking = company_ranking(db.session.scalar(select(Campaign)), Area("city"))
     means = [r.stats.mean for r in ranking.ranked]
     assert len(means) >= 4 and max(means) - min(means) > 10
@@ -53,8 +57,6 @@ def test_cli_ranking_export_and_rectify(app, runner, db, tmp_path):
     out = tmp_path / "ranking.xlsx"
     res = runner.invoke(args=["ranking", "export", "--area", "city", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    import openpyxl
-
     assert openpyxl.load_workbook(out)["企业排名"].max_row > 2
     res = runner.invoke(args=["rectify", "generate"])
     assert res.exit_code == 0 and "新生成整改事项" in res.output
@@ -65,8 +67,6 @@ def test_cli_ranking_export_and_rectify(app, runner, db, tmp_path):
 def _migrated_diff(url: str):
     app = create_app(make_config(url))
     with app.app_context():
-        from flask_migrate import upgrade
-
         upgrade()
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -112,9 +112,6 @@ def test_app_never_creates_tables_itself(tmp_path):
 
 
 def test_survey_urls_fit_a_small_qr_code():
-    from survey_app.domain.printing import qr
-    from survey_app.domain.responses import codes as tokens
-
     token = tokens.new_token()
     assert len(token) == 22 and tokens.TOKEN_RE.match(token)
     assert qr.version(tokens.survey_url("https://wuye.zaozhuang.example.gov.cn", token)) <= 5
@@ -122,10 +119,6 @@ def test_survey_urls_fit_a_small_qr_code():
 
 
 def test_logs_never_carry_a_household_code():
-    import logging
-
-    from survey_app.logs import RedactCodes
-
     rec = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" 302', ("GET /s/AbCdEfGhIjKlMnOpQrStUv HTTP/1.1",), None)
     RedactCodes().filter(rec)
     assert "AbCdEf" not in rec.getMessage() and "/s/[code]" in rec.getMessage()

@@ -5,11 +5,12 @@ import os
 
 import click
 from flask import current_app
+from flask_babel import gettext as _
 
+from . import common
 from ..domain.printing import labels as labels_pdf, selection
 from ..domain.xlsx.codes import write_codes_workbook
 from ..extensions import db
-from ..models import Campaign
 
 
 def _selection_options(f):
@@ -27,26 +28,27 @@ def _selection_options(f):
 
 def _prepare(campaign_id, district, street, community, compound, yes):
     """Resolve the campaign and the selection; refuse to reissue without --yes."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None:
-        raise click.ClickException(f"没有编号为 {campaign_id} 的测评活动。")
-    try:
-        sel = selection.resolve(street, district, community, compound)
-        selection.check_base_url(current_app.config["PUBLIC_BASE_URL"])
-    except selection.SelectionError as e:
-        raise click.ClickException(str(e)) from None
+    campaign = common.campaign(campaign_id)
+    sel = selection.resolve(street, district, community, compound)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    selection.check_base_url(base)
     total = selection.count(sel)
     if total == 0:
-        raise click.ClickException(f"{sel.title} 没有住户，请先导入住户名册。")
+        raise click.ClickException(_("%(title)s 没有住户，请先导入住户名册。", title=sel.title))
     live = selection.live_count(campaign.id, sel)
     if live and not yes:
-        raise click.ClickException(
-            f"{sel.title} 已有 {live} 户（共 {total} 户）持有「{campaign.name}」的有效二维码。"
-            "重新生成会作废这些旧码，住户须改用新码。确认重新发放请加 --yes。")
-    base = current_app.config["PUBLIC_BASE_URL"]
+        raise click.ClickException(_(
+            "%(title)s 已有 %(live)s 户（共 %(total)s 户）持有「%(campaign)s」的有效二维码。"
+            "重新生成会作废这些旧码，住户须改用新码。确认重新发放请加 --yes。",
+            title=sel.title, live=live, total=total, campaign=campaign.name))
     if "127.0.0.1" in base or "localhost" in base:
-        click.echo(f"注意：二维码指向 {base}，住户手机无法访问；正式打印前请设置 PUBLIC_BASE_URL。", err=True)
-    click.echo(f"{campaign.name} · {sel.title}：{total} 户" + (f"，其中 {live} 户将重新发放（旧码作废）" if live else ""))
+        click.echo(_("注意：二维码指向 %(base)s，住户手机无法访问；正式打印前请设置 PUBLIC_BASE_URL。", base=base),
+                   err=True)
+    if live:
+        click.echo(_("%(campaign)s · %(title)s：%(total)s 户，其中 %(live)s 户将重新发放（旧码作废）",
+                     campaign=campaign.name, title=sel.title, total=total, live=live))
+    else:
+        click.echo(_("%(campaign)s · %(title)s：%(total)s 户", campaign=campaign.name, title=sel.title, total=total))
     return campaign, sel, total, live
 
 
@@ -56,9 +58,12 @@ def _write_atomically(out: str, write) -> None:
     try:
         with open(part, "wb") as f:
             write(f)
+        # The codes are stored before the file appears under its name: a sheet in place whose
+        # codes were never stored would hand residents dead codes. This is the one commit a
+        # command makes itself; the command's own commit afterwards finds nothing left to store.
         db.session.commit()
     except BaseException:
-        db.session.rollback()
+        # The command's transaction wrapper rolls the session back; only the file is ours to undo.
         if os.path.exists(part):
             os.remove(part)
         raise
@@ -89,12 +94,13 @@ def qr_pdf(campaign_id, district, street, community, compound, yes, layout, work
     """Issue codes and write A4 label sheets (PDF) for a street, community or compound."""
     campaign, sel, total, live = _prepare(campaign_id, district, street, community, compound, yes)
     result = {}
-    with click.progressbar(length=total, label="生成标签") as bar:
+    with click.progressbar(length=total, label=_("生成标签")) as bar:
         _write_atomically(out, lambda f: result.setdefault("r", labels_pdf.write_labels(
             f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], layout=layout, workers=workers,
             progress=_progress(bar))))
     r = result["r"]
-    click.echo(f"已发放 {r.labels} 户二维码（其中重新发放 {r.reissued} 户），{r.pages} 页标签已写入 {out}")
+    click.echo(_("已发放 %(labels)s 户二维码（其中重新发放 %(reissued)s 户），%(pages)s 页标签已写入 %(out)s",
+                 labels=r.labels, reissued=r.reissued, pages=r.pages, out=out))
 
 
 @click.group("codes")
@@ -109,7 +115,8 @@ def codes_export(campaign_id, district, street, community, compound, yes, out):
     """Issue codes and write household, address and survey URL to Excel (for mail merge)."""
     campaign, sel, total, live = _prepare(campaign_id, district, street, community, compound, yes)
     result = {}
-    with click.progressbar(length=total, label="发放并导出") as bar:
+    with click.progressbar(length=total, label=_("发放并导出")) as bar:
         _write_atomically(out, lambda f: result.setdefault("n", write_codes_workbook(
             f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], progress=_progress(bar))))
-    click.echo(f"已发放 {result['n']} 户二维码（其中重新发放 {live} 户），问卷地址已写入 {out}")
+    click.echo(_("已发放 %(n)s 户二维码（其中重新发放 %(live)s 户），问卷地址已写入 %(out)s",
+                 n=result["n"], live=live, out=out))

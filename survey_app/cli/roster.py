@@ -2,9 +2,9 @@
 import sys
 
 import click
+from flask_babel import gettext as _
 
 from ..domain import roster
-from ..extensions import db
 
 
 @click.group("roster")
@@ -18,7 +18,7 @@ def template_command(out):
     """Write the import template (Chinese headers, one example row)."""
     with open(out, "wb") as f:
         f.write(roster.template_workbook())
-    click.echo(f"已写出导入模板：{out}")
+    click.echo(_("已写出导入模板：%(out)s", out=out))
 
 
 @roster_group.command("import")
@@ -28,18 +28,15 @@ def import_command(file, dry_run):
     """Import households from an .xlsx roster: all rows or none."""
     with open(file, "rb") as f:
         data = f.read()
-    click.echo(f"正在检查 {file} …", err=True)
-    try:
-        result = roster.import_roster(data, dry_run=dry_run)
-    except roster.RosterFileError as e:
-        db.session.rollback()
-        raise click.ClickException(str(e))
+    click.echo(_("正在检查 %(file)s …", file=file), err=True)
+    # A dry run writes nothing although the command succeeds: import_roster(dry_run=True) never adds
+    # to the session and rolls back what it changed on loaded rows, so the commit that ends every
+    # command finds nothing to store. (It rolls back itself, so a savepoint here would not hold.)
+    result = roster.import_roster(data, dry_run=dry_run)
     if not result.ok:
-        db.session.rollback()
-        click.echo(f"文件未导入：发现 {len(result.errors)} 处错误（工作表「{result.sheet}」）：", err=True)
+        click.echo(_("文件未导入：发现 %(n)s 处错误（工作表「%(sheet)s」）：", n=len(result.errors), sheet=result.sheet),
+                   err=True)
         for line in roster.format_errors(result.errors):
             click.echo("  " + line, err=True)
         sys.exit(1)
-    if not dry_run:
-        db.session.commit()
     click.echo(result.summary())

@@ -1,11 +1,13 @@
 """`flask qr pdf` and `flask codes export` for a street, community or compound."""
+import io
+
 import openpyxl
 from sqlalchemy import func, select
 
 from survey_app.domain.printing import labels as labels_pdf, selection
 from survey_app.domain.responses import codes as tokens
 from survey_app.extensions import db as _db
-from survey_app.models import District, Household, HouseholdCode, Street
+from survey_app.models import Community, District, Household, HouseholdCode, Street
 
 from ..factories import add_compound, households_of, issue
 from .pdfqr import read_pdf, tokens_of
@@ -72,8 +74,6 @@ def test_street_names_ambiguous_across_districts_need_the_district(runner, world
 
 
 def test_compound_names_repeated_in_a_street_need_the_community(world, db):
-    from survey_app.models import Community
-
     other = Community(street_id=world.s1.id, name="第二社区")
     db.session.add(other)
     db.session.flush()
@@ -127,8 +127,6 @@ def test_codes_export_writes_one_safe_row_per_household(runner, world, db, tmp_p
 
 def test_worker_processes_draw_the_same_labels(app, world, db):
     """The process pool used for large prints yields the same, valid labels in door order."""
-    import io
-
     campaign = world.campaign
     sel = selection.resolve("文化路街道")
     buf = io.BytesIO()
