@@ -1,7 +1,11 @@
 """Property-service satisfaction survey platform: the application factory."""
 from flask import Flask
 
+from . import access, database, errors, i18n, logs, security
+from .cli import register_cli
 from .config import ROOT, config_from_env
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .web import register_blueprints
 
 
 def create_app(config=None) -> Flask:
@@ -9,11 +13,6 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config if config is not None else config_from_env())
-
-    from . import access, database, errors, i18n, logs, security
-    from .cli import register_cli
-    from .extensions import csrf, db, limiter, login_manager, migrate
-    from .web import register_blueprints
 
     db.init_app(app)
     database.configure(app)

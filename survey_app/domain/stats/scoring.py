@@ -9,8 +9,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
+from flask_babel import lazy_gettext as _l
+
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
-LABELS = {5: "非常满意", 4: "满意", 3: "一般", 2: "不满意", 1: "非常不满意"}
+LABELS = {5: _l("非常满意"), 4: _l("满意"), 3: _l("一般"), 2: _l("不满意"), 1: _l("非常不满意")}  # shown in the reader's language
 SATISFIED = (4, 5)
 
 
