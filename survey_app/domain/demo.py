@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -85,7 +86,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
          progress: Callable[[str, int, int], None] | None = None) -> dict:
     """Load the demo city into an empty database; return logins and sample survey URLs."""
     if not is_empty():
-        raise RuntimeError("数据库中已有数据，演示数据只能载入空数据库。")
+        raise RuntimeError(_("数据库中已有数据，演示数据只能载入空数据库。"))
     spec = SIZES[size]
     rng = random.Random(seed)
     report = progress or (lambda stage, done, total: None)
@@ -179,7 +180,6 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
                ~Household.id.in_(select(Response.household_id).where(Response.campaign_id == campaign.id)))
         .order_by(Household.id).limit(3)).all()
     tokens = issue_codes(campaign.id, list(sample), reason="demo")
-    db.session.commit()
     return {
         "campaign": campaign.name,
         "logins": [(u.username, DEMO_PASSWORD, u.display_name) for u in users],

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import access
@@ -21,7 +22,7 @@ SCORE_BELOW = 60.0
 RATE_BELOW = 0.60
 DEADLINE_DAYS = 30
 
-STATUS_LABELS = {"open": "待整改", "in_progress": "整改中", "submitted": "待核验", "verified": "已核验"}
+STATUS_LABELS = {"open": _l("待整改"), "in_progress": _l("整改中"), "submitted": _l("待核验"), "verified": _l("已核验")}
 NEXT_STATUS = {"open": ("in_progress",), "in_progress": ("submitted",), "submitted": ("verified", "in_progress")}
 
 
@@ -74,9 +75,11 @@ def advance(item: RectificationItem, new_status: str, user=None) -> None:
     (which steps a user may take is decided in `access.rectification_steps`)."""
     if user is not None and new_status not in (steps := access.rectification_steps(user)):
         allowed = "、".join(f"“{STATUS_LABELS[s]}”" for s in steps)
-        raise StepRefused(f"您只能将整改事项标记为{allowed}。", status=400)
+        who = _("企业") if access.is_company(user) else _("工作人员")
+        raise StepRefused(_("%(who)s只能将整改事项标记为%(allowed)s。", who=who, allowed=allowed), status=400)
     if new_status not in NEXT_STATUS.get(item.status, ()):
-        raise StepRefused(f"不能从「{STATUS_LABELS[item.status]}」变为「{STATUS_LABELS.get(new_status, new_status)}」")
+        raise StepRefused(_("不能从「%(old)s」变为「%(new)s」", old=str(STATUS_LABELS[item.status]),
+                            new=str(STATUS_LABELS.get(new_status, new_status))))
     item.status = new_status
     item.verified_at = now() if new_status == "verified" else None
 

@@ -8,6 +8,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from ..extensions import db
 from ..models import AuditEvent, Building, Community, Company, Compound, District, Household, Street
 from .bulk import insert_rows
 from .clock import now
+from .documents import in_chinese
 from .xlsx.common import to_bytes, write_table
 
 # Canonical column → the headers a person might have written for it.
@@ -54,12 +56,13 @@ class RosterFileError(Invalid):
 @dataclass
 class RowError:
     row: int  # the spreadsheet's own row number
-    column: str  # Chinese column name, or "" for the whole row
-    reason: str
+    column: str  # the column's Chinese header (as in the file), or "" for the whole row
+    reason: str  # in the user's language
 
     def __str__(self) -> str:
-        where = f"第 {self.row} 行" + (f"「{self.column}」列" if self.column else "")
-        return f"{where}：{self.reason}"
+        if self.column:
+            return _("第 %(row)s 行「%(column)s」列：%(reason)s", row=self.row, column=self.column, reason=self.reason)
+        return _("第 %(row)s 行：%(reason)s", row=self.row, reason=self.reason)
 
 
 @dataclass
@@ -91,12 +94,15 @@ class ImportResult:
         return not self.errors
 
     def summary(self) -> str:
-        names = {"communities": "社区", "compounds": "小区", "buildings": "楼栋", "households": "住户",
-                 "companies": "物业企业", "grids": "楼栋网格", "compound_company": "小区物业企业"}
-        added = "，".join(f"{names[k]} {v}" for k, v in self.added.items() if v) or "无"
-        changed = "，".join(f"{names[k]} {v}" for k, v in self.changed.items() if v) or "无"
-        verb = "检查通过（试运行，未写入）" if self.dry_run else "导入完成"
-        return f"{verb}：共 {self.rows} 行。新增：{added}。变更：{changed}。未变：{self.unchanged} 户。"
+        """What the import did, in the user's language (for a flash message or the terminal)."""
+        names = {"communities": _("社区"), "compounds": _("小区"), "buildings": _("楼栋"), "households": _("住户"),
+                 "companies": _("物业企业"), "grids": _("楼栋网格"), "compound_company": _("小区物业企业")}
+        sep, none = _("，"), _("无")
+        added = sep.join(f"{names[k]} {v}" for k, v in self.added.items() if v) or none
+        changed = sep.join(f"{names[k]} {v}" for k, v in self.changed.items() if v) or none
+        verb = _("检查通过（试运行，未写入）") if self.dry_run else _("导入完成")
+        return _("%(verb)s：共 %(rows)s 行。新增：%(added)s。变更：%(changed)s。未变：%(unchanged)s 户。",
+                 verb=verb, rows=self.rows, added=added, changed=changed, unchanged=self.unchanged)
 
 
 # ---------------------------------------------------------------- reading
@@ -167,7 +173,7 @@ def read_rows(data: bytes) -> tuple[str, int, dict[str, int], Iterator[tuple[int
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise RosterFileError("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。") from e
+        raise RosterFileError(_("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。")) from e
     for ws in wb.worksheets:
         head = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=10, values_only=True)]
         found = _header_map(head)
@@ -176,14 +182,15 @@ def read_rows(data: bytes) -> tuple[str, int, dict[str, int], Iterator[tuple[int
         header_index, cols = found
         missing = [LABELS[c] for c in REQUIRED if c not in cols]
         if missing:
-            raise RosterFileError(f"工作表「{ws.title}」缺少这些列：{'、'.join(missing)}。请使用导入模板。")
+            raise RosterFileError(_("工作表「%(sheet)s」缺少这些列：%(columns)s。请使用导入模板。",
+                                    sheet=ws.title, columns="、".join(missing)))
         start = header_index + 2  # 1-based row number of the first data row
 
         def rows(ws=ws, start=start):
             for n, r in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
                 yield n, r
         return ws.title, start, cols, rows()
-    raise RosterFileError("没有找到表头（需包含 区、街道、社区、小区、楼栋、房号 等列）。请使用导入模板。")
+    raise RosterFileError(_("没有找到表头（需包含 区、街道、社区、小区、楼栋、房号 等列）。请使用导入模板。"))
 
 
 def parse(data: bytes) -> tuple[str, list[RosterRow], list[RowError]]:
@@ -195,18 +202,18 @@ def parse(data: bytes) -> tuple[str, list[RosterRow], list[RowError]]:
         if not any(values.values()):
             continue  # blank rows (trailing or in between) are not households
         if len(out) >= MAX_ROWS:
-            raise RosterFileError(f"文件超过 {MAX_ROWS} 行，请按街道拆分后分别导入。")
+            raise RosterFileError(_("文件超过 %(max)s 行，请按街道拆分后分别导入。", max=MAX_ROWS))
         bad = False
         for c in REQUIRED:
             if not values.get(c):
-                errors.append(RowError(n, LABELS[c], f"缺少{LABELS[c]}"))
+                errors.append(RowError(n, LABELS[c], _("缺少%(column)s", column=LABELS[c])))
                 bad = True
         for c, v in values.items():
             if len(v) > MAX_TEXT:
-                errors.append(RowError(n, LABELS[c], f"内容过长（{len(v)} 字，最多 {MAX_TEXT} 字）"))
+                errors.append(RowError(n, LABELS[c], _("内容过长（%(n)s 字，最多 %(max)s 字）", n=len(v), max=MAX_TEXT)))
                 bad = True
             elif v and any(unicodedata.category(ch) == "Cc" for ch in v):
-                errors.append(RowError(n, LABELS[c], "含有不可见的控制字符"))
+                errors.append(RowError(n, LABELS[c], _("含有不可见的控制字符")))
                 bad = True
         if bad:
             continue
@@ -240,16 +247,17 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
     for r in rows:
         street = streets.get((r.district, r.street))
         if street is None:
-            known_district = any(d == r.district for d, _ in streets)
+            known_district = any(d == r.district for d, _street in streets)
             errors.append(RowError(r.row, "街道" if known_district else "区",
-                                   f"未知的街道「{r.street}」" if known_district else f"未知的区「{r.district}」"))
+                                   _("未知的街道「%(street)s」", street=r.street) if known_district
+                                   else _("未知的区「%(district)s」", district=r.district)))
             continue
         if area_check is not None and not area_check(street):
-            errors.append(RowError(r.row, "街道", f"「{r.district}{r.street}」不在您的辖区内"))
+            errors.append(RowError(r.row, "街道", _("「%(place)s」不在您的辖区内", place=r.district + r.street)))
             continue
         key = (street.id, r.community, r.compound, r.building, r.unit, r.room)
         if key in seen:
-            errors.append(RowError(r.row, "房号", f"与第 {seen[key]} 行是同一户（重复）"))
+            errors.append(RowError(r.row, "房号", _("与第 %(row)s 行是同一户（重复）", row=seen[key])))
             continue
         seen[key] = r.row
         ckey = (street.id, r.community, r.compound)
@@ -257,7 +265,8 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
             first = compound_company.setdefault(ckey, (r.company, r.row))
             if first[0] != r.company:
                 errors.append(RowError(r.row, "物业服务企业",
-                                       f"同一小区在第 {first[1]} 行填的是「{first[0]}」，本行是「{r.company}」"))
+                                       _("同一小区在第 %(row)s 行填的是「%(first)s」，本行是「%(company)s」",
+                                         row=first[1], first=first[0], company=r.company)))
                 continue
         valid.append(r)
 
@@ -266,16 +275,26 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
         compound = existing.compounds.get(ckey)
         if compound is not None and compound.company is not None and compound.company.name != company:
             errors.append(RowError(row, "物业服务企业",
-                                   f"小区「{ckey[2]}」当前的物业服务企业是「{compound.company.name}」，与文件中的「{company}」不一致；"
-                                   "更换物业企业请先办理变更"))
+                                   _("小区「%(compound)s」当前的物业服务企业是「%(current)s」，与文件中的「%(company)s」不一致；"
+                                     "更换物业企业请先办理变更",
+                                     compound=ckey[2], current=compound.company.name, company=company)))
     errors.sort(key=lambda e: (e.row, e.column))
     result.errors = errors
     if errors:
         return result
-    _apply(valid, streets, existing, compound_company, result, write=not dry_run)
+    if dry_run:
+        # A dry run counts what the import would do and keeps nothing: whatever it touched (a
+        # building's grid, say) is undone by rolling back this savepoint, not the caller's transaction.
+        with db.session.begin_nested() as trial:
+            _apply(valid, streets, existing, compound_company, result, write=False)
+            trial.rollback()
+    else:
+        _apply(valid, streets, existing, compound_company, result, write=True)
     if not dry_run:
+        with in_chinese():  # the audit log is kept in Chinese, whatever the page's language
+            detail = result.summary()
         db.session.add(AuditEvent(at=now(), user_id=getattr(user, "id", None), action="roster.import",
-                                  target=f"sheet:{sheet}"[:80], detail=result.summary()[:500]))
+                                  target=f"sheet:{sheet}"[:80], detail=detail[:500]))
     return result
 
 
@@ -361,8 +380,6 @@ def _apply(rows: list[RosterRow], streets, ex: _Existing, compound_company, resu
         added["households"] += 1
     if write and new_households:
         insert_rows(Household.__table__, ("building_id", "compound_id", "unit", "room"), new_households)
-    if not write:
-        db.session.rollback()  # nothing of a dry run may linger in the session
     result.added, result.changed = added, changed
 
 
@@ -388,5 +405,5 @@ def format_errors(errors: Iterable[RowError], limit: int | None = None) -> list[
     errs = list(errors)
     lines = [str(e) for e in (errs if limit is None else errs[:limit])]
     if limit is not None and len(errs) > limit:
-        lines.append(f"……另有 {len(errs) - limit} 处错误未列出")
+        lines.append(_("……另有 %(n)s 处错误未列出", n=len(errs) - limit))
     return lines

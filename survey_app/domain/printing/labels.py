@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Callable
 
 import qrcode
+from flask_babel import lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.pdfbase import cidfonts
 from reportlab.pdfbase.pdfdoc import PDFDocument
@@ -129,8 +130,9 @@ class Layout:
 
 
 LAYOUTS = {
-    "3x7": Layout(3, 7, "每页 21 张（70×42.3 毫米，常用 A4 不干胶标签纸）"),
-    "2x5": Layout(2, 5, "每页 10 张（105×59.4 毫米，二维码更大）"),
+    # Descriptions for the print page (lazy: worker processes import this module outside any app).
+    "3x7": Layout(3, 7, _l("每页 21 张（70×42.3 毫米，常用 A4 不干胶标签纸）")),
+    "2x5": Layout(2, 5, _l("每页 10 张（105×59.4 毫米，二维码更大）")),
 }
 DEFAULT_LAYOUT = "3x7"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, true
 
 from ...errors import Refusal
@@ -71,35 +72,37 @@ def resolve(street: str, district: str | None = None, community: str | None = No
     street, district = (street or "").strip(), (district or "").strip() or None
     community, compound = (community or "").strip() or None, (compound or "").strip() or None
     if not street:
-        raise SelectionError("请指定街道名称。")
+        raise SelectionError(_("请指定街道名称。"))
     q = select(Street).join(District).where(Street.name == street).order_by(District.name)
     if district:
         if db.session.scalar(select(District.id).where(District.name == district)) is None:
-            raise SelectionError(f"没有名为「{district}」的区。")
+            raise SelectionError(_("没有名为「%(district)s」的区。", district=district))
         q = q.where(District.name == district)
     streets = db.session.scalars(q).all()
     if not streets:
-        where = f"「{district}」下" if district else ""
-        raise SelectionError(f"{where}没有名为「{street}」的街道。")
+        if district:
+            raise SelectionError(_("「%(district)s」下没有名为「%(street)s」的街道。", district=district, street=street))
+        raise SelectionError(_("没有名为「%(street)s」的街道。", street=street))
     if len(streets) > 1:
-        raise SelectionError(f"街道名「{street}」在多个区都有（{_names(s.district.name for s in streets)}），"
-                             "请用 --district 指明所在区。")
+        raise SelectionError(_("街道名「%(street)s」在多个区都有（%(districts)s），请用 --district 指明所在区。",
+                               street=street, districts=_names(s.district.name for s in streets)))
     s = streets[0]
     target = s
     if community:
         target = db.session.scalar(select(Community).where(Community.street_id == s.id,
                                                            Community.name == community))
         if target is None:
-            raise SelectionError(f"「{s.name}」下没有名为「{community}」的社区。")
+            raise SelectionError(_("「%(street)s」下没有名为「%(community)s」的社区。", street=s.name, community=community))
     if compound:
         q = select(Compound).where(Compound.name == compound)
         q = q.where(Compound.community_id == target.id) if community else q.where(Compound.street_id == s.id)
         found = db.session.scalars(q).all()
         if not found:
-            raise SelectionError(f"「{target.name}」下没有名为「{compound}」的小区。")
+            raise SelectionError(_("「%(place)s」下没有名为「%(compound)s」的小区。", place=target.name, compound=compound))
         if len(found) > 1:
-            raise SelectionError(f"小区名「{compound}」在「{s.name}」的多个社区都有"
-                                 f"（{_names(c.community.name for c in found)}），请用 --community 指明所在社区。")
+            raise SelectionError(_("小区名「%(compound)s」在「%(street)s」的多个社区都有（%(communities)s），"
+                                   "请用 --community 指明所在社区。", compound=compound, street=s.name,
+                                   communities=_names(c.community.name for c in found)))
         target = found[0]
     return selection_for(target)
 
@@ -149,7 +152,8 @@ def check_base_url(base_url: str) -> int:
     """Return the QR version of a survey URL on this base; refuse bases too long for version 5."""
     v = qr.version(tokens.survey_url(base_url, "A" * 22))
     if v > MAX_VERSION:
-        raise SelectionError(f"二维码地址前缀过长（{base_url}），二维码将超过第 {MAX_VERSION} 版，请缩短 PUBLIC_BASE_URL。")
+        raise SelectionError(_("二维码地址前缀过长（%(url)s），二维码将超过第 %(max)s 版，请缩短 PUBLIC_BASE_URL。",
+                               url=base_url, max=MAX_VERSION))
     return v
 
 

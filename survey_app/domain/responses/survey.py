@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -42,14 +43,14 @@ def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
 
 
 def closed_reason(campaign: Campaign, when=None, household: Household | None = None) -> str | None:
-    """Why the campaign refuses answers now (or from this household), in Chinese, or None."""
+    """Why the campaign refuses answers now (or from this household), in the user's language, or None."""
     when = when or now()
     if campaign.status == "draft" or when < campaign.opens_at:
-        return f"本次测评尚未开始，开始时间：{campaign.opens_at:%Y-%m-%d %H:%M}。"
+        return _("本次测评尚未开始，开始时间：%(opens)s。", opens=f"{campaign.opens_at:%Y-%m-%d %H:%M}")
     if has_ended(campaign, when):
-        return "本次测评已结束，感谢您的关注。"
+        return _("本次测评已结束，感谢您的关注。")
     if household is not None and not covers(campaign, household):
-        return "您所在的小区不在本次测评的范围内，无需作答。"
+        return _("您所在的小区不在本次测评的范围内，无需作答。")
     return None
 
 
@@ -79,40 +80,40 @@ def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
         raw = (form.get(key) or "").strip()
         if q.kind == "choice":
             if raw == "":
-                out.errors[key] = f"第 {number} 题未作答。"
+                out.errors[key] = _("第 %(n)s 题未作答。", n=number)
             elif raw == NA and q.allow_na:
                 out.choices[q.id] = None
             elif raw in {o.key for o in q.options}:
                 out.choices[q.id] = raw
             else:
-                out.errors[key] = f"第 {number} 题的答案无效，请在选项中选择。"
+                out.errors[key] = _("第 %(n)s 题的答案无效，请在选项中选择。", n=number)
             continue
         if raw == "":
-            out.errors[key] = f"第 {number} 题未作答。"
+            out.errors[key] = _("第 %(n)s 题未作答。", n=number)
         elif raw == NA and q.allow_na:
             out.answers[q.id] = None
         elif raw in ("1", "2", "3", "4", "5"):
             out.answers[q.id] = int(raw)
         else:
-            out.errors[key] = f"第 {number} 题的答案无效，请在选项中选择。"
+            out.errors[key] = _("第 %(n)s 题的答案无效，请在选项中选择。", n=number)
     comment = form.get("comment") or ""
     if "\x00" in comment:
-        out.errors["comment"] = "意见建议中含有无法保存的字符。"
+        out.errors["comment"] = _("意见建议中含有无法保存的字符。")
     elif len(comment) > COMMENT_MAX:
-        out.errors["comment"] = f"意见建议不能超过 {COMMENT_MAX} 字（现为 {len(comment)} 字）。"
+        out.errors["comment"] = _("意见建议不能超过 %(max)s 字（现为 %(n)s 字）。", max=COMMENT_MAX, n=len(comment))
     else:
         out.comment = comment.strip() or None
     if out.ok and all(v is None for v in out.answers.values()):
-        out.errors["form"] = "请至少对一项服务作出评价。"
+        out.errors["form"] = _("请至少对一项服务作出评价。")
     return out
 
 
 def _parse_text(out: ParsedSurvey, q, key: str, number: int, raw: str, limit: int) -> None:
     """Free text is optional; kept as written (trimmed), refused when too long or unsavable."""
     if "\x00" in raw:
-        out.errors[key] = f"第 {number} 题中含有无法保存的字符。"
+        out.errors[key] = _("第 %(n)s 题中含有无法保存的字符。", n=number)
     elif len(raw) > limit:
-        out.errors[key] = f"第 {number} 题不能超过 {limit} 字（现为 {len(raw)} 字）。"
+        out.errors[key] = _("第 %(n)s 题不能超过 %(max)s 字（现为 %(len)s 字）。", n=number, max=limit, len=len(raw))
     elif raw.strip():
         out.texts[q.id] = raw.strip()
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
@@ -44,9 +45,9 @@ def candidates(campaign: Campaign, area: Area) -> list[Candidate]:
             break
         reasons = []
         if row.band != 1:
-            reasons.append(f"不在第一等级组（第 {row.band} 组）")
+            reasons.append(_("不在第一等级组（第 %(band)s 组）", band=row.band))
         if overdue.get(row.stats.key):
-            reasons.append(f"有 {overdue[row.stats.key]} 条逾期未完成的整改事项")
+            reasons.append(_("有 %(n)s 条逾期未完成的整改事项", n=overdue[row.stats.key]))
         out.append(Candidate(row=row, overdue=overdue.get(row.stats.key, 0), reasons=reasons))
     # Companies scoring as high as the top band on too few answers are named too, with the reason.
     bar = min((c.row.stats.mean for c in out if c.row.band == 1), default=None)

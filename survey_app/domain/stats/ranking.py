@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
+from flask_babel import gettext as _
+
 from .scoring import UnitStats
 
 TAU2_FLOOR = 1.0  # points²; keeps shrinkage finite when units barely differ
@@ -37,12 +39,12 @@ class Ranking:
 
 
 def eligibility(s: UnitStats, min_responses: int, min_coverage: float) -> str:
-    """Return '' when the unit may be ranked, else the reason in words."""
+    """Return '' when the unit may be ranked, else the reason in words (in the user's language)."""
     if s.n < max(min_responses, 2):
-        return f"样本不足：{s.n} 份，少于 {max(min_responses, 2)} 份"
+        return _("样本不足：%(n)s 份，少于 %(min)s 份", n=s.n, min=max(min_responses, 2))
     if s.coverage is None or s.coverage < min_coverage:
         cov = 0 if s.coverage is None else s.coverage
-        return f"参评率不足：{cov:.1%}，低于 {min_coverage:.0%}"
+        return _("参评率不足：%(coverage)s，低于 %(min)s", coverage=f"{cov:.1%}", min=f"{min_coverage:.0%}")
     return ""
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...access import Area
@@ -40,8 +41,8 @@ def compounds_overview(campaign: Campaign, area: Area, extra=None):
 
 
 CHILD_LEVEL = {"city": "district", "district": "street", "street": "compound"}
-LEVEL_NAMES = {"city": "全市", "district": "区", "street": "街道", "community": "社区", "compound": "小区",
-               "company": "物业服务企业"}
+LEVEL_NAMES = {"city": _l("全市"), "district": _l("区"), "street": _l("街道"), "community": _l("社区"),
+               "compound": _l("小区"), "company": _l("物业服务企业")}
 
 
 @dataclass

@@ -13,6 +13,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -21,6 +22,7 @@ from ...errors import Invalid
 from ...models import Campaign
 from ..campaigns import spec as qs
 from ..campaigns.lifecycle import apply_questionnaire
+from ..documents import in_chinese
 from .common import to_bytes, write_table
 from ..campaigns.spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
 
@@ -55,9 +57,11 @@ class ImportResult:
         return not self.problems
 
     def summary(self) -> str:
+        """What the import did, in the user's language (for a flash message or the terminal)."""
         if self.locked:
-            return f"问卷已冻结，结构未变；已修正措辞 {self.wording_fixes} 处（均记入修改记录）。"
-        return f"导入完成：{self.dimensions} 个维度，{self.questions} 道题目，{self.options} 个选项。"
+            return _("问卷已冻结，结构未变；已修正措辞 %(n)s 处（均记入修改记录）。", n=self.wording_fixes)
+        return _("导入完成：%(dimensions)s 个维度，%(questions)s 道题目，%(options)s 个选项。",
+                 dimensions=self.dimensions, questions=self.questions, options=self.options)
 
 
 # ---------------------------------------------------------------- export
@@ -65,6 +69,8 @@ class ImportResult:
 def export_workbook(campaign: Campaign) -> bytes:
     """The campaign's questionnaire as an editable workbook (keys included, so rounds stay comparable)."""
     spec = qs.spec_of(campaign)
+    with in_chinese():  # the kinds as the Chinese file names them, whatever the page's language
+        kinds = {k: str(v) for k, v in qs.KIND_LABELS.items()}
     wb = Workbook()
     ws = wb.active
     ws.title = DIM_SHEET
@@ -76,7 +82,7 @@ def export_workbook(campaign: Campaign) -> bytes:
         ws.cell(row=r, column=5).value = f"=IF(SUM($D$2:$D${last})>0,D{r}/SUM($D$2:$D${last}),0)"
     qws = wb.create_sheet(Q_SHEET)
     write_table(qws, Q_HEADERS, (
-        [d.key, q.key, qs.KIND_LABELS[q.kind], q.text, q.text_en, "是" if q.allow_na else "否",
+        [d.key, q.key, kinds[q.kind], q.text, q.text_en, "是" if q.allow_na else "否",
          "是" if q.is_overall else "否"]
         for d in spec.dimensions for q in d.questions), widths=[16, 22, 10, 48, 48, 14, 14])
     ows = wb.create_sheet(OPT_SHEET)
@@ -117,7 +123,7 @@ def _sheet_rows(wb, title: str, headers: list[str], required: bool = True):
     ws = wb[title] if title in wb.sheetnames else None
     if ws is None:
         if required:
-            raise QuestionnaireFileError(f"缺少工作表「{title}」。请先导出问卷，在导出的文件上修改后再导入。")
+            raise QuestionnaireFileError(_("缺少工作表「%(sheet)s」。请先导出问卷，在导出的文件上修改后再导入。", sheet=title))
         return []
     rows = ws.iter_rows(values_only=True)
     head = next(rows, None) or ()
@@ -130,14 +136,15 @@ def _sheet_rows(wb, title: str, headers: list[str], required: bool = True):
     needed = [h for h in headers if h != "归一化权重"]
     missing = [h for h in needed if h not in index]
     if missing:
-        raise QuestionnaireFileError(f"工作表「{title}」缺少这些列：{'、'.join(missing)}。")
+        raise QuestionnaireFileError(_("工作表「%(sheet)s」缺少这些列：%(columns)s。", sheet=title,
+                                       columns="、".join(missing)))
     out = []
     for n, raw in enumerate(rows, start=2):
         values = {h: (raw[j] if j < len(raw) else None) for h, j in index.items()}
         if all(_clean(v) == "" for v in values.values()):
             continue
         if len(out) >= MAX_ROWS:
-            raise QuestionnaireFileError(f"工作表「{title}」超过 {MAX_ROWS} 行。")
+            raise QuestionnaireFileError(_("工作表「%(sheet)s」超过 %(max)s 行。", sheet=title, max=MAX_ROWS))
         out.append((n, values))
     return out
 
@@ -147,7 +154,7 @@ def _flag(value, problems, sheet, row, column) -> bool:
     if v in YES:
         return True
     if v not in NO:
-        problems.append(Problem(f"应填“是”或“否”，现为「{_clean(value)}」", sheet, row, column))
+        problems.append(Problem(_("应填“是”或“否”，现为「%(value)s」", value=_clean(value)), sheet, row, column))
     return False
 
 
@@ -159,10 +166,10 @@ def _weight(value, problems, row) -> float:
         try:
             w = float(text) / (100.0 if _clean(value).endswith(("%", "％")) else 1.0)
         except ValueError:
-            problems.append(Problem(f"权重必须是数字，现为「{_clean(value)}」", DIM_SHEET, row, "权重"))
+            problems.append(Problem(_("权重必须是数字，现为「%(value)s」", value=_clean(value)), DIM_SHEET, row, "权重"))
             return 1.0
     if not math.isfinite(w) or w <= 0:
-        problems.append(Problem(f"权重必须大于 0，现为「{_clean(value)}」", DIM_SHEET, row, "权重"))
+        problems.append(Problem(_("权重必须大于 0，现为「%(value)s」", value=_clean(value)), DIM_SHEET, row, "权重"))
         return 1.0
     return w
 
@@ -172,7 +179,7 @@ def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise QuestionnaireFileError("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。") from e
+        raise QuestionnaireFileError(_("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。")) from e
     problems: list[Problem] = []
     spec = Spec()
     dim_rows = _sheet_rows(wb, DIM_SHEET, DIM_HEADERS)
@@ -180,8 +187,8 @@ def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
     opt_rows = _sheet_rows(wb, OPT_SHEET, OPT_HEADERS, required=False)
     wb.close()
     # Keys typed in the file are reserved first, so generated keys never collide with them.
-    taken = {_key(v["维度键"]) for _, v in dim_rows} | {_key(v["题目键"]) for _, v in q_rows}
-    taken |= {_key(v["选项键"]) for _, v in opt_rows}
+    taken = {_key(v["维度键"]) for _n, v in dim_rows} | {_key(v["题目键"]) for _n, v in q_rows}
+    taken |= {_key(v["选项键"]) for _n, v in opt_rows}
     by_ref: dict[str, DimSpec] = {}
     for n, v in dim_rows:
         key = _key(v["维度键"]) or qs.new_key("d", taken)
@@ -202,9 +209,9 @@ def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
                          allow_na=_flag(v["可选“不适用”"], problems, Q_SHEET, n, "可选“不适用”"),
                          is_overall=_flag(v["总体满意度题"], problems, Q_SHEET, n, "总体满意度题"), row=n)
         if not ref:
-            problems.append(Problem("缺少维度键（题目属于哪个维度）", Q_SHEET, n, "维度键"))
+            problems.append(Problem(_("缺少维度键（题目属于哪个维度）"), Q_SHEET, n, "维度键"))
         elif d is None:
-            problems.append(Problem(f"「维度」表中没有维度「{ref}」", Q_SHEET, n, "维度键"))
+            problems.append(Problem(_("「维度」表中没有维度「%(ref)s」", ref=ref), Q_SHEET, n, "维度键"))
         else:
             d.questions.append(q)
         q_by_key.setdefault(q.key, q)
@@ -214,11 +221,11 @@ def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
         o = OptionSpec(key=_key(v["选项键"]) or qs.new_key("o", taken), label=_clean(v["中文选项"]),
                        label_en=_clean(v["英文选项"]), row=n)
         if not ref:
-            problems.append(Problem("缺少题目键（选项属于哪道题）", OPT_SHEET, n, "题目键"))
+            problems.append(Problem(_("缺少题目键（选项属于哪道题）"), OPT_SHEET, n, "题目键"))
         elif q is None:
-            problems.append(Problem(f"「题目」表中没有题目「{ref}」", OPT_SHEET, n, "题目键"))
+            problems.append(Problem(_("「题目」表中没有题目「%(ref)s」", ref=ref), OPT_SHEET, n, "题目键"))
         elif q.kind != "choice":
-            problems.append(Problem(f"题目「{ref}」不是单选题，不能有选项", OPT_SHEET, n, "题目键"))
+            problems.append(Problem(_("题目「%(ref)s」不是单选题，不能有选项", ref=ref), OPT_SHEET, n, "题目键"))
         else:
             q.options.append(o)
     return spec, problems

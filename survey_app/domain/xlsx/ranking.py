@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ...access import Area
 from ...extensions import db
 from ...models import Campaign, Community, Compound
+from ..documents import in_chinese
 from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES
@@ -102,7 +103,7 @@ BAND_FILL = PatternFill("solid", fgColor="E8F0FB")
 
 def _ranking_sheet(ws, ranking: Ranking, unit_name: str) -> None:
     headers = list(RANKING_HEADERS)
-    headers[2] = unit_name
+    headers[2] = str(unit_name)
     write_table(ws, headers, ranking_rows(ranking), widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
                 formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
     if ranking.ranked:
@@ -112,7 +113,15 @@ def _ranking_sheet(ws, ranking: Ranking, unit_name: str) -> None:
 
 
 def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
-    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses."""
+    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses.
+
+    The workbook is a Chinese document whatever the page's language: level names, the area's name
+    and the reasons a unit is not ranked are all produced in Chinese."""
+    with in_chinese():
+        return _ranking_workbook_for(campaign, area, generated)
+
+
+def _ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
     sums = AreaSums.load(campaign.id, area)
     rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
     below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
@@ -123,7 +132,7 @@ def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
     for s in compounds:
         s.extra = {"compound": loaded[s.key]}
     return ranking_workbook(rank("company"), area.name(), campaign.name, generated,
-                                    levels=[(LEVEL_NAMES[level], rank(level)) for level in below],
+                                    levels=[(str(LEVEL_NAMES[level]), rank(level)) for level in below],
                                     dimensions=list(campaign.dimensions),
                                     company_dims=dimension_stats(campaign.id, area, "company",
                                                                  households=sums.households_by("company")),
