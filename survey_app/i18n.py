@@ -27,8 +27,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _fresh_locale():
         # Babel caches the locale on the app context, which tests and CLI calls may share
-        # between requests; each request chooses its own.
+        # between requests; each request chooses its own, and a ?lang= choice is remembered even
+        # on a request that only redirects.
         refresh()
+        get_locale()
 
     @app.context_processor
     def _lang():
