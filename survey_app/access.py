@@ -334,7 +334,7 @@ def get_visible(user: User, model, ident, message: str | None = None):
     :raise Forbidden: a district, street or community that exists outside the jurisdiction (area
         names are public, as in every area picker; what lies inside them is not).
     """
-    pk = ident if isinstance(ident, int) and 0 < ident else parse_id(ident)
+    pk = parse_id(ident)  # ints too: an id beyond the column's range is refused here, not by the database
     obj = None
     if pk is not None:
         obj = db.session.scalar(select(model).where(model.id == pk, visible(user, model)))
