@@ -5,10 +5,10 @@ from .companies import Company
 from .rectification import RectificationItem
 from .regions import Building, Community, Compound, District, Household, Street
 from .responses import Answer, HouseholdCode, Response
-from .users import User
+from .users import User, UserGrid
 
 __all__ = [
     "Answer", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
     "Household", "HouseholdCode", "Question", "QuestionOption", "RectificationItem", "Response", "Street", "User",
-    "WordingChange",
+    "UserGrid", "WordingChange",
 ]
