@@ -1,0 +1,85 @@
+"""The audit trail: one function records a staff action or a security event, from anywhere.
+
+A staff action names who did it (the user, and their username at the time), from which address,
+what it touched, and for a change the fields before and after (JSON). A security event (a failed
+login, an unknown code, a rate limit hit, a refusal) names the address and what was tried. Each
+event carries the jurisdiction it belongs to (district, street, company), so admins see their own.
+Nothing here commits: the event lands with the transaction of the action it records, and a
+refused action leaves no event but its security one (see `security_event`).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from flask import Flask, g, has_request_context, request
+
+from ..extensions import db
+from ..models import AuditEvent
+from .clock import now
+
+STAFF = "staff"
+SECURITY = "security"
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """Whose event it is: the district, street and company it concerns (any may be None)."""
+
+    district_id: int | None = None
+    street_id: int | None = None
+    company_id: int | None = None
+
+
+def client_address() -> str:
+    """The client's address as the app sees it (after the trusted proxies), or "" outside a request."""
+    return (request.remote_addr or "")[:45] if has_request_context() else ""
+
+
+def _json(value) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(action: str, target: str, *, user=None, detail: str = "", before: dict | None = None,
+           after: dict | None = None, where: Jurisdiction | None = None, category: str = STAFF,
+           actor: str | None = None) -> AuditEvent:
+    """Add an event to the session (the caller's transaction commits it)."""
+    where = where or Jurisdiction()
+    event = AuditEvent(
+        at=now(), category=category, user_id=getattr(user, "id", None),
+        actor=(actor if actor is not None else getattr(user, "username", "") or "")[:64],
+        ip=client_address(), action=action[:40], target=(target or "")[:80], detail=(detail or "")[:500],
+        before=_json(before), after=_json(after),
+        district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
+    db.session.add(event)
+    return event
+
+
+def security_event(action: str, target: str = "", *, detail: str = "", actor: str = "",
+                   where: Jurisdiction | None = None) -> None:
+    """Record a security event that is kept even when the request that caused it is refused.
+
+    In a request it is written after the request's own transaction has ended (committed or rolled
+    back), in a transaction of its own; outside one it joins the session like any event.
+    """
+    where = where or Jurisdiction()
+    values = dict(at=now(), category=SECURITY, user_id=None, actor=(actor or "")[:64], ip=client_address(),
+                  action=action[:40], target=(target or "")[:80], detail=(detail or "")[:500],
+                  district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
+    if has_request_context():
+        g.setdefault("_security_events", []).append(values)
+    else:
+        db.session.add(AuditEvent(**values))
+
+
+def init_app(app: Flask) -> None:
+    @app.teardown_request
+    def _write_security_events(_exc):
+        pending = g.pop("_security_events", None)
+        if not pending:
+            return
+        db.session.rollback()  # whatever the request left open has already been decided
+        db.session.execute(AuditEvent.__table__.insert(), pending)
+        db.session.commit()
