@@ -13,9 +13,10 @@ import json
 from dataclasses import dataclass
 
 from flask import Flask, g, has_request_context, request
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AuditEvent
+from ..models import AuditEvent, Compound, Household, Street
 from .clock import now
 
 STAFF = "staff"
@@ -72,6 +73,71 @@ def security_event(action: str, target: str = "", *, detail: str = "", actor: st
         g.setdefault("_security_events", []).append(values)
     else:
         db.session.add(AuditEvent(**values))
+
+
+def exported(what: str, target: str = "", *, user=None, detail: str = "", where: Jurisdiction | None = None) -> None:
+    """Record a download (a workbook, a PDF) as an "export" event.
+
+    A download is a read-only request; its event is written after the request ends, in a
+    transaction of its own (like a security event), so the read never has to become a write.
+    """
+    where = where or Jurisdiction()
+    values = dict(at=now(), category=STAFF, user_id=getattr(user, "id", None),
+                  actor=(getattr(user, "username", "") or "")[:64], ip=client_address(),
+                  action=f"export.{what}"[:40], target=(target or "")[:80], detail=(detail or "")[:500],
+                  district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
+    if has_request_context():
+        g.setdefault("_security_events", []).append(values)
+    else:
+        db.session.add(AuditEvent(**values))
+
+
+# ---------------------------------------------------------------- whose event it is
+
+def where_area(level: str | None, ident: int | None) -> Jurisdiction:
+    """The jurisdiction of a city, district or street (a street's event is its district's too)."""
+    if level == "district":
+        return Jurisdiction(district_id=ident)
+    if level == "street":
+        return Jurisdiction(district_id=db.session.scalar(select(Street.district_id).where(Street.id == ident)),
+                            street_id=ident)
+    return Jurisdiction()
+
+
+def where_compound(compound) -> Jurisdiction:
+    return Jurisdiction(compound.district_id, compound.street_id, compound.company_id)
+
+
+def where_compounds(compound_ids) -> Jurisdiction:
+    """The narrowest jurisdiction holding every one of the compounds (the city when they span districts)."""
+    rows = set(db.session.execute(select(Compound.district_id, Compound.street_id, Compound.company_id)
+                                  .where(Compound.id.in_(list(compound_ids)))).all()) if compound_ids else set()
+    if not rows:
+        return Jurisdiction()
+    districts, streets, companies = ({r[i] for r in rows} for i in range(3))
+    return Jurisdiction(districts.pop() if len(districts) == 1 else None,
+                        streets.pop() if len(streets) == 1 else None,
+                        companies.pop() if len(companies) == 1 else None)
+
+
+def where_households(household_ids) -> Jurisdiction:
+    ids = list(household_ids)
+    if not ids:
+        return Jurisdiction()
+    return where_compounds(db.session.scalars(select(Household.compound_id).where(Household.id.in_(ids))
+                                              .distinct()).all())
+
+
+def where_campaign(campaign) -> Jurisdiction:
+    return where_area(campaign.scope_level, campaign.scope_id)
+
+
+def where_user(user) -> Jurisdiction:
+    """The jurisdiction the user works in (their own events and exports of their whole view)."""
+    company_id = getattr(user, "company_id", None)
+    if getattr(user, "street_id", None):
+        return Jurisdiction(where_area("street", user.street_id).district_id, user.street_id, company_id)
+    return Jurisdiction(getattr(user, "district_id", None), None, company_id)
 
 
 def init_app(app: Flask) -> None:

@@ -20,7 +20,8 @@ from ... import access
 from ...access import Area
 from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
-from ...models import Answer, AuditEvent, Campaign, HouseholdCode, Response, User
+from ...models import Answer, Campaign, HouseholdCode, Response, User
+from .. import audit
 from ..clock import now
 from . import spec as qs
 from .standard import create_campaign
@@ -158,9 +159,18 @@ def _require_manage(user: User | None, campaign: Campaign) -> None:
         raise CampaignError(e.message, e.status) from e
 
 
-def _audit(user, action: str, campaign: Campaign, detail: str = "") -> None:
-    db.session.add(AuditEvent(at=now(), user_id=getattr(user, "id", None), action=action,
-                              target=f"campaign:{campaign.id}", detail=detail[:500]))
+def _audit(user, action: str, campaign: Campaign, detail: str = "", before: dict | None = None,
+           after: dict | None = None) -> None:
+    audit.record(action, f"campaign:{campaign.id}", user=user, detail=detail, before=before, after=after,
+                 where=audit.where_campaign(campaign))
+
+
+def _settings_of(campaign: Campaign) -> dict:
+    """The campaign's settings as the audit log records them."""
+    return {"name": campaign.name, "scope": f"{campaign.scope_level}:{campaign.scope_id or ''}",
+            "opens_at": campaign.opens_at, "closes_at": campaign.closes_at,
+            "min_responses": campaign.min_responses, "min_coverage": campaign.min_coverage,
+            "status": campaign.status}
 
 
 def create(settings: Settings, user: User | None = None, questionnaire_from: Campaign | None = None) -> Campaign:
@@ -178,7 +188,7 @@ def create(settings: Settings, user: User | None = None, questionnaire_from: Cam
         qs.apply(c, qs.spec_of(questionnaire_from), user)
     db.session.flush()
     _audit(user, "campaign.create", c, f"{settings.name}；问卷："
-           + (f"复制自活动 {questionnaire_from.id}" if questionnaire_from else "标准问卷"))
+           + (f"复制自活动 {questionnaire_from.id}" if questionnaire_from else "标准问卷"), after=_settings_of(c))
     return c
 
 
@@ -188,6 +198,7 @@ def update_settings(campaign: Campaign, settings: Settings, user: User | None = 
         raise CampaignFrozen(_("活动已结束，数据已冻结，设置不能再修改。"))
     _require_manage(user, campaign)
     changes = []
+    was = _settings_of(campaign)
     scope_changed = (settings.scope.level, settings.scope.id) != (campaign.scope_level, campaign.scope_id)
     if campaign.status == "open":
         if scope_changed:
@@ -209,7 +220,10 @@ def update_settings(campaign: Campaign, settings: Settings, user: User | None = 
                        f"{settings.scope.level}:{settings.scope.id or ''}")
         campaign.scope_level, campaign.scope_id = settings.scope.level, settings.scope.id
     if changes:
-        _audit(user, "campaign.settings", campaign, "；".join(changes))
+        now_is = _settings_of(campaign)
+        changed = [k for k in was if was[k] != now_is[k]]
+        _audit(user, "campaign.settings", campaign, "；".join(changes),
+               before={k: was[k] for k in changed}, after={k: now_is[k] for k in changed})
     return changes
 
 
@@ -228,7 +242,8 @@ def transition(campaign: Campaign, to: str, user: User | None = None) -> None:
             raise CampaignError(_("结束时间（%(at)s）已过，请先修改结束时间再开启。",
                                   at=campaign.closes_at.strftime("%Y-%m-%d %H:%M")))
     campaign.status = to
-    _audit(user, f"campaign.{to}", campaign, f"{STATUS_LABELS[frm]} → {STATUS_LABELS[to]}")
+    _audit(user, f"campaign.{to}", campaign, f"{STATUS_LABELS[frm]} → {STATUS_LABELS[to]}",
+           before={"status": frm}, after={"status": to})
 
 
 def _refusal(frm: str, to: str) -> str:
@@ -260,7 +275,7 @@ def copy_round(source: Campaign, name: str, opens_at: datetime, closes_at: datet
                         min_responses=source.min_responses, min_coverage=source.min_coverage)
     c = create(settings, user, questionnaire_from=source)
     c.copied_from_id = source.id
-    _audit(user, "campaign.copy", c, f"复制自活动 {source.id}「{source.name}」")
+    _audit(user, "campaign.copy", c, f"复制自活动 {source.id}「{source.name}」", after={"copied_from": source.id})
     return c
 
 
@@ -273,17 +288,33 @@ def delete_draft(campaign: Campaign, user: User | None = None) -> None:
         raise CampaignError(_("该草稿已发放过住户二维码，不能删除。"))
     if db.session.scalar(select(exists().where(Campaign.copied_from_id == campaign.id))):
         raise CampaignError(_("已有活动复制自该草稿，不能删除。"))
-    _audit(user, "campaign.delete", campaign, campaign.name)
+    _audit(user, "campaign.delete", campaign, campaign.name, before=_settings_of(campaign))
     db.session.delete(campaign)
 
 
 def apply_questionnaire(campaign: Campaign, spec: qs.Spec, user: User | None = None) -> qs.ApplyResult:
     """Change the questionnaire as the freeze allows (see spec.apply); caller commits."""
     _require_manage(user, campaign)
+    was = _questionnaire_of(qs.spec_of(campaign))
     result = qs.apply(campaign, spec, user)
+    now_is = _questionnaire_of(spec)
+    changed = sorted(k for k in was.keys() | now_is.keys() if was.get(k) != now_is.get(k))
     _audit(user, "questionnaire.wording" if result.locked else "questionnaire.edit", campaign,
-           f"错别字修正 {result.wording_fixes} 处" if result.locked else "问卷已修改")
+           f"错别字修正 {result.wording_fixes} 处" if result.locked else f"问卷已修改：{len(changed)} 项变化",
+           before={k: was.get(k) for k in changed}, after={k: now_is.get(k) for k in changed})
     return result
+
+
+def _questionnaire_of(spec: qs.Spec) -> dict:
+    """Each dimension and question of a questionnaire, by key, as the audit log records them."""
+    out: dict = {}
+    for d in spec.dimensions:
+        out[f"维度 {d.key}"] = f"{d.name}（权重 {d.weight:g}）"
+        for q in d.questions:
+            options = "；".join(o.label for o in q.options)
+            out[f"题目 {q.key}"] = (f"[{d.key}] {q.kind} {q.text}" + ("（可选不适用）" if q.allow_na else "")
+                                    + (f"：{options}" if options else ""))
+    return out
 
 
 # ---------------------------------------------------------------- the freeze, enforced at flush
