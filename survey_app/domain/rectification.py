@@ -11,6 +11,7 @@ from .. import access
 from ..errors import Refusal
 from ..extensions import db
 from ..models import Campaign, Compound, RectificationItem
+from . import audit
 from .stats.aggregates import dimension_stats_by_compound
 from .clock import now
 
@@ -36,8 +37,10 @@ def needs_rectification(n: int, score: float, rate: float) -> bool:
     return n >= MIN_RESPONSES and (score < SCORE_BELOW or rate < RATE_BELOW)
 
 
-def generate(campaign: Campaign, compound_clause=True) -> GenerateResult:
-    """Create the items the rule calls for that do not exist yet (idempotent); the caller commits."""
+def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateResult:
+    """Create the items the rule calls for that do not exist yet (idempotent); the caller commits.
+
+    With a user (a staff member asking for it) the generation is audited in their jurisdiction."""
     compound_ids = db.session.scalars(select(Compound.id).where(compound_clause)).all()
     stats = dimension_stats_by_compound(campaign.id, compound_ids)
     dims = {d.id: d for d in campaign.dimensions}
@@ -63,6 +66,10 @@ def generate(campaign: Campaign, compound_clause=True) -> GenerateResult:
             deadline=(when + timedelta(days=DEADLINE_DAYS)).date(), status="open", created_at=when,
         ))
         result.created += 1
+    if user is not None:
+        audit.record("rectification.generate", f"campaign:{campaign.id}", user=user,
+                     detail=f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条",
+                     after={"created": result.created, "existing": result.existing}, where=audit.where_user(user))
     return result
 
 
@@ -80,8 +87,14 @@ def advance(item: RectificationItem, new_status: str, user=None) -> None:
     if new_status not in NEXT_STATUS.get(item.status, ()):
         raise StepRefused(_("不能从「%(old)s」变为「%(new)s」", old=str(STATUS_LABELS[item.status]),
                             new=str(STATUS_LABELS.get(new_status, new_status))))
+    old = item.status
     item.status = new_status
     item.verified_at = now() if new_status == "verified" else None
+    compound = db.session.get(Compound, item.compound_id)
+    audit.record("rectification.step", f"rectification:{item.id}", user=user,
+                 detail=f"{compound.name if compound else ''} {item.category}：{old} → {new_status}",
+                 before={"status": old}, after={"status": new_status},
+                 where=audit.where_compound(compound) if compound else audit.Jurisdiction(company_id=item.company_id))
 
 
 def is_overdue(item: RectificationItem, today=None) -> bool:

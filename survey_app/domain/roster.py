@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from ..errors import Invalid
 from ..extensions import db
-from ..models import AuditEvent, Building, Community, Company, Compound, District, Household, Street
+from ..models import Building, Community, Company, Compound, District, Household, Street
+from . import audit
 from .bulk import insert_rows
 from .clock import now
 from .documents import in_chinese
@@ -293,8 +294,14 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
     if not dry_run:
         with in_chinese():  # the audit log is kept in Chinese, whatever the page's language
             detail = result.summary()
-        db.session.add(AuditEvent(at=now(), user_id=getattr(user, "id", None), action="roster.import",
-                                  target=f"sheet:{sheet}"[:80], detail=detail[:500]))
+        street_ids = {streets[(r.district, r.street)].id for r in valid}
+        districts = {streets[(r.district, r.street)].district_id for r in valid}
+        where = (audit.where_area("street", next(iter(street_ids))) if len(street_ids) == 1
+                 else audit.Jurisdiction(district_id=next(iter(districts))) if len(districts) == 1
+                 else audit.Jurisdiction())
+        audit.record("roster.import", f"sheet:{sheet}", user=user, detail=detail, where=where,
+                     after={"rows": result.rows, "added": result.added, "changed": result.changed,
+                            "unchanged": result.unchanged})
     return result
 
 

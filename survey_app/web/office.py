@@ -160,7 +160,7 @@ def rectification_list():
 @officer_required
 def rectification_generate():
     campaign = campaign_in_view()
-    result = rectification.generate(campaign, access.compound_clause(current_user))
+    result = rectification.generate(campaign, access.compound_clause(current_user), current_user)
     flash(_("新生成整改事项 %(created)s 条，已存在 %(existing)s 条。", created=result.created, existing=result.existing),
           "success")
     return redirect(url_for(".rectification_list", campaign=campaign.id))

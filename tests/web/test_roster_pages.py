@@ -27,7 +27,8 @@ def test_officer_imports_a_roster_and_sees_a_summary(client, world, login, db):
     resp = _upload(client, xlsx([row(room="101"), row(room="102")]))
     assert resp.status_code == 200 and "导入完成：共 2 行" in resp.data.decode()
     assert _households(db) == 132
-    assert db.session.scalar(select(AuditEvent.action)) == "roster.import"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "roster.import"))
+    assert event is not None and event.actor and event.street_id is not None and event.after
 
 
 def test_bad_rows_are_listed_on_the_page_and_nothing_is_imported(client, world, login, db):

@@ -10,8 +10,8 @@ from sqlalchemy import func, select, true
 
 from ...errors import Refusal
 from ...extensions import db
-from ...models import AuditEvent, Building, Community, Compound, District, Household, Street
-from ..clock import now
+from ...models import Building, Community, Compound, District, Household, Street, User
+from .. import audit
 from ..responses import codes as tokens
 from . import qr
 from .qr import MAX_VERSION
@@ -159,8 +159,20 @@ def check_base_url(base_url: str) -> int:
 
 def audit_print(user_id: int | None, sel: Selection, campaign_id: int, what: str, n: int, reissued: int) -> None:
     detail = f"{what}：{sel.title}，{n} 户" + (f"，其中 {reissued} 户旧码作废重发" if reissued else "")
-    db.session.add(AuditEvent(at=now(), user_id=user_id, action="codes.printed",
-                              target=f"campaign:{campaign_id} {sel.level}:{sel.id}", detail=detail[:500]))
+    audit.record("codes.printed", f"campaign:{campaign_id} {sel.level}:{sel.id}",
+                 user=db.session.get(User, user_id) if user_id else None, detail=detail,
+                 after={"households": n, "reissued": reissued}, where=where_selection(sel))
+
+
+def where_selection(sel: Selection) -> audit.Jurisdiction:
+    """The jurisdiction of the place a print covers."""
+    if sel.level == "street":
+        return audit.where_area("street", sel.id)
+    if sel.level == "community":
+        return audit.where_area("street", db.session.scalar(select(Community.street_id).where(Community.id == sel.id)))
+    compound_id = sel.id if sel.level == "compound" else db.session.scalar(
+        select(Building.compound_id).where(Building.id == sel.id))
+    return audit.where_compounds([compound_id])
 
 
 def suffixed(value: str, suffix: str) -> str:

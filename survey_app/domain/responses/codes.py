@@ -7,7 +7,8 @@ import secrets
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import AuditEvent, HouseholdCode
+from ...models import HouseholdCode, User
+from .. import audit
 from ..clock import now
 
 TOKEN_BYTES = 16  # 128 bits
@@ -23,11 +24,16 @@ def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
 
-def find_code(token: str) -> HouseholdCode | None:
-    """Return the live code for a token, or None if malformed, unknown or revoked."""
+def find_any_code(token: str) -> HouseholdCode | None:
+    """Return the code issued for a token, live or revoked, or None if malformed or never issued."""
     if not isinstance(token, str) or not TOKEN_RE.match(token):
         return None
-    code = db.session.scalar(select(HouseholdCode).where(HouseholdCode.code_hash == hash_token(token)))
+    return db.session.scalar(select(HouseholdCode).where(HouseholdCode.code_hash == hash_token(token)))
+
+
+def find_code(token: str) -> HouseholdCode | None:
+    """Return the live code for a token, or None if malformed, unknown or revoked."""
+    code = find_any_code(token)
     if code is None or code.revoked_at is not None:
         return None
     return code
@@ -52,14 +58,15 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
     The caller commits; tokens exist in clear only in the returned dict.
     """
     when = now()
+    revoked = 0
     if household_ids:
-        db.session.execute(
+        revoked = db.session.execute(
             update(HouseholdCode)
             .where(HouseholdCode.campaign_id == campaign_id,
                    HouseholdCode.household_id.in_(household_ids),
                    HouseholdCode.revoked_at.is_(None))
             .values(revoked_at=when, revoke_reason="reissued")
-        )
+        ).rowcount or 0
     tokens = {hid: new_token() for hid in household_ids}
     if tokens:
         db.session.execute(
@@ -68,9 +75,11 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
               "issued_at": when, "issued_by_id": user_id} for hid, t in tokens.items()],
         )
     target = f"household:{household_ids[0]}" if len(household_ids) == 1 else f"campaign:{campaign_id}"
-    detail = f"campaign {campaign_id}, {len(tokens)} households" + (f"; {why}" if why else "")
-    db.session.add(AuditEvent(at=when, user_id=user_id, action="codes." + reason, target=target[:80],
-                              detail=detail[:500]))
+    detail = f"活动 {campaign_id}：{len(tokens)} 户发码" + (f"，其中 {revoked} 户旧码作废" if revoked else "") \
+        + (f"；原因：{why}" if why else "")
+    audit.record("codes." + reason, target, user=db.session.get(User, user_id) if user_id else None, detail=detail,
+                 before={"live_codes": revoked} if revoked else None, after={"issued": len(tokens)},
+                 where=audit.where_households(household_ids))
     return tokens
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ...errors import Refusal
 from ...extensions import db
-from ...models import Answer, Campaign, Compound, Household, Response
+from ...models import Answer, Campaign, Compound, Household, Response, User
+from .. import audit
 from . import totals
 from ..clock import now
 from ..stats.scoring import DimensionSpec, response_index
@@ -154,11 +155,19 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
-                return _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
+                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
+            break
         except IntegrityError:
             if attempt == 2:
                 raise
-    raise AssertionError("unreachable")
+    if mode == "assisted" and assisted_by_id is not None:
+        # Who helped which household, never what it answered: staff do not see a household's answers.
+        household = db.session.get(Household, household_id)
+        compound = db.session.get(Compound, household.compound_id)
+        audit.record("response.assisted", f"household:{household_id}", user=db.session.get(User, assisted_by_id),
+                     detail=f"协助填写：活动 {campaign.id}，{compound.name} {household.label}",
+                     after={"campaign": campaign.id, "mode": mode}, where=audit.where_compound(compound))
+    return resp
 
 
 def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Response:
