@@ -356,3 +356,26 @@ def jurisdiction_of_role(role: str) -> str | None:
     """The User field naming the jurisdiction an account of this role needs ("district_id",
     "street_id" or "company_id"), or None when the role needs none (the city)."""
     return {"district": "district_id", "street": "street_id", "grid": "street_id", COMPANY: "company_id"}.get(role)
+
+
+# ---- audit
+
+def may_see_audit(user: User) -> bool:
+    """City, district and street admins read the audit log of their jurisdiction (not grid workers,
+    not companies)."""
+    return getattr(user, "role", None) in LEVELS
+
+
+def audit_clause(user: User):
+    """SQL condition on AuditEvent: the city sees every event, a district the events of its district,
+    a street those of its street (events carry the jurisdiction they concern)."""
+    from .models import AuditEvent  # here, so this section stays the audit's own
+
+    role = getattr(user, "role", None)
+    if role == "city":
+        return true()
+    if role == "district" and user.district_id:
+        return AuditEvent.district_id == user.district_id
+    if role == "street" and user.street_id:
+        return AuditEvent.street_id == user.street_id
+    return false()
