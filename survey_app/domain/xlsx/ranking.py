@@ -19,7 +19,7 @@ from ..documents import in_chinese
 from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES
-from .common import rounded, to_bytes, write_table
+from .common import rounded, safe_title, to_bytes, write_table
 
 
 RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
@@ -66,7 +66,7 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
     ws.title = "企业排名"
     _ranking_sheet(ws, ranking, "物业服务企业")
     for level_name, level_ranking in levels:
-        _ranking_sheet(wb.create_sheet(f"各{level_name}"), level_ranking, level_name)
+        _ranking_sheet(wb.create_sheet(safe_title(f"各{level_name}")), level_ranking, level_name)
     if dimensions:
         ds = wb.create_sheet("企业×维度")
         dims = company_dims or {}
