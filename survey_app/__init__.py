@@ -1,7 +1,7 @@
 """Property-service satisfaction survey platform: the application factory."""
 from flask import Flask
 
-from . import access, database, errors, i18n, logs, security
+from . import access, database, errors, i18n, logs, proxy, security
 from .cli import register_cli
 from .domain import audit
 from .config import ROOT, config_from_env
@@ -14,6 +14,7 @@ def create_app(config=None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(ROOT / "instance"))
     app.config.from_object(config if config is not None else config_from_env())
+    proxy.init_app(app)
 
     db.init_app(app)
     database.configure(app)

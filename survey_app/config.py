@@ -27,9 +27,20 @@ class Config:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = ["zh_CN", "en"]
+    # proxies, rate limits and transport (see docs/operations.md)
+    # How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts none.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    # Shared by every worker and machine: redis://host:6379/0 in production.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = True
-    RESIDENT_RATE_LIMIT = os.environ.get("RESIDENT_RATE_LIMIT", "60 per minute")
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
+    RATELIMIT_STRATEGY = "moving-window"  # Retry-After counts from the oldest counted attempt
+    # A storage that stops answering must not stop the survey: count in this worker until it is back.
+    RATELIMIT_SWALLOW_ERRORS = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "survey")
+    # Failed code lookups (unknown or revoked codes) per client address; valid codes are not counted.
+    CODE_FAILURE_RATE_LIMIT = os.environ.get("CODE_FAILURE_RATE_LIMIT", "20 per minute; 300 per day")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True

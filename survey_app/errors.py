@@ -6,12 +6,19 @@ details under /api/, and rolls the session back: nothing a refused request wrote
 """
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import math
+import time
+
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from limits import parse as parse_limit
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .domain.audit import client_address, security_event
+from .extensions import db, limiter
+from .logs import redact
 
 MESSAGES = {
     400: _l("请求有误，请返回重试。"),
@@ -87,10 +94,52 @@ def render_error(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=text), status
 
 
+# At most this many events of one kind from one address are recorded: a flood of refused or
+# limited requests writes a few rows, not one per request (the limit itself is what protects).
+SECURITY_EVENTS_PER_ADDRESS = {"rate_limited": "1 per minute", "refused": "10 per minute"}
+
+
+def note_security_event(action: str) -> None:
+    """Record a refused or rate-limited request (who, from where, which path), throttled per address."""
+    per = SECURITY_EVENTS_PER_ADDRESS.get(action)
+    if per and limiter.enabled and limiter.initialized:
+        try:
+            if not limiter.limiter.hit(parse_limit(per), "security-event", action, client_address() or "-"):
+                return
+        except Exception:  # nosec B110  # an unreachable limit storage must not hide the event
+            pass
+    actor = getattr(current_user, "username", None) or ""
+    security_event(action, f"{request.method} {redact(request.path)}", actor=actor)
+
+
+def _retry_after() -> int:
+    """Seconds until the limit this request broke lets it through again (at least one)."""
+    current = limiter.current_limit if limiter.enabled and limiter.initialized else None
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
+
+
+def too_many_requests():
+    """A 429 page (or problem+json) that says when to try again, with Retry-After."""
+    wait = _retry_after()
+    minutes = max(1, math.ceil(wait / 60))
+    if request.path.startswith("/s/"):
+        text = _("操作过于频繁：从您的网络尝试的无效二维码太多。请约 %(minutes)d 分钟后再扫描；"
+                 "如二维码一直无效，请联系社区网格员重新领取。", minutes=minutes)
+    else:
+        text = _("操作过于频繁，请约 %(minutes)d 分钟后再试。", minutes=minutes)
+    resp = make_response(render_error(429, text))
+    resp.headers["Retry-After"] = str(wait)
+    return resp
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(Refusal)
     def _refused(e: Refusal):
         db.session.rollback()
+        if e.status == 403:
+            note_security_event("refused")
         return render_error(e.status, e.message)
 
     @app.errorhandler(CSRFError)
@@ -102,6 +151,11 @@ def register(app: Flask) -> None:
         # Library messages are English and technical; the user gets ours, in their language.
         if e.code == 404 and request.path.startswith("/s/"):
             return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
+        if e.code == 429:
+            note_security_event("rate_limited")
+            return too_many_requests()
+        if e.code == 403:
+            note_security_event("refused")
         return render_error(e.code or 500)
 
     @app.errorhandler(Exception)

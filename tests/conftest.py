@@ -11,6 +11,7 @@ from survey_app.config import TestConfig
 from survey_app.extensions import db as _db
 
 from .pgserver import PostgresServer
+from .redisserver import RedisServer
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -43,6 +44,33 @@ def pg_url(pg_server):
     if pg_server is None:
         return os.environ["TEST_POSTGRES_URL"]
     return pg_server.create_database("survey_test")
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A real redis-server on a free port (rate limits shared by workers are tested against it)."""
+    server = RedisServer()
+    if not server.available:
+        need("redis-server is not installed (apt-get install redis-server)")
+    try:
+        server.start()
+    except Exception as e:  # the reason is reported in the skip/fail message
+        need(f"could not start redis-server: {e}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The Redis server's URL, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def ratelimit_storage(request):
+    """Rate-limit storage URI: the embedded default and Redis (as in production)."""
+    return "memory://" if request.param == "memory" else request.getfixturevalue("redis_url")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -1,7 +1,8 @@
 """The resident's survey: scan a code, answer on a phone, change answers while the campaign is open."""
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
+from ..domain.audit import Jurisdiction, security_event
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
 from ..domain.responses.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended,
@@ -14,8 +15,25 @@ bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
 
 
-def _limit():
-    return current_app.config["RESIDENT_RATE_LIMIT"]
+def _code_failure_limit():
+    return current_app.config["CODE_FAILURE_RATE_LIMIT"]
+
+
+def _lookup_failed(_response) -> bool:
+    """Count a request against its address's limit only when its code was unknown or revoked."""
+    return bool(g.get("code_lookup_failed"))
+
+
+def _refuse_code(code: HouseholdCode | None):
+    """An unknown or revoked code: counted against the address, recorded, and refused with a 404."""
+    g.code_lookup_failed = True
+    if code is None:
+        security_event("code.unknown")
+    else:
+        compound = code.household.building.compound
+        security_event("code.revoked", f"household:{code.household_id}", detail=code.revoke_reason or "",
+                       where=Jurisdiction(district_id=compound.district_id, street_id=compound.street_id))
+    return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
 
 
 def _code_from_session() -> HouseholdCode | None:
@@ -33,12 +51,16 @@ def closed_page(campaign, reason: str):
 
 
 @bp.get("/<token>")
-@limiter.limit(_limit)
+@limiter.limit(_code_failure_limit, deduct_when=_lookup_failed)
 def enter(token: str):
-    """Swap the code in the URL for a session, so the code leaves the address bar and history."""
-    code = tokens.find_code(token)
-    if code is None:
-        return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
+    """Swap the code in the URL for a session, so the code leaves the address bar and history.
+
+    Only failed lookups count against the address: households behind one carrier address scanning
+    their valid codes on a visit evening are never limited, guessing codes is.
+    """
+    code = tokens.find_any_code(token)
+    if code is None or code.revoked_at is not None:
+        return _refuse_code(code)
     reason = closed_reason(code.campaign, household=code.household)
     if reason:
         return closed_page(code.campaign, reason)
@@ -48,7 +70,6 @@ def enter(token: str):
 
 
 @bp.get("/")
-@limiter.limit(_limit)
 def survey():
     code = _code_from_session()
     if code is None:
@@ -74,7 +95,6 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
 
 
 @bp.post("/")
-@limiter.limit(_limit)
 def submit():
     code = _code_from_session()
     if code is None:
