@@ -1,8 +1,14 @@
-"""gunicorn settings for production; household codes never reach the access log."""
-import os
-import re
+"""gunicorn settings for production; household codes never reach the access log.
 
+The access log is redacted by the app's own filter (survey_app.logs.RedactCodes), attached here
+to gunicorn's loggers so one rule redacts every log. The Server header names no version.
+"""
+import os
+
+import gunicorn.http.wsgi
 from gunicorn.glogging import Logger
+
+from survey_app.logs import add_filter
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
@@ -10,18 +16,17 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = 120
 accesslog = "-"
 
-_CODE = re.compile(r"/s/[A-Za-z0-9_-]{8,}")
+# Responses carry "Server: gunicorn" whatever the installed version (no version to look up).
+gunicorn.http.wsgi.SERVER = "gunicorn"
 
 
 class RedactingLogger(Logger):
-    """Access log lines with survey codes replaced by /s/[code]."""
+    """gunicorn's logger with the app's code-redacting filter on its access and error logs."""
 
-    def atoms(self, resp, req, environ, request_time):
-        atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U", "f"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = _CODE.sub("/s/[code]", atoms[key])
-        return atoms
+    def setup(self, cfg):
+        super().setup(cfg)
+        add_filter(self.access_log)
+        add_filter(self.error_log)
 
 
 logger_class = RedactingLogger

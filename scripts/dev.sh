@@ -6,9 +6,11 @@
 #
 # Uses the embedded SQLite database instance/survey.db unless DATABASE_URL is set.
 # PUBLIC_BASE_URL (printed into household codes) defaults to this address.
+# The first run writes a random secret key into instance/secret_key (mode 600).
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/_venv.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/_secret_key.sh"
 ensure_venv
 
 HOST="${HOST:-127.0.0.1}"
@@ -22,6 +24,7 @@ ADDRESS="http://$SHOW_HOST:$PORT"
 export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-$ADDRESS}"
 export FLASK_APP=wsgi
 mkdir -p instance
+ensure_secret_key instance  # read by survey_app/config.py unless SECRET_KEY is set
 
 if [ -n "${DATABASE_URL:-}" ]; then
     echo "==> database: DATABASE_URL"

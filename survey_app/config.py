@@ -1,8 +1,24 @@
 """Configuration read from the environment."""
 import os
+import secrets
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = ROOT / "instance" / "secret_key"
+
+
+def _development_secret_key() -> str:
+    """SECRET_KEY, else the key scripts/dev.sh wrote into instance/, else a random one for this process.
+
+    Never a fixed value: a key shared by every checkout would let anyone forge a session.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    try:
+        key = SECRET_KEY_FILE.read_text().strip()
+    except OSError:
+        key = ""
+    return key or secrets.token_hex(32)
 
 
 def _database_url(default: str | None) -> str | None:
@@ -19,7 +35,7 @@ class Config:
     """Development defaults; every value can be set from the environment."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = _development_secret_key()
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{ROOT / 'instance' / 'survey.db'}")
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Public address printed into QR codes, e.g. https://wy.example.gov.cn
@@ -42,6 +58,7 @@ class Config:
     # Failed code lookups (unknown or revoked codes) per client address; valid codes are not counted.
     CODE_FAILURE_RATE_LIMIT = os.environ.get("CODE_FAILURE_RATE_LIMIT", "20 per minute; 300 per day")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    HSTS_MAX_AGE = 0  # development is plain HTTP
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -64,6 +81,7 @@ class ProductionConfig(Config):
 
     ENV_NAME = "production"
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
 
     def __init__(self):
         missing = [k for k in ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL") if not os.environ.get(k)]

@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+        if app.config.get("HSTS_MAX_AGE"):  # production: browsers keep to HTTPS for this long
+            resp.headers.setdefault("Strict-Transport-Security", f"max-age={int(app.config['HSTS_MAX_AGE'])}")
         if request.path.startswith("/s/") or request.path.startswith("/office/households"):
             resp.headers["Cache-Control"] = "no-store"
         return resp
