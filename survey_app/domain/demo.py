@@ -20,7 +20,7 @@ from .stats.scoring import response_index
 from .responses.survey import dimension_specs
 from .responses.codes import issue_codes, survey_url
 
-DEMO_PASSWORD = "demo12345"
+DEMO_PASSWORD = "demo12345"  # nosec B105  # the published demo login, loaded only into a demo database
 # What residents write, good and bad, some with contact details a company must not see.
 COMMENTS = ["垃圾清运不及时，夏天味道很大。", "保安很负责，晚上巡逻也勤。", "地下车库灯坏了好久没人修。",
             "电梯经常停，报修后三天才来人，我的电话13912345678。", "物业费收支从来不公示，希望公开。",
@@ -88,7 +88,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     if not is_empty():
         raise RuntimeError(_("数据库中已有数据，演示数据只能载入空数据库。"))
     spec = SIZES[size]
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # reproducible demo data, not a secret
     report = progress or (lambda stage, done, total: None)
 
     districts = [District(name=n) for n in DISTRICTS[:spec.districts]]
