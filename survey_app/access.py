@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 
 from flask import Flask
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from sqlalchemy import false, or_, select, true
 
 from .database import parse_id
@@ -21,6 +21,7 @@ from .errors import Forbidden, Invalid, NotFound
 from .extensions import db
 from .models import (Building, Campaign, Community, Compound, District, Household, RectificationItem, Street,
                      User)
+from .models.users import ROLES, UserGrid
 
 # The roles (models/users.py stores them) grouped by what they may do.
 OFFICER_ROLES = ("city", "district", "street", "grid")
@@ -238,12 +239,46 @@ def rectification_steps(user: User) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------- clauses
 
+def is_grid_worker(user: User) -> bool:
+    """A grid worker works in the grids assigned to them (`User.grids`), not their whole street."""
+    return getattr(user, "role", None) == "grid"
+
+
+def _grids_of(user: User):
+    """A select of the grid labels assigned to the user."""
+    return select(UserGrid.grid).where(UserGrid.user_id == user.id)
+
+
 def compound_clause(user: User):
-    """SQL condition on Compound limiting rows to what the user may see."""
+    """SQL condition on Compound limiting rows to what the user may see.
+
+    A grid worker sees the compounds of their street that have a building in one of their grids.
+    """
     if is_company(user):
         return Compound.company_id == user.company_id if user.company_id else false()
     area = home_area(user)
-    return area.compound_clause() if area else false()
+    if area is None:
+        return false()
+    if is_grid_worker(user):
+        return area.compound_clause() & Compound.id.in_(
+            select(Building.compound_id).where(Building.grid.in_(_grids_of(user))))
+    return area.compound_clause()
+
+
+def building_clause(user: User):
+    """SQL condition on Building: within a visible compound and, for a grid worker, in their grids.
+
+    Usable in any query that has Building in its FROM (it names no other table).
+    """
+    inside = Building.compound_id.in_(_compound_ids(user))
+    return inside & Building.grid.in_(_grids_of(user)) if is_grid_worker(user) else inside
+
+
+def household_clause(user: User):
+    """SQL condition on Household: in a building the user may see (names no other table)."""
+    if is_grid_worker(user):
+        return Household.building_id.in_(select(Building.id).where(building_clause(user)))
+    return Household.compound_id.in_(_compound_ids(user))
 
 
 def rectification_clause(user: User):
@@ -307,8 +342,8 @@ _VISIBLE = {
     Street: lambda user: Street.id.in_(_area_ids(user, "street")),
     Community: lambda user: Community.street_id.in_(_area_ids(user, "street")),
     Compound: compound_clause,
-    Building: lambda user: Building.compound_id.in_(_compound_ids(user)),
-    Household: lambda user: Household.compound_id.in_(_compound_ids(user)),
+    Building: building_clause,
+    Household: household_clause,
     Campaign: campaign_clause,
     RectificationItem: rectification_clause,
 }
@@ -356,6 +391,111 @@ def jurisdiction_of_role(role: str) -> str | None:
     """The User field naming the jurisdiction an account of this role needs ("district_id",
     "street_id" or "company_id"), or None when the role needs none (the city)."""
     return {"district": "district_id", "street": "street_id", "grid": "street_id", COMPANY: "company_id"}.get(role)
+
+
+# Who manages whose accounts: the city every account; a district admin the street and grid
+# accounts of its streets; a street admin its grid workers. Nobody manages their own account
+# (an admin cannot disable or demote themselves out of administration).
+_MANAGES = {"city": ROLES, "district": ("street", "grid"), "street": ("grid",)}
+
+ROLE_LABELS = {"city": _l("市级管理员"), "district": _l("区级管理员"), "street": _l("街道工作人员"),
+               "grid": _l("网格员"), COMPANY: _l("物业服务企业")}
+
+
+def role_label(user_or_role) -> str:
+    """The role's name for people, from a user or a role value."""
+    role = user_or_role if isinstance(user_or_role, str) else getattr(user_or_role, "role", "")
+    return str(ROLE_LABELS.get(role, role))
+
+
+def creatable_roles(actor: User) -> tuple[str, ...]:
+    """The roles of the accounts the actor may create or manage."""
+    role = getattr(actor, "role", None)
+    if role == "district" and not actor.district_id or role == "street" and not actor.street_id:
+        return ()
+    return tuple(_MANAGES.get(role, ()))
+
+
+def role_choices(actor: User) -> list[tuple[str, str]]:
+    return [(r, role_label(r)) for r in creatable_roles(actor)]
+
+
+def needs_grids(role: str) -> bool:
+    """Whether an account of this role works in assigned grids."""
+    return role == "grid"
+
+
+def may_hold_account(actor: User, role: str, *, district_id=None, street_id=None, company_id=None) -> bool:
+    """Whether the actor may give an account this role and jurisdiction."""
+    if role not in creatable_roles(actor):
+        return False
+    if actor.role == "city":
+        return True
+    if street_id is None:
+        return False
+    if actor.role == "district":
+        return _street_district(street_id) == actor.district_id
+    return street_id == actor.street_id
+
+
+def may_manage_user(actor: User, target: User) -> bool:
+    """Whether the actor may change, disable, re-enable or reset the target's account."""
+    if target is None or getattr(actor, "id", None) is None or target.id == actor.id:
+        return False
+    return may_hold_account(actor, target.role, district_id=target.district_id, street_id=target.street_id,
+                            company_id=target.company_id)
+
+
+def require_manage_user(actor: User, target: User) -> None:
+    """:raise Forbidden: the target's account is not the actor's to manage."""
+    if not may_manage_user(actor, target):
+        raise Forbidden(_("该账户不在您的管理范围内。"))
+
+
+def require_hold_account(actor: User, role: str, **where) -> None:
+    """:raise Forbidden: the actor may not give an account this role and jurisdiction."""
+    if not may_hold_account(actor, role, **where):
+        raise Forbidden(_("您不能在该范围内设立“%(role)s”账户。", role=role_label(role)))
+
+
+def users_clause(actor: User):
+    """SQL condition on User: the accounts the actor manages (never their own)."""
+    roles = creatable_roles(actor)
+    if not roles:
+        return false()
+    mine = User.id != actor.id
+    if actor.role == "city":
+        return mine
+    if actor.role == "district":
+        streets = select(Street.id).where(Street.district_id == actor.district_id)
+        return mine & User.role.in_(roles) & User.street_id.in_(streets)
+    return mine & User.role.in_(roles) & (User.street_id == actor.street_id)
+
+
+def account_street_choices(actor: User) -> list[tuple[int, str]]:
+    """(id, "district street") of the streets the actor may place accounts in."""
+    q = select(Street).join(District).order_by(District.id, Street.id)
+    if actor.role == "district":
+        q = q.where(Street.district_id == actor.district_id)
+    elif actor.role != "city":
+        q = q.where(Street.id == actor.street_id)
+    if not creatable_roles(actor):
+        return []
+    return [(s.id, f"{s.district.name} {s.name}") for s in db.session.scalars(q)]
+
+
+def may_place_outside_streets(actor: User) -> bool:
+    """Whether the actor may create city, district and company accounts (and so pick districts and
+    companies in the account form)."""
+    return getattr(actor, "role", None) == "city"
+
+
+_VISIBLE[User] = users_clause
+
+
+def account_role_clause(role: str):
+    """SQL condition on User: accounts of one role (a filter of the accounts list)."""
+    return User.role == role if role in ROLES else false()
 
 
 # ---- audit

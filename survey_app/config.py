@@ -62,6 +62,15 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
+    # sessions: staff sessions end after an idle time and an absolute lifetime (checked on every
+    # request, security.py); a resident's survey session after a few hours (web/resident.py).
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "60"))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
+    RESIDENT_SESSION_HOURS = int(os.environ.get("RESIDENT_SESSION_HOURS", "3"))
+    PERMANENT_SESSION_LIFETIME = RESIDENT_SESSION_HOURS * 3600  # the resident's cookie (seconds)
+    # Failed logins per username, from any address (moderate: an attacker spraying one account from
+    # many addresses locks it only for this window); LOGIN_RATE_LIMIT is per address and stricter.
+    LOGIN_USER_RATE_LIMIT = os.environ.get("LOGIN_USER_RATE_LIMIT", "20 per 15 minutes")
     WTF_CSRF_TIME_LIMIT = None  # a survey may stay open on a phone for a long time
 
 

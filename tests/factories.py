@@ -9,15 +9,15 @@ from survey_app.domain.clock import now
 from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.responses.survey import ParsedSurvey, save_response
 from survey_app.extensions import db
-from survey_app.models import Building, Community, Company, Compound, District, Household, HouseholdCode, Street, User
+from survey_app.models import Building, Community, Company, Compound, District, Household, HouseholdCode, Street, User, UserGrid
 
 PASSWORD = "pw-123456"
 
 
-def add_compound(community, name, company, households, building="1号楼"):
+def add_compound(community, name, company, households, building="1号楼", grid="一网格"):
     c = Compound(community=community, street_id=community.street.id, district_id=community.street.district_id,
                  name=name, company=company)
-    b = Building(compound=c, name=building)
+    b = Building(compound=c, name=building, grid=grid)
     db.session.add_all([c, b])
     db.session.flush()
     for i in range(households):
@@ -44,7 +44,7 @@ def build_world(**campaign_kw):
     db.session.add_all([m1, m2, m3, c1, c2, c3])
     db.session.flush()
     k1 = add_compound(m1, "金色花园", c1, 40)
-    k2 = add_compound(m1, "碧水家园", c2, 40)
+    k2 = add_compound(m1, "碧水家园", c2, 40, grid="二网格")
     k3 = add_compound(m2, "翡翠名苑", c1, 30)
     k4 = add_compound(m3, "御景华庭", c3, 20)
     kw = dict(min_responses=5, min_coverage=0.1)
@@ -54,7 +54,8 @@ def build_world(**campaign_kw):
     add_user("city", "city")
     add_user("district", "district", district_id=east.id)
     add_user("street1", "street", district_id=east.id, street_id=s1.id)
-    add_user("grid1", "grid", district_id=east.id, street_id=s1.id)
+    grid1 = add_user("grid1", "grid", district_id=east.id, street_id=s1.id)
+    grid1.grids = [UserGrid(grid="一网格"), UserGrid(grid="二网格")]  # every grid of 文化路街道
     add_user("street3", "street", district_id=west.id, street_id=s3.id)
     add_user("company1", "company", company_id=c1.id)
     add_user("company2", "company", company_id=c2.id)

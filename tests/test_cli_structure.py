@@ -112,11 +112,15 @@ def test_a_command_commits_when_it_succeeds_and_keeps_nothing_when_it_fails(app,
 
 def test_user_create_adds_an_account_or_prints_why_not(app, world, db, runner):
     ok = runner.invoke(args=["user", "create", "grid9", "--role", "grid", "--street-id", str(world.s3.id),
-                             "--name", "网格员九", "--password", "pw-123456"])
+                             "--name", "网格员九", "--password", "Lantern-Pebble-42"])
     assert ok.exit_code == 0 and "已创建用户 grid9（grid）" in ok.output, ok.output
     db.session.expire_all()
     user = db.session.scalar(select(User).where(User.username == "grid9"))
-    assert user.display_name == "网格员九" and user.district_id == world.west.id and user.check_password("pw-123456")
+    assert user.display_name == "网格员九" and user.district_id == world.west.id
+    assert user.check_password("Lantern-Pebble-42")
+    weak = runner.invoke(args=["user", "create", "grid10", "--role", "grid", "--street-id", str(world.s3.id),
+                               "--password", "password1234"])
+    assert weak.exit_code == 1 and "太常见" in weak.stderr
     taken = runner.invoke(args=["user", "create", "grid9", "--role", "city", "--password", "x"])
     assert taken.exit_code == 1 and "Error: 用户名 grid9 已存在。" in taken.stderr
     unplaced = runner.invoke(args=["user", "create", "nobody", "--role", "district", "--password", "x"])
@@ -142,3 +146,21 @@ def test_areas_and_campaigns_are_read_in_one_place(app, world, db, runner, tmp_p
     assert default.exit_code == 0 and "新生成整改事项" in default.output
     ok = runner.invoke(args=["ranking", "export", "--area", f"district:{world.east.id}", "--out", out])
     assert ok.exit_code == 0, ok.output
+
+
+def test_user_disable_enable_and_reset_password_from_the_command_line(app, world, db, runner):
+    def grid1():
+        db.session.expire_all()
+        return db.session.scalar(select(User).where(User.username == "grid1"))
+    version = grid1().session_version
+    assert runner.invoke(args=["user", "disable", "grid1"]).exit_code == 0
+    assert not grid1().active and grid1().session_version == version + 1
+    again = runner.invoke(args=["user", "disable", "grid1"])
+    assert again.exit_code == 1 and "已经停用" in again.stderr
+    assert runner.invoke(args=["user", "enable", "grid1"]).exit_code == 0 and grid1().active
+    weak = runner.invoke(args=["user", "reset-password", "grid1", "--password", "grid1grid1grid1"])
+    assert weak.exit_code == 1 and "不能包含用户名" in weak.stderr
+    ok = runner.invoke(args=["user", "reset-password", "grid1", "--password", "Orchid+Kettle-731"])
+    assert ok.exit_code == 0 and grid1().check_password("Orchid+Kettle-731")
+    missing = runner.invoke(args=["user", "disable", "nobody"])
+    assert missing.exit_code == 1 and "没有用户名为 nobody 的账户" in missing.stderr

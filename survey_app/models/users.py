@@ -44,6 +44,12 @@ class User(UserMixin, db.Model):
     def grid_names(self) -> list[str]:
         return [g.grid for g in self.grids]
 
+    def snapshot(self) -> dict:
+        """The account's fields as an audit event records them (never the password or its hash)."""
+        return {"username": self.username, "display_name": self.display_name, "role": self.role,
+                "district_id": self.district_id, "street_id": self.street_id, "company_id": self.company_id,
+                "active": bool(self.active), "grids": sorted(self.grid_names)}
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 

@@ -1,14 +1,14 @@
 """Staff login and logout."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db, limiter
-from ..models import User
+from .. import security
+from ..domain import users
+from ..extensions import limiter
 from .common import home_for
 
 bp = Blueprint("auth", __name__)
@@ -26,14 +26,27 @@ def index():
     return render_template("index.html")
 
 
+def _posted_username() -> str:
+    """The username a login form names (case as typed, surrounding spaces ignored): the key of the
+    per-account limit, so guesses at one account from many addresses are counted together."""
+    return "login-user:" + (request.form.get("username") or "").strip()[:64]
+
+
+def _failed(resp) -> bool:
+    """Only failed logins count against the limits: a user who gets in is never held back."""
+    return resp.status_code == 401
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_USER_RATE_LIMIT"], key_func=_posted_username, methods=["POST"],
+               deduct_when=_failed)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.username == form.username.data.strip()))
-        if user and user.check_password(form.password.data):
-            login_user(user)
+        user = users.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            security.begin_staff_session(user)
             return redirect(home_for(user))
         flash(_("用户名或密码错误。"), "error")
         return render_template("auth/login.html", form=form), 401
@@ -43,5 +56,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: every session of the user ends, not just this browser's."""
+    if current_user.is_authenticated:
+        users.end_sessions(current_user)
     logout_user()
+    security.end_this_session()
     return redirect(url_for("auth.index"))

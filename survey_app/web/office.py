@@ -73,7 +73,11 @@ def compound(compound_id: int):
         select(Household.building_id, func.count(Response.id)).join(Response, Response.household_id == Household.id)
         .where(Household.compound_id == c.id, Response.campaign_id == campaign.id)
         .group_by(Household.building_id)).all())
-    return render_template("office/compound.html", campaign=campaign, compound=c, households=households,
+    buildings = db.session.scalars(select(Building).where(Building.compound_id == c.id,
+                                                          access.visible(current_user, Building))
+                                   .order_by(Building.id)).all()
+    return render_template("office/compound.html", campaign=campaign, compound=c, buildings=buildings,
+                           households=households,
                            answered=answered, comparison=compare_unit(campaign, "compound", c.id))
 
 

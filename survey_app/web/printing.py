@@ -30,8 +30,9 @@ def _selection(level: str, ident: int) -> tuple[selection.Selection, object]:
     if not access.may_print(current_user):
         raise Forbidden(_("您没有打印二维码的权限。"))
     obj = access.get_visible(current_user, LEVELS[level], ident)
-    # Every query of the print goes through the user's scope as well as the place itself.
-    return selection.selection_for(obj, scope=access.compound_clause(current_user)), obj
+    # Every query of the print goes through the user's scope as well as the place itself (a grid
+    # worker's print of a compound or street covers only the households of their grids).
+    return selection.selection_for(obj, scope=access.household_clause(current_user)), obj
 
 
 def _wider(obj) -> list[tuple[str, str, int]]:

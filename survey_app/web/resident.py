@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext as _
 
 from ..domain.audit import Jurisdiction, security_event
+from ..domain import clock
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
 from ..domain.responses.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended,
@@ -13,6 +14,7 @@ from ..models import HouseholdCode
 
 bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
+SESSION_SINCE = "household_code_since"  # when the code was scanned: the session lasts RESIDENT_SESSION_HOURS
 
 
 def _code_failure_limit():
@@ -37,7 +39,13 @@ def _refuse_code(code: HouseholdCode | None):
 
 
 def _code_from_session() -> HouseholdCode | None:
-    code_id = session.get(SESSION_KEY)
+    """The household code this browser entered with, unless revoked or older than RESIDENT_SESSION_HOURS."""
+    code_id, since = session.get(SESSION_KEY), session.get(SESSION_SINCE)
+    if not isinstance(since, (int, float)) or (
+            clock.now().timestamp() - since > current_app.config["RESIDENT_SESSION_HOURS"] * 3600):
+        session.pop(SESSION_KEY, None)
+        session.pop(SESSION_SINCE, None)
+        return None
     code = db.session.get(HouseholdCode, code_id) if isinstance(code_id, int) else None
     if code is None or code.revoked_at is not None:
         return None
@@ -65,6 +73,7 @@ def enter(token: str):
     if reason:
         return closed_page(code.campaign, reason)
     session[SESSION_KEY] = code.id
+    session[SESSION_SINCE] = clock.now().timestamp()
     session.permanent = True
     return redirect(url_for(".survey"))
 

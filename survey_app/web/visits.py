@@ -30,7 +30,7 @@ def _filters():
 @officer_required
 def index():
     campaign = campaign_in_view()
-    clause = access.compound_clause(current_user)
+    clause = access.building_clause(current_user)  # a grid worker's buildings are those of their grids
     compound_id, grid, building_id = _filters()
     buildings = coverage.building_coverage(campaign.id, clause, compound_id, grid)
     pending = coverage.pending_households(campaign.id, clause, compound_id, grid, building_id, limit=PAGE_LIMIT + 1)
@@ -38,7 +38,8 @@ def index():
     return render_template("visits/index.html", campaign=campaign, buildings=buildings,
                            pending=pending[:PAGE_LIMIT], more=len(pending) > PAGE_LIMIT, compounds=compounds,
                            grids=coverage.grids(clause), compound_id=compound_id, grid=grid,
-                           building_id=building_id, workers=coverage.assisted_by_worker(campaign.id, clause),
+                           building_id=building_id,
+                           workers=coverage.assisted_by_worker(campaign.id, access.compound_clause(current_user)),
                            totals=(sum(b.households for b in buildings), sum(b.responses for b in buildings),
                                    sum(b.assisted for b in buildings)))
 
@@ -48,7 +49,7 @@ def index():
 def pending_xlsx():
     campaign = campaign_in_view()
     compound_id, grid, building_id = _filters()
-    rows = coverage.pending_households(campaign.id, access.compound_clause(current_user), compound_id, grid,
+    rows = coverage.pending_households(campaign.id, access.building_clause(current_user), compound_id, grid,
                                        building_id)
     return xlsx_response(pending_workbook(rows), f"未参评住户-{now():%Y%m%d}.xlsx")
 

@@ -35,10 +35,11 @@ def test_one_loader_answers_for_every_scoped_model(world):
     inside = {District: world.east, Street: world.s1, Community: world.k1.community, Compound: world.k1,
               Building: db.session.scalar(select(Building).where(Building.compound_id == world.k1.id)),
               Household: households_of(world.k1)[0], Campaign: world.campaign,
-              RectificationItem: _item(world, world.k1)}
+              RectificationItem: _item(world, world.k1), User: _user("grid1")}  # accounts: those it manages
     outside = {Street: world.s3, Community: world.k4.community, Compound: world.k4,
                Building: db.session.scalar(select(Building).where(Building.compound_id == world.k4.id)),
-               Household: households_of(world.k4)[0], RectificationItem: _item(world, world.k4)}
+               Household: households_of(world.k4)[0], RectificationItem: _item(world, world.k4),
+               User: _user("street3")}
     assert set(inside) == set(access._VISIBLE)
     for model, obj in inside.items():
         if model is District:  # a street officer sees a street, not the whole of its district

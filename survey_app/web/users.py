@@ -1,0 +1,163 @@
+"""账户管理 (accounts): admins create, re-scope, disable, re-enable and reset the accounts of their
+jurisdiction. Who manages whom is decided in `access`; the rules of an account in domain/users.py."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from .. import access
+from ..database import parse_id
+from ..domain import users
+from ..errors import Conflict, Forbidden, Invalid
+from ..extensions import db
+from ..models import Company, District, User
+
+bp = Blueprint("users", __name__, url_prefix="/office/users")
+PAGE_SIZE = 50
+SEARCH_MAX = 64
+STATES = ("active", "disabled")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not access.may_manage_users(current_user):
+            raise Forbidden(_("仅限管理员管理账户。"))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _target(user_id: int) -> User:
+    """An account the current user manages, else 404 (outsiders cannot tell it from none)."""
+    return access.get_visible(current_user, User, user_id, _("没有这个账户，或不在您的管理范围内。"))
+
+
+def _grids(raw: str) -> list[str]:
+    """Grid labels as typed: separated by commas (either width), 、, semicolons or new lines."""
+    for sep in ("，", "、", ";", "；", "\n"):
+        raw = raw.replace(sep, ",")
+    return [g.strip() for g in raw.split(",") if g.strip()]
+
+
+def _posted() -> dict:
+    f = request.form
+    return {"username": f.get("username", ""), "display_name": f.get("display_name", ""),
+            "role": f.get("role", ""), "district_id": f.get("district_id", ""), "street_id": f.get("street_id", ""),
+            "company_id": f.get("company_id", ""), "grids": f.get("grids", "")}
+
+
+def _form(template: str, values: dict, error: str | None = None, status: int = 200, **extra):
+    """The account form with its pickers: only the roles, streets, districts and companies the user
+    may give an account."""
+    city = access.may_place_outside_streets(current_user)
+    streets = access.account_street_choices(current_user)
+    return render_template(
+        template, values=values, error=error, roles=access.role_choices(current_user), streets=streets,
+        districts=db.session.execute(select(District.id, District.name).order_by(District.id)).all() if city else [],
+        companies=db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all() if city else [],
+        grids_by_street=[(label, users.street_grids(sid)) for sid, label in streets], **extra), status
+
+
+@bp.get("/")
+@admin_required
+def index():
+    """The accounts the user manages: searchable by username or name, filtered by role and state, paged."""
+    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    role = request.args.get("role", "")
+    state = request.args.get("state", "")
+    page = parse_id(request.args.get("page", "1")) or 1
+    where = [access.users_clause(current_user)]
+    if q:
+        where.append(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+    if role:
+        where.append(access.account_role_clause(role))
+    if state in STATES:
+        where.append(User.active.is_(state == "active"))
+    total = db.session.scalar(select(func.count()).select_from(User).where(*where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(page, pages)
+    rows = db.session.scalars(select(User).where(*where).order_by(User.username)
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template("users/index.html", users=rows, q=q, role_filter=role, state=state, page=page, pages=pages,
+                           total=total, roles=access.role_choices(current_user))
+
+
+@bp.get("/new")
+@admin_required
+def new():
+    return _form("users/new.html", {})
+
+
+@bp.post("/new")
+@admin_required
+def create():
+    values = _posted()
+    try:
+        user = users.create_user(values["username"], values["role"], display_name=values["display_name"],
+                                 district_id=values["district_id"] or None, street_id=values["street_id"] or None,
+                                 company_id=values["company_id"] or None, password=request.form.get("password", ""),
+                                 grids=_grids(values["grids"]), actor=current_user)
+    except (Invalid, Conflict) as e:
+        return _form("users/new.html", values, e.message, e.status)
+    flash(_("已创建账户 %(username)s。", username=user.username), "success")
+    return redirect(url_for(".edit", user_id=user.id))
+
+
+@bp.get("/<id:user_id>")
+@admin_required
+def edit(user_id: int):
+    target = _target(user_id)
+    values = target.snapshot()
+    values["grids"] = "，".join(values["grids"])
+    return _form("users/edit.html", values, target=target)
+
+
+@bp.post("/<id:user_id>")
+@admin_required
+def update(user_id: int):
+    target = _target(user_id)
+    values = _posted()
+    try:
+        users.update_user(target, role=values["role"], display_name=values["display_name"],
+                          district_id=values["district_id"] or None, street_id=values["street_id"] or None,
+                          company_id=values["company_id"] or None, grids=_grids(values["grids"]), actor=current_user)
+    except Invalid as e:
+        values["username"] = target.username
+        return _form("users/edit.html", values, e.message, e.status, target=target)
+    flash(_("已保存账户 %(username)s。", username=target.username), "success")
+    return redirect(url_for(".edit", user_id=target.id))
+
+
+@bp.post("/<id:user_id>/disable")
+@admin_required
+def disable(user_id: int):
+    target = users.disable_user(_target(user_id), actor=current_user)
+    flash(_("已停用账户 %(username)s，其登录已全部失效。", username=target.username), "success")
+    return redirect(url_for(".edit", user_id=target.id))
+
+
+@bp.post("/<id:user_id>/enable")
+@admin_required
+def enable(user_id: int):
+    target = users.enable_user(_target(user_id), actor=current_user)
+    flash(_("已重新启用账户 %(username)s。", username=target.username), "success")
+    return redirect(url_for(".edit", user_id=target.id))
+
+
+@bp.post("/<id:user_id>/password")
+@admin_required
+def password(user_id: int):
+    target = _target(user_id)
+    try:
+        users.reset_password(target, request.form.get("password", ""), actor=current_user)
+    except Invalid as e:
+        values = target.snapshot()
+        values["grids"] = "，".join(values["grids"])
+        return _form("users/edit.html", values, e.message, e.status, target=target, password_error=True)
+    flash(_("已重设账户 %(username)s 的密码，其登录已全部失效。", username=target.username), "success")
+    return redirect(url_for(".edit", user_id=target.id))
