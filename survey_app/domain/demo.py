@@ -10,8 +10,10 @@ from typing import Callable
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from .. import access
 from ..extensions import db
-from ..models import Answer, Building, Community, Company, Compound, District, Household, Response, Street, User
+from ..models import (Answer, Building, Community, Company, Compound, District, Household, Response, Street, User,
+                      UserGrid)
 from .bulk import insert_rows, next_id, reset_sequences
 from .responses import totals
 from .clock import now
@@ -19,6 +21,7 @@ from .campaigns.standard import create_campaign
 from .stats.scoring import response_index
 from .responses.survey import dimension_specs
 from .responses.codes import issue_codes, survey_url
+from .users import street_grids
 
 DEMO_PASSWORD = "demo12345"  # nosec B105  # the published demo login, loaded only into a demo database
 # What residents write, good and bad, some with contact details a company must not see.
@@ -210,8 +213,10 @@ def _demo_users(district, street, company) -> list[User]:
     ]
     users = []
     for username, role, display, scope in specs:
-        u = User(username=username, role=role, display_name=display, **scope)
+        u = User(username=username, role=role, display_name=display, created_at=now(), **scope)
         u.set_password(DEMO_PASSWORD)
+        if access.needs_grids(role):  # the demo grid worker works in two of the street's grids
+            u.grids = [UserGrid(grid=g) for g in street_grids(street.id)[:2]]
         db.session.add(u)
         users.append(u)
     return users
