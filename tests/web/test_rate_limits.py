@@ -217,3 +217,27 @@ def test_two_workers_share_one_limit_on_redis_but_not_in_memory(limited, ratelim
         assert here == 429  # the other worker's failures count here too
     else:
         assert here == 404  # memory:// counts per process: why production uses Redis
+
+
+def test_a_limit_storage_that_stops_answering_does_not_stop_the_survey(tmp_path):
+    """Redis down: codes still work and failures are still limited, counted in this worker's memory."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{s.getsockname()[1]}/0"
+    app = _make_app(f"sqlite:///{tmp_path / 'd.db'}", RATELIMIT_STORAGE_URI=dead)
+    try:
+        with app.app_context():
+            db.create_all()
+            world = build_world()
+            valid = issue(world.campaign, households_of(world.k1)[0])
+            c = _client(app)
+            statuses = [c.get(f"/s/{UNKNOWN}").status_code for _ in range(LIMIT + 1)]
+            assert statuses == [404] * LIMIT + [429]
+            assert _client(app, "198.51.100.9").get(f"/s/{valid}").status_code == 302
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        # The limiter is one object for every app of this process; later tests' storage is alive.
+        limiter._storage_dead = False
