@@ -59,7 +59,16 @@ class Config:
     CODE_FAILURE_RATE_LIMIT = os.environ.get("CODE_FAILURE_RATE_LIMIT", "20 per minute; 300 per day")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     HSTS_MAX_AGE = 0  # development is plain HTTP
+    # uploads: a request body above MAX_CONTENT_LENGTH is refused with 413 before it is read; an
+    # uploaded workbook (roster, questionnaire) is refused when larger than UPLOAD_MAX_BYTES, when
+    # its parts would unpack to more than UPLOAD_MAX_UNZIPPED_BYTES, or when a sheet declares or
+    # holds more rows or columns than the limits (domain/xlsx/reading.py). 100,000 households are
+    # about 3 MB packed and 60 MB unpacked.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 16 * 1024 * 1024))
+    UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", 12 * 1024 * 1024))
+    UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("UPLOAD_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024))
+    UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 210_000))
+    UPLOAD_MAX_COLUMNS = int(os.environ.get("UPLOAD_MAX_COLUMNS", 60))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # sessions: staff sessions end after an idle time and an absolute lifetime (checked on every

@@ -1,16 +1,13 @@
 """Household rosters from Excel: read messy sheets, validate every row, import all or nothing."""
 from __future__ import annotations
 
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..errors import Invalid
@@ -21,6 +18,7 @@ from .bulk import insert_rows
 from .clock import now
 from .documents import in_chinese
 from .xlsx.common import to_bytes, write_table
+from .xlsx.reading import open_workbook, sheet_rows
 
 # Canonical column → the headers a person might have written for it.
 COLUMNS = {
@@ -170,13 +168,10 @@ def _header_map(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
 
 
 def read_rows(data: bytes) -> tuple[str, int, dict[str, int], Iterator[tuple[int, tuple]]]:
-    """Open the workbook and locate the roster sheet and its header row."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise RosterFileError(_("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。")) from e
+    """Open the workbook and locate the roster sheet and its header row (within the upload limits)."""
+    wb = open_workbook(data, RosterFileError)
     for ws in wb.worksheets:
-        head = [tuple(r) for r in ws.iter_rows(min_row=1, max_row=10, values_only=True)]
+        head = [tuple(r) for r in sheet_rows(ws, RosterFileError, min_row=1, max_row=10)]
         found = _header_map(head)
         if found is None:
             continue
@@ -188,7 +183,7 @@ def read_rows(data: bytes) -> tuple[str, int, dict[str, int], Iterator[tuple[int
         start = header_index + 2  # 1-based row number of the first data row
 
         def rows(ws=ws, start=start):
-            for n, r in enumerate(ws.iter_rows(min_row=start, values_only=True), start=start):
+            for n, r in enumerate(sheet_rows(ws, RosterFileError, min_row=start), start=start):
                 yield n, r
         return ws.title, start, cols, rows()
     raise RosterFileError(_("没有找到表头（需包含 区、街道、社区、小区、楼栋、房号 等列）。请使用导入模板。"))

@@ -6,16 +6,13 @@ row and column, like the roster import; a file with any error changes nothing.
 """
 from __future__ import annotations
 
-import io
 import math
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
 from ... import access
 from ...errors import Invalid
@@ -24,6 +21,7 @@ from ..campaigns import spec as qs
 from ..campaigns.lifecycle import apply_questionnaire
 from ..documents import in_chinese
 from .common import to_bytes, write_table
+from .reading import open_workbook, sheet_rows
 from ..campaigns.spec import DimSpec, OptionSpec, Problem, QuestionSpec, Spec
 
 DIM_SHEET, Q_SHEET, OPT_SHEET, NOTES_SHEET = "维度", "题目", "选项", "填写说明"
@@ -125,7 +123,7 @@ def _sheet_rows(wb, title: str, headers: list[str], required: bool = True):
         if required:
             raise QuestionnaireFileError(_("缺少工作表「%(sheet)s」。请先导出问卷，在导出的文件上修改后再导入。", sheet=title))
         return []
-    rows = ws.iter_rows(values_only=True)
+    rows = sheet_rows(ws, QuestionnaireFileError)
     head = next(rows, None) or ()
     names = [re.sub(r"\s+", "", unicodedata.normalize("NFKC", _clean(h))) for h in head]
     index = {}
@@ -176,10 +174,7 @@ def _weight(value, problems, row) -> float:
 
 def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
     """Read the three sheets into a Spec; collect problems of form (keys, kinds, flags, references)."""
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as e:
-        raise QuestionnaireFileError(_("文件无法作为 Excel（.xlsx）打开，请用 Excel 另存为 .xlsx 后重试。")) from e
+    wb = open_workbook(data, QuestionnaireFileError)
     problems: list[Problem] = []
     spec = Spec()
     dim_rows = _sheet_rows(wb, DIM_SHEET, DIM_HEADERS)
