@@ -3,7 +3,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from ..database import MAX_ID
-from . import auth, campaigns, company, office, overview, printing, resident, roster, users, visits
+from . import audit, auth, campaigns, company, office, overview, printing, resident, roster, users, visits
 
 
 class IdConverter(IntegerConverter):
@@ -15,7 +15,7 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
-    for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users):
+    for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users, audit):
         app.register_blueprint(module.bp)
         if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed
             app.register_blueprint(module.old)

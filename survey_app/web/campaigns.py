@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from .. import access
 from ..database import parse_id
+from ..domain import audit
 from ..domain.campaigns import lifecycle as camp, spec as qs
 from ..domain.clock import now
 from ..domain.responses.survey import parse_form
@@ -214,7 +215,10 @@ def copy(campaign_id: int):
 @manager_required
 def export(campaign_id: int):
     c = _campaign(campaign_id)
-    return xlsx_response(qx.export_workbook(c), f"问卷-{c.name}.xlsx")
+    data = qx.export_workbook(c)
+    audit.exported("questionnaire", f"campaign:{c.id}", user=current_user, detail=c.name,
+                   where=audit.where_campaign(c))
+    return xlsx_response(data, f"问卷-{c.name}.xlsx")
 
 
 @bp.post("/<id:campaign_id>/questionnaire.xlsx")

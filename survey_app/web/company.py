@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import access
-from ..domain import rectification
+from ..domain import audit, rectification
 from ..domain.clock import now
 from ..domain.stats.company_report import company_report
 from ..domain.stats.privacy import MIN_GROUP, shown
@@ -38,7 +38,10 @@ def report_xlsx():
     campaign = campaign_in_view()
     report = company_report(campaign, current_user.company_id)
     name = current_user.company.name
-    return xlsx_response(company_workbook(report, name, now()), f"{name}-测评结果-{campaign.name}.xlsx")
+    data = company_workbook(report, name, now())
+    audit.exported("company_report", f"campaign:{campaign.id}", user=current_user, detail=name,
+                   where=audit.Jurisdiction(company_id=current_user.company_id))
+    return xlsx_response(data, f"{name}-测评结果-{campaign.name}.xlsx")
 
 
 @bp.post("/rectification/<id:item_id>")

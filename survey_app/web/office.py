@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import access
-from ..domain import rectification
+from ..domain import audit, rectification
 from ..domain.clock import now
 from ..domain.printing import qr
 from ..domain.responses import codes as tokens, coverage
@@ -58,6 +58,8 @@ def ranking_xlsx():
     campaign = campaign_in_view()
     area = area_in_view()
     data = ranking_workbook_for(campaign, area, now())
+    audit.exported("ranking", f"campaign:{campaign.id} {area.value}", user=current_user, detail=area.name(),
+                   where=audit.where_area(area.level, area.id))
     return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
 
 
@@ -183,4 +185,7 @@ def rectification_verify(item_id: int):
 def rectification_xlsx():
     campaign = campaign_in_view()
     items = db.session.scalars(_items_query(campaign)).all()
-    return xlsx_response(rectification_workbook(items), f"整改清单-{campaign.name}.xlsx")
+    data = rectification_workbook(items)
+    audit.exported("rectification", f"campaign:{campaign.id}", user=current_user, detail=f"{len(items)} 条",
+                   where=audit.where_user(current_user))
+    return xlsx_response(data, f"整改清单-{campaign.name}.xlsx")

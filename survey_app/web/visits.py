@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
+from ..domain import audit
 from ..domain.clock import now
 from ..domain.responses import coverage
 from ..domain.responses.survey import SurveyClosed, closed_reason, existing_response, parse_form, save_response
@@ -51,7 +52,11 @@ def pending_xlsx():
     compound_id, grid, building_id = _filters()
     rows = coverage.pending_households(campaign.id, access.building_clause(current_user), compound_id, grid,
                                        building_id)
-    return xlsx_response(pending_workbook(rows), f"未参评住户-{now():%Y%m%d}.xlsx")
+    data = pending_workbook(rows)
+    audit.exported("pending", f"campaign:{campaign.id}", user=current_user,
+                   detail=f"{len(rows)} 户" + (f"；小区 {compound_id}" if compound_id else "") + (f"；网格 {grid}" if grid else ""),
+                   where=audit.where_compounds([compound_id]) if compound_id else audit.where_user(current_user))
+    return xlsx_response(data, f"未参评住户-{now():%Y%m%d}.xlsx")
 
 
 @bp.get("/coverage")

@@ -1,0 +1,69 @@
+"""审计日志 (the audit log) for city, district and street admins: the events of their jurisdiction,
+filtered and paged, an Excel export of the filtered list, and security events counted over time."""
+from functools import wraps
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import access
+from ..database import parse_id
+from ..domain import audit, audit_log
+from ..domain.clock import now
+from ..domain.xlsx.audit import audit_workbook
+from ..errors import Forbidden, Invalid
+from .common import xlsx_response
+
+bp = Blueprint("audit", __name__, url_prefix="/office/audit")
+
+
+def auditor_required(view):
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not access.may_see_audit(current_user):
+            raise Forbidden(_("仅限市、区、街道管理员查看审计日志。"))
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def _page_number() -> int:
+    raw = request.args.get("page", "")
+    if not raw:
+        return 1
+    number = parse_id(raw)
+    if number is None:
+        raise Invalid(_("页码无效。"))
+    return number
+
+
+@bp.get("/")
+@auditor_required
+def index():
+    filters = audit_log.Filters.parse(request.args)
+    scope = access.audit_clause(current_user)
+    page = audit_log.page(scope, filters, _page_number())
+    return render_template("audit/index.html", page=page, filters=filters, args=filters.args(),
+                           actions=audit_log.actions(scope), categories=audit_log.CATEGORIES, log=audit_log)
+
+
+@bp.get("/audit.xlsx")
+@auditor_required
+def export():
+    filters = audit_log.Filters.parse(request.args)
+    events = audit_log.all_events(access.audit_clause(current_user), filters)
+    when = now()
+    described = "；".join(f"{k}={v}" for k, v in filters.args().items())
+    data = audit_workbook(events, when, described)
+    audit.exported("audit", "audit_log", user=current_user, detail=f"{len(events)} 条；{described or '无筛选'}",
+                   where=audit.where_user(current_user))
+    return xlsx_response(data, f"审计日志-{when:%Y%m%d}.xlsx")
+
+
+@bp.get("/security")
+@auditor_required
+def security():
+    scope = access.audit_clause(current_user)
+    when = now()
+    return render_template("audit/security.html", days=audit_log.security_series(scope, "day", when),
+                           hours=audit_log.security_series(scope, "hour", when), log=audit_log)
