@@ -500,6 +500,9 @@ def account_role_clause(role: str):
 
 # ---- audit
 
+from .models import AuditEvent  # noqa: E402  (kept with the section that reads it)
+
+
 def may_see_audit(user: User) -> bool:
     """City, district and street admins read the audit log of their jurisdiction (not grid workers,
     not companies)."""
@@ -509,8 +512,6 @@ def may_see_audit(user: User) -> bool:
 def audit_clause(user: User):
     """SQL condition on AuditEvent: the city sees every event, a district the events of its district,
     a street those of its street (events carry the jurisdiction they concern)."""
-    from .models import AuditEvent  # here, so this section stays the audit's own
-
     role = getattr(user, "role", None)
     if role == "city":
         return true()
