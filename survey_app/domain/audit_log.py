@@ -7,6 +7,7 @@ every query here takes that clause. Recording events is `domain.audit`'s.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ PER_PAGE = 50
 EXPORT_MAX = 100_000  # rows of one export; narrow the filter for more
 TEXT_MAX = 100  # characters of a search term
 DAYS, HOURS = 30, 48  # the security page's two windows
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # as <input type="date"> sends it
 
 CATEGORIES = {STAFF: _l("工作人员操作"), SECURITY: _l("安全事件")}
 
@@ -134,7 +136,7 @@ def _date(raw, name: str) -> date | None:
     if not raw:
         return None
     try:
-        value = date.fromisoformat(raw) if raw.isascii() else None
+        value = date.fromisoformat(raw) if DATE_RE.fullmatch(raw) else None
     except ValueError:
         value = None
     if value is None or not 2000 <= value.year <= 2100:
