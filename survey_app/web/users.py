@@ -51,6 +51,13 @@ def _posted() -> dict:
             "company_id": f.get("company_id", ""), "grids": f.get("grids", "")}
 
 
+def _place(values: dict) -> dict:
+    """Only the jurisdiction field the chosen role needs (the form shows them all; the rest is ignored)."""
+    needed = access.jurisdiction_of_role(values["role"])
+    return {field: (values[field] or None) if field == needed else None
+            for field in ("district_id", "street_id", "company_id")}
+
+
 def _form(template: str, values: dict, error: str | None = None, status: int = 200, **extra):
     """The account form with its pickers: only the roles, streets, districts and companies the user
     may give an account."""
@@ -99,9 +106,8 @@ def create():
     values = _posted()
     try:
         user = users.create_user(values["username"], values["role"], display_name=values["display_name"],
-                                 district_id=values["district_id"] or None, street_id=values["street_id"] or None,
-                                 company_id=values["company_id"] or None, password=request.form.get("password", ""),
-                                 grids=_grids(values["grids"]), actor=current_user)
+                                 password=request.form.get("password", ""), grids=_grids(values["grids"]),
+                                 actor=current_user, **_place(values))
     except (Invalid, Conflict) as e:
         return _form("users/new.html", values, e.message, e.status)
     flash(_("已创建账户 %(username)s。", username=user.username), "success")
@@ -124,8 +130,7 @@ def update(user_id: int):
     values = _posted()
     try:
         users.update_user(target, role=values["role"], display_name=values["display_name"],
-                          district_id=values["district_id"] or None, street_id=values["street_id"] or None,
-                          company_id=values["company_id"] or None, grids=_grids(values["grids"]), actor=current_user)
+                          grids=_grids(values["grids"]), actor=current_user, **_place(values))
     except Invalid as e:
         values["username"] = target.username
         return _form("users/edit.html", values, e.message, e.status, target=target)

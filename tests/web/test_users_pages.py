@@ -350,3 +350,16 @@ def test_a_grid_worker_prints_and_assists_only_in_its_grids(app, world, one_grid
     page = client.get(f"/office/print/street/{world.s1.id}").get_data(as_text=True)
     assert "40" in page and "80" not in page
     assert client.get(f"/office/assist/{households_of(world.k1)[0].id}").status_code == 200
+
+
+def test_the_city_moves_an_account_to_another_district_with_the_form_as_shown(app, world):
+    """The form shows every field; only the one the role needs counts (a stale district is ignored)."""
+    client = _logged_in(app, "city")
+    grid1 = _user("grid1")
+    resp = client.post(f"/office/users/{grid1.id}", data={
+        "role": "street", "district_id": world.east.id, "street_id": world.s3.id, "company_id": world.c1.id,
+        "grids": "一网格"})
+    assert resp.status_code == 302
+    moved = _user("grid1")
+    assert (moved.role, moved.district_id, moved.street_id, moved.company_id, moved.grid_names) == (
+        "street", world.west.id, world.s3.id, None, [])
