@@ -179,7 +179,9 @@ def may_print(user: User) -> bool:
 
 
 def may_import_roster(user: User) -> bool:
-    return is_officer(user)
+    """Street staff and above import rosters; a grid worker does not (a roster sets buildings' grids,
+    which decide what the grid worker sees)."""
+    return getattr(user, "role", None) in ("city", "district", "street")
 
 
 def may_review_responses(user: User) -> bool:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import access
 from ..domain import roster
 from ..access import Area
+from ..errors import Forbidden
 from .common import officer_required, xlsx_response
 
 bp = Blueprint("roster", __name__, url_prefix="/office/roster")
@@ -22,9 +23,15 @@ def street_checker(user):
     return lambda street: allowed(street.id)
 
 
+def _require_importer():
+    if not access.may_import_roster(current_user):
+        raise Forbidden(_("网格员不能导入花名册：楼栋所属的网格由街道工作人员导入。"))
+
+
 @bp.get("/")
 @officer_required
 def upload_form():
+    _require_importer()
     return render_template("roster/upload.html", result=None, file_error=None)
 
 
@@ -37,6 +44,7 @@ def template():
 @bp.post("/")
 @officer_required
 def upload():
+    _require_importer()
     f = request.files.get("file")
     dry_run = request.form.get("dry_run") == "yes"
     if f is None or not f.filename:

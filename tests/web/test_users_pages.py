@@ -363,3 +363,11 @@ def test_the_city_moves_an_account_to_another_district_with_the_form_as_shown(ap
     moved = _user("grid1")
     assert (moved.role, moved.district_id, moved.street_id, moved.company_id, moved.grid_names) == (
         "street", world.west.id, world.s3.id, None, [])
+
+
+def test_a_grid_worker_does_not_import_rosters(app, world, one_grid):
+    """A roster sets the buildings' grids, which decide what a grid worker sees."""
+    client, _mine, _theirs = one_grid
+    assert "/office/roster/" not in client.get("/office/visits").get_data(as_text=True)
+    assert client.get("/office/roster/").status_code == 403
+    assert client.post("/office/roster/", data={}).status_code == 403
