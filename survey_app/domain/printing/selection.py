@@ -33,7 +33,7 @@ class Selection:
     id: int
     title: str  # full path, e.g. "东城区 文化路街道 幸福社区 金色花园 1号楼"
     short: str  # for file names, e.g. "金色花园1号楼"
-    scope: object = field(default=None)  # extra SQL condition on Compound (the user's jurisdiction)
+    scope: object = field(default=None)  # extra SQL condition on Household or Compound (the user's jurisdiction)
 
     def clause(self):
         return {"building": Household.building_id == self.id,
