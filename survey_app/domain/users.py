@@ -94,10 +94,13 @@ def authenticate(username: str, password: str) -> User | None:
     whether the name exists), and every failure is a security event.
     """
     username = (username or "").strip()[:USERNAME_MAX]
-    user = db.session.scalar(select(User).where(User.username == username)) if username else None
+    # No account has a control character in its name (and PostgreSQL refuses NUL in a query).
+    known = username and username.isprintable()
+    user = db.session.scalar(select(User).where(User.username == username)) if known else None
     if user is None:
         check_dummy_password(password)
-        audit.security_event("login.failed", username, detail="用户名不存在", actor=username)
+        shown = "".join(ch if ch.isprintable() else "\ufffd" for ch in username)
+        audit.security_event("login.failed", shown, detail="用户名不存在", actor=shown)
         return None
     if not user.check_password(password or ""):
         audit.security_event("login.failed", username, detail="密码错误", actor=username, where=_where(user))
@@ -200,6 +203,8 @@ def _names(username: str, display_name: str) -> tuple[str, str]:
     display_name = (display_name or "").strip() or username
     if not username:
         raise Invalid(_("用户名不能为空。"))
+    if not (username.isprintable() and display_name.isprintable()):
+        raise Invalid(_("用户名和姓名不能包含控制字符。"))
     if len(username) > USERNAME_MAX:
         raise Invalid(_("用户名不能超过 %(n)s 个字符。", n=USERNAME_MAX))
     if len(display_name) > DISPLAY_NAME_MAX:
@@ -323,7 +328,8 @@ def reset_password(target: User, password: str, actor: User | None = None) -> Us
 
 def find_user(username: str) -> User:
     """:raise NotFound: no account with this username."""
-    user = db.session.scalar(select(User).where(User.username == (username or "").strip()))
+    username = (username or "").strip()
+    user = db.session.scalar(select(User).where(User.username == username)) if username.isprintable() else None
     if user is None:
         raise NotFound(_("没有用户名为 %(username)s 的账户。", username=username))
     return user

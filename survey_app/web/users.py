@@ -74,7 +74,7 @@ def _form(template: str, values: dict, error: str | None = None, status: int = 2
 @admin_required
 def index():
     """The accounts the user manages: searchable by username or name, filtered by role and state, paged."""
-    q = request.args.get("q", "").strip()[:SEARCH_MAX]
+    q = "".join(ch for ch in request.args.get("q", "") if ch.isprintable()).strip()[:SEARCH_MAX]
     role = request.args.get("role", "")
     state = request.args.get("state", "")
     page = parse_id(request.args.get("page", "1")) or 1

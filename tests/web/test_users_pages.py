@@ -371,3 +371,21 @@ def test_a_grid_worker_does_not_import_rosters(app, world, one_grid):
     assert "/office/roster/" not in client.get("/office/visits").get_data(as_text=True)
     assert client.get("/office/roster/").status_code == 403
     assert client.post("/office/roster/", data={}).status_code == 403
+
+
+@pytest.mark.parametrize("field", ["username", "display_name"])
+def test_control_characters_in_names_are_refused(app, world, field):
+    client = _logged_in(app, "street1")
+    data = {"username": "gw-new", "role": "grid", "street_id": world.s1.id, "password": STRONG,
+            field: "gw\x00new"}
+    before = _count_users()
+    resp = client.post("/office/users/new", data=data)
+    assert resp.status_code == 400 and "控制字符" in resp.get_data(as_text=True)
+    assert _count_users() == before
+
+
+def test_odd_login_names_and_searches_are_plain_failures(app, world):
+    for name in ("a\x00b", "\u202e\u0000", "' OR 1=1 --", "x" * 500):
+        assert app.test_client().post("/login", data={"username": name, "password": "x"}).status_code in (400, 401)
+    client = _logged_in(app, "city")
+    assert client.get("/office/users/?q=%00%01abc").status_code == 200
