@@ -33,8 +33,11 @@ class GenerateResult:
     existing: int = 0
 
 
-def needs_rectification(n: int, score: float, rate: float) -> bool:
-    return n >= MIN_RESPONSES and (score < SCORE_BELOW or rate < RATE_BELOW)
+def needs_rectification(n: int, score: float | None, rate: float | None) -> bool:
+    """None figures are a group too small to show (stats.privacy): no item names them."""
+    if n < MIN_RESPONSES or score is None or rate is None:
+        return False
+    return score < SCORE_BELOW or rate < RATE_BELOW
 
 
 def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateResult:

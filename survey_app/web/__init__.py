@@ -3,6 +3,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from ..database import MAX_ID
+from ..domain.stats import privacy
 from . import audit, auth, campaigns, company, office, overview, printing, resident, roster, users, visits
 
 
@@ -15,6 +16,7 @@ class IdConverter(IntegerConverter):
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
+    app.jinja_env.globals["privacy"] = privacy  # pages say why a small group's figures are withheld
     for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users, audit):
         app.register_blueprint(module.bp)
         if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed

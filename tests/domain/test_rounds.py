@@ -91,12 +91,22 @@ def test_compound_change_per_dimension_and_overall_with_its_noise(world, db):
     assert none.overall.delta is None and none.overall.direction == "none"
 
 
-def test_a_change_from_too_few_answers_cannot_be_judged(world, db):
+def test_a_change_from_too_few_answers_is_not_shown(world, db):
+    """One answer in each round: a figure of a group under MIN_GROUP, so neither round nor the change shows."""
     first, second = _two_rounds(world, db)
     answer(second, households_of(world.k3)[1], value=2)
     cmp = rounds.compare_unit(second, "compound", world.k3.id)
-    assert cmp.overall.delta == pytest.approx(25.0 - 75.0)
-    assert cmp.overall.noise is None and cmp.overall.significant is None and cmp.overall.direction == "unknown"
+    assert cmp.overall.current.withheld and cmp.overall.previous.withheld
+    assert cmp.overall.current.n == 1 and cmp.overall.current.mean is None and cmp.overall.previous.mean is None
+    assert cmp.overall.delta is None and cmp.overall.noise is None and cmp.overall.direction == "none"
+
+
+def test_a_change_between_two_tiny_samples_cannot_be_judged():
+    """The arithmetic, unguarded: one answer each side gives a difference but no noise to judge it by."""
+    change = rounds.Change(key="index", current=UnitStats.from_scores(1, [25.0], 10),
+                           previous=UnitStats.from_scores(1, [75.0], 10))
+    assert change.delta == pytest.approx(-50.0)
+    assert change.noise is None and change.significant is None and change.direction == "unknown"
 
 
 def test_company_changes_pool_compounds_in_the_area(world, db):

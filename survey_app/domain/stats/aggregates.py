@@ -2,7 +2,8 @@
 
 A unit is a compound, a company, a community, a street, a district or the whole city. Only
 sums travel back from the database (n, Σx, Σx², satisfied counts); means, variances and
-intervals are computed by survey_app.domain.stats.scoring.UnitStats.
+intervals are computed by survey_app.domain.stats.scoring.UnitStats. Every UnitStats made here
+is guarded (stats.privacy): a group of fewer than MIN_GROUP responses shows no figure.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ...extensions import db
 from ...models import Community, Company, Compound, District, Household, Response, Street
 from ...models.totals import DimensionTotal
 from ...access import Area
+from .privacy import guard
 from .scoring import UnitStats
 
 PUBLISHED = ("published",)
@@ -48,6 +50,7 @@ def households_by(level: str, area: Area, extra=None) -> dict:
 
 
 def _fill(stats: UnitStats, sums) -> UnitStats:
+    guard(stats)
     if sums and sums[0]:
         n, total, total_sq, sat, overall_n = sums
         stats.n, stats.total, stats.total_sq = int(n), float(total or 0), float(total_sq or 0)
@@ -181,8 +184,8 @@ def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool
         n, total, total_sq, sat = rest
         if not n:
             continue
-        out[(k, did)] = UnitStats(key=did, n=int(n), households=households.get(k, 0), total=float(total),
-                                  total_sq=max(float(total_sq), 0.0), satisfied=int(sat), overall_n=int(n))
+        out[(k, did)] = guard(UnitStats(key=did, n=int(n), households=households.get(k, 0), total=float(total),
+                                  total_sq=max(float(total_sq), 0.0), satisfied=int(sat), overall_n=int(n)))
     return out
 
 

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ...extensions import db
 from ...models import Campaign, Compound, Response
 from ...access import Area
 from .aggregates import AreaSums, compound_stats, dimension_stats, unit_stats
-from .privacy import mask, shown
+from .privacy import MIN_GROUP, mask, shown
 from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
 
@@ -54,14 +54,19 @@ def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
 
 
 def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list[tuple[str, str]]:
-    """Masked comments about the company, from compounds with enough responses, in no traceable order."""
+    """Masked comments about the company, from compounds with enough responses, in no traceable order.
+
+    The group is the compound's published responses about this company (a compound that changed
+    company has two groups): fewer than MIN_GROUP, and its comments are not shown.
+    """
     if not compound_ids:
         return []
+    about = (Response.campaign_id == campaign_id, Response.company_id == company_id, Response.status == "published")
+    enough = (select(Response.compound_id).where(*about, Response.compound_id.in_(compound_ids))
+              .group_by(Response.compound_id).having(func.count(Response.id) >= MIN_GROUP))
     rows = db.session.execute(
         select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
-        .where(Response.campaign_id == campaign_id, Response.company_id == company_id,
-               Response.status == "published", Response.comment.is_not(None),
-               Response.compound_id.in_(compound_ids))
+        .where(*about, Response.comment.is_not(None), Response.compound_id.in_(enough))
         .order_by(Compound.name, Response.comment)).all()
     return [(name, mask(text)) for name, text in rows]
 

@@ -6,6 +6,7 @@ from typing import Sequence
 
 from flask_babel import gettext as _
 
+from .privacy import MIN_GROUP, WITHHELD
 from .scoring import UnitStats
 
 TAU2_FLOOR = 1.0  # points²; keeps shrinkage finite when units barely differ
@@ -40,6 +41,8 @@ class Ranking:
 
 def eligibility(s: UnitStats, min_responses: int, min_coverage: float) -> str:
     """Return '' when the unit may be ranked, else the reason in words (in the user's language)."""
+    if s.withheld:
+        return str(WITHHELD)
     if s.n < max(min_responses, 2):
         return _("样本不足：%(n)s 份，少于 %(min)s 份", n=s.n, min=max(min_responses, 2))
     if s.coverage is None or s.coverage < min_coverage:
@@ -73,14 +76,17 @@ def rank_units(units: Sequence[UnitStats], min_responses: int, min_coverage: flo
         r.reason = eligibility(r.stats, min_responses, min_coverage)
         r.eligible = not r.reason
     eligible = [r for r in rows if r.eligible]
+    n = sum(u.n for u in units)
     if scope_mean is None:
-        n = sum(u.n for u in units)
         scope_mean = sum(u.total for u in units) / n if n else None
+    prior = scope_mean
+    if n < MIN_GROUP and any(u.min_shown for u in units):
+        scope_mean = None  # the scope's own mean is a figure of a group too small to show
     tau2 = None
     if eligible:
         tau2 = between_unit_variance([r.stats for r in eligible])
         for r in eligible:
-            r.shrunk = shrink(r.stats.mean, r.stats.std_error, scope_mean, tau2)
+            r.shrunk = shrink(r.stats.mean, r.stats.std_error, prior, tau2)
         eligible.sort(key=lambda r: (-r.shrunk, -r.stats.n, r.stats.label))
         band, leader = 0, None
         for i, r in enumerate(eligible, start=1):

@@ -60,6 +60,12 @@ class UnitStats:
     satisfied: int = 0  # overall question answered 4 or 5
     overall_n: int = 0  # overall question answered at all
     extra: dict = field(default_factory=dict)
+    min_shown: int = 0  # below this many responses every figure reads None (set by privacy.guard)
+
+    @property
+    def withheld(self) -> bool:
+        """Whether the group is too small for its figures to be shown (see stats.privacy)."""
+        return self.n < self.min_shown
 
     @classmethod
     def from_scores(cls, key, scores: Iterable[float], households: int, overall: Iterable[int | None] = (),
@@ -72,11 +78,11 @@ class UnitStats:
 
     @property
     def mean(self) -> float | None:
-        return self.total / self.n if self.n else None
+        return self.total / self.n if self.n and not self.withheld else None
 
     @property
     def variance(self) -> float | None:
-        if self.n < 2:
+        if self.n < 2 or self.withheld:
             return None
         return max(0.0, (self.total_sq - self.n * self.mean ** 2) / (self.n - 1))
 
@@ -86,7 +92,7 @@ class UnitStats:
 
     @property
     def satisfaction_rate(self) -> float | None:
-        return self.satisfied / self.overall_n if self.overall_n else None
+        return self.satisfied / self.overall_n if self.overall_n and not self.withheld else None
 
     @property
     def fpc(self) -> float:

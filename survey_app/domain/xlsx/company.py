@@ -5,7 +5,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 
-from ..stats.privacy import MIN_GROUP, shown
+from ..stats.privacy import MIN_GROUP, WITHHELD, shown
 from .common import rounded, to_bytes, write_table
 
 
@@ -27,18 +27,21 @@ def company_workbook(report, company_name: str, generated: datetime) -> bytes:
         ("说明", f"少于 {MIN_GROUP} 份答卷的小区不显示分项结果和意见；意见中的电话、证件号、门牌等已隐藏。"),
     ], widths=[18, 60])
     cs = wb.create_sheet("各小区")
-    write_table(cs, ["小区", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)", "总户数", "参评率", "总体满意率"],
+    write_table(cs, ["小区", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)", "总户数", "参评率", "总体满意率", "说明"],
                 ([s.label] + ([rounded(s.mean), rounded(s.interval[0]) if s.interval else None,
                                rounded(s.interval[1]) if s.interval else None] if shown(s) else [None] * 3)
-                 + [s.n, s.households, s.coverage, s.satisfaction_rate if shown(s) else None]
+                 + [s.n, s.households, s.coverage, s.satisfaction_rate if shown(s) else None,
+                    "" if shown(s) else str(WITHHELD)]
                  for s in report.compounds),
-                widths=[24, 12, 12, 12, 12, 10, 10, 12], formats={2: "0.0", 3: "0.0", 4: "0.0", 7: "0.0%", 8: "0.0%"})
+                widths=[24, 12, 12, 12, 12, 10, 10, 12, 24], formats={2: "0.0", 3: "0.0", 4: "0.0", 7: "0.0%", 8: "0.0%"})
     ds = wb.create_sheet("各维度")
-    write_table(ds, ["维度", "本企业得分", "全市平均", "差值", "本企业满意率", "作答份数"],
+    write_table(ds, ["维度", "本企业得分", "全市平均", "差值", "本企业满意率", "作答份数", "说明"],
                 ([d.name, rounded(o.mean) if o else None, rounded(a.mean) if a else None,
-                  rounded(o.mean - a.mean) if o and a else None, o.satisfaction_rate if o else None, o.n if o else 0]
+                  rounded(o.mean - a.mean) if o and a and o.mean is not None and a.mean is not None else None,
+                  o.satisfaction_rate if o else None, o.n if o else 0,
+                  str(WITHHELD) if (o and o.withheld) or (a and a.withheld) else ""]
                  for d, o, a in report.dimensions),
-                widths=[16, 12, 12, 10, 14, 10], formats={2: "0.0", 3: "0.0", 4: "+0.0;-0.0;0.0", 5: "0.0%"})
+                widths=[16, 12, 12, 10, 14, 10, 24], formats={2: "0.0", 3: "0.0", 4: "+0.0;-0.0;0.0", 5: "0.0%"})
     ms = wb.create_sheet("意见建议")
     write_table(ms, ["小区", "意见建议（已隐藏个人信息）"], report.comments, widths=[24, 100])
     return to_bytes(wb)
