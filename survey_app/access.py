@@ -40,10 +40,15 @@ OFFICER_STEPS = ("verified", "in_progress")
 
 @dataclass(frozen=True)
 class Area:
-    """A ranking or campaign scope: the whole city, one district or one street."""
+    """A ranking or campaign scope: the whole city, one district or one street.
+
+    `grids` narrows a street to the compounds with a building in those grids: a grid worker's view
+    of their street (see `seen_area`); every figure and list of the area is then theirs only.
+    """
 
     level: str  # city | district | street
     id: int | None = None
+    grids: tuple[str, ...] | None = None
 
     @classmethod
     def parse(cls, raw: str | None) -> Area:
@@ -64,6 +69,9 @@ class Area:
         return f"{self.level}:{self.id or ''}"
 
     def compound_clause(self):
+        if self.grids is not None:
+            return Area(self.level, self.id).compound_clause() & Compound.id.in_(
+                select(Building.compound_id).where(Building.grid.in_(self.grids)))
         if self.level == "district":
             return Compound.district_id == self.id
         if self.level == "street":
@@ -152,6 +160,15 @@ def require_area(user: User, area: Area) -> Area:
         raise NotFound(_("没有这个范围。"))
     if not may_see_area(user, area):
         raise Forbidden(_("该范围不在您的辖区内。"))
+    return seen_area(user, area)
+
+
+def seen_area(user: User, area: Area | None = None) -> Area | None:
+    """The area (the user's home area when None) as the user may see it: a grid worker sees their
+    street through their grids only, so its lists, figures and downloads cover just those compounds."""
+    area = area or home_area(user)
+    if area is not None and getattr(user, "role", None) == "grid":
+        return Area(area.level, area.id, tuple(sorted(g.grid for g in user.grids)))
     return area
 
 

@@ -57,7 +57,7 @@ def area_in_view() -> Area:
     """The area named by ?area= (within the user's jurisdiction), else the user's own."""
     raw = request.args.get("area", "")
     if not raw:
-        return access.home_area(current_user)
+        return access.seen_area(current_user)
     return access.require_area(current_user, Area.parse(raw))
 
 

@@ -33,7 +33,7 @@ def index():
 @officer_required
 def participation():
     campaign = campaign_in_view()
-    area = access.home_area(current_user)
+    area = access.seen_area(current_user)
     stats, cov = compounds_overview(campaign, area)
     assisted = coverage.assisted_by_compound(campaign.id, area.compound_clause())
     return render_template("office/participation.html", campaign=campaign, campaigns=all_campaigns(), area=area,
