@@ -1,9 +1,8 @@
 """Property-service satisfaction survey platform: the application factory."""
 from flask import Flask
 
-from . import access, database, errors, i18n, logs, proxy, security
+from . import access, audit_trail, database, errors, i18n, logs, proxy, security
 from .cli import register_cli
-from .domain import audit
 from .config import ROOT, config_from_env
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .web import register_blueprints
@@ -25,7 +24,7 @@ def create_app(config=None) -> Flask:
     i18n.init_app(app)
     security.init_app(app)
     access.init_app(app)
-    audit.init_app(app)
+    audit_trail.init_app(app)
     register_blueprints(app)
     errors.register(app)
     register_cli(app)

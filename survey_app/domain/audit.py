@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from flask import Flask, g, has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -21,6 +21,7 @@ from .clock import now
 
 STAFF = "staff"
 SECURITY = "security"
+PENDING = "_security_events"  # on flask.g: events written after the request ends
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def security_event(action: str, target: str = "", *, detail: str = "", actor: st
                   action=action[:40], target=(target or "")[:80], detail=(detail or "")[:500],
                   district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
     if has_request_context():
-        g.setdefault("_security_events", []).append(values)
+        g.setdefault(PENDING, []).append(values)
     else:
         db.session.add(AuditEvent(**values))
 
@@ -87,7 +88,7 @@ def exported(what: str, target: str = "", *, user=None, detail: str = "", where:
                   action=f"export.{what}"[:40], target=(target or "")[:80], detail=(detail or "")[:500],
                   district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
     if has_request_context():
-        g.setdefault("_security_events", []).append(values)
+        g.setdefault(PENDING, []).append(values)
     else:
         db.session.add(AuditEvent(**values))
 
@@ -140,12 +141,6 @@ def where_user(user) -> Jurisdiction:
     return Jurisdiction(getattr(user, "district_id", None), None, company_id)
 
 
-def init_app(app: Flask) -> None:
-    @app.teardown_request
-    def _write_security_events(_exc):
-        pending = g.pop("_security_events", None)
-        if not pending:
-            return
-        db.session.rollback()  # whatever the request left open has already been decided
-        db.session.execute(AuditEvent.__table__.insert(), pending)
-        db.session.commit()
+def take_pending() -> list[dict] | None:
+    """The events this request keeps for after its end (see `survey_app.audit_trail`), handed over once."""
+    return g.pop(PENDING, None)
