@@ -93,8 +93,25 @@ INSIDE_OK = {
     "campaigns.export": ("city", "district"),
     "users.index": ("city", "district", "street"),
     "users.edit": ("city", "district", "street"),
+    "audit.index": ("city", "district", "street"),
+    "audit.export": ("city", "district", "street"),
+    "audit.security": ("city", "district", "street"),
     "company.home": ("company",),
     "company.report_xlsx": ("company",),
+}
+
+# ... and what they must show there: the name check above is not vacuous.
+INSIDE_NAMES = {
+    ("office.participation", "district"): ("松甲苑", "柏乙苑"),
+    ("office.participation", "grid"): ("松甲苑", "松乙苑"),
+    ("visits.index", "grid"): ("松甲苑一号楼",),
+    ("visits.index", "street"): ("松甲苑二号楼", "松丙苑"),
+    ("office.ranking_xlsx", "city"): ("枫丙苑", "松甲苑"),
+    ("company.home", "company"): ("桦甲苑", "松甲苑"),
+    ("users.index", "district"): ("u_street_bai", "u_grid_song2"),
+    ("audit.export", "city"): ("u_dist_west",),
+    ("audit.export", "district"): ("u_street_bai",),
+    ("campaigns.index", "district"): ("东湖区专项测评", "翠柏街道楼道测评"),
 }
 
 
@@ -338,6 +355,10 @@ def matrix(tmp_path_factory):
         resp = client.post("/login", data={"username": username, "password": PASSWORD})
         assert resp.status_code == 302, (role, resp.data.decode()[:300])
         clients[role] = client
+    # Accounts elsewhere log in too: their events must not reach the audit pages of other jurisdictions.
+    for username in ("u_street_bai", "u_grid_song2", "u_dist_west", "u_street_hua", "u_grid_feng", "u_company_yi"):
+        resp = app.test_client().post("/login", data={"username": username, "password": PASSWORD})
+        assert resp.status_code == 302, (username, resp.data.decode()[:300])
     yield app, city, clients
     with app.app_context():
         _db.engine.dispose()
@@ -415,6 +436,8 @@ def outside_queries(city: City, role: str) -> list[dict]:
     if k or b:
         qs.append({key: u.id for key, u in (("compound", k), ("building", b)) if u})
     if role == "grid":
+        own = pick(city, role, "street", True)
+        qs.append({"area": f"street:{own.id}"})  # their own street, named: still only their grids
         qs.append({"grid": "二网格"})
         k_in = pick(city, role, "compound", True)
         qs.append({"compound": k_in.id, "grid": "二网格", "building": b.id})
@@ -528,6 +551,12 @@ def test_get_inside_ids_open_the_pages(matrix):
                     failures.append(f"{role}: {e}")
                 if resp.status_code == 200:
                     opened.add((rule.endpoint, role))
+                    missing = [n for n in INSIDE_NAMES.get((rule.endpoint, role), ()) if n not in body_text(resp)]
+                    if missing:
+                        failures.append(f"GET {url} as {role}: does not show its own {missing}")
+    for endpoint, role in INSIDE_NAMES:
+        if (endpoint, role) not in opened:
+            failures.append(f"{endpoint} as {role}: not opened")
     for endpoint, roles in INSIDE_OK.items():
         for role in roles:
             if (endpoint, role) not in opened:
