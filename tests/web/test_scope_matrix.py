@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pypdfium2 as pdfium
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select, text
@@ -47,10 +48,6 @@ EXEMPT = {
     "static": "files shipped with the app; no data, no ids",
     "auth.login": "logging in as someone else is not a scope question (tests/web/test_access.py)",
     "auth.logout": "ends the test client's session; no ids",
-    "resident.survey": "a resident's page, reached by a household code, not by a staff jurisdiction",
-    "resident.submit": "a resident's page, reached by a household code, not by a staff jurisdiction",
-    "resident.enter": "takes a household code, not an id: whoever holds the code is that household",
-    "resident.thanks": "a resident's page, reached by a household code, not by a staff jurisdiction",
 }
 
 # How each URL argument is filled: the kind of unit whose id (or key) it takes. An argument not
@@ -66,7 +63,9 @@ ARG_FILLERS = {
     "level": "printable",
     "key": "question_key",  # a dimension's or question's key within the campaign of the URL
     "rest": "firm_rest",  # /firm/<path:rest> redirects to /company/<rest>
+    "token": "token",  # a household code: whoever holds it is the household; staff get no other
 }
+UNKNOWN_CODE = "AAAAAAAAAAAAAAAAAAAAAA"  # 22 characters, as a code, but nobody's
 KNOWN_CONVERTERS = {"IdConverter", "UnicodeConverter", "PathConverter"}
 PRINT_LEVELS = ("building", "compound", "community", "street")
 
@@ -398,6 +397,8 @@ def fillings(city: City, role: str, rule, want_inside: bool) -> list[dict]:
         return [{}] if want_inside else []
     if "rest" in args:
         return [{"rest": ""}, {"rest": "report.xlsx"}] if want_inside else []
+    if "token" in args:
+        return [] if want_inside else [{"token": UNKNOWN_CODE}]
     ends = (False, True) if not want_inside else (False,)  # outside: the nearest and the farthest unit
     out = []
     for last in ends:
@@ -456,7 +457,11 @@ def body_text(resp) -> str:
                 parts.extend(str(v) for v in row if v is not None)
         return "\n".join(parts)
     if data[:4] == b"%PDF":
-        return data.decode("latin-1")  # label sheets name places only in drawn text: checked by the GET page
+        doc = pdfium.PdfDocument(data)
+        try:
+            return "\n".join(page.get_textpage().get_text_range() for page in doc)
+        finally:
+            doc.close()
     return data.decode("utf-8", "replace")
 
 
@@ -740,4 +745,27 @@ def test_post_inside_url_with_outside_ids_in_query_or_form_is_refused(matrix):
             failures.append(f"{what}: {resp.status_code}, expected 4xx")
         if changed:
             failures.append(f"{what}: changed {changed}")
+    assert not failures, "\n".join(failures)
+
+
+def test_inside_label_prints_name_nothing_outside(matrix):
+    """The label PDFs the user may print (their own places) hold no household outside their
+    jurisdiction: a grid worker's print of their compound or street covers their grids only."""
+    app, city, clients = matrix
+    failures = []
+    for role in ("street", "grid", "district"):
+        for level in ("compound", "street", "building"):
+            u = pick(city, role, level, True)
+            url = _url(app, app.url_map._rules_by_endpoint["printing.pdf"][0], {"level": level, "ident": u.id},
+                       {"campaign": city.campaign_id})
+            resp = clients[role].post(url, data={"confirm_reissue": "yes"})
+            if resp.status_code != 200 or resp.mimetype != "application/pdf":
+                failures.append(f"POST {url} as {role}: {resp.status_code} {resp.mimetype}")
+                continue
+            shown = body_text(resp)
+            if u.name not in shown and level != "street":
+                failures.append(f"POST {url} as {role}: the labels do not name {u.name}")
+            leaked = sorted(n for n in outside_names(city, role) if n in shown)
+            if leaked:
+                failures.append(f"POST {url} as {role}: labels name units outside the jurisdiction: {leaked}")
     assert not failures, "\n".join(failures)
