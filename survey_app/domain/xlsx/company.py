@@ -24,7 +24,8 @@ def company_workbook(report, company_name: str, generated: datetime) -> bytes:
         ("全市名次", f"{pos.rank} / {report.ranked_count}" if pos and pos.rank else "样本不足，不参与排名"),
         ("等级组", pos.band if pos else None), ("全市平均指数", rounded(report.scope.mean)),
         ("生成时间", generated.strftime("%Y-%m-%d %H:%M")),
-        ("说明", f"少于 {MIN_GROUP} 份答卷的小区不显示分项结果和意见；意见中的电话、证件号、门牌等已隐藏。"),
+        ("说明", f"答卷少于 {MIN_GROUP} 份的组（小区、维度或本企业整体）不显示任何得分和意见，以免识别住户；"
+                "意见中的电话、证件号、门牌等已隐藏。"),
     ], widths=[18, 60])
     cs = wb.create_sheet("各小区")
     write_table(cs, ["小区", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)", "总户数", "参评率", "总体满意率", "说明"],

@@ -17,6 +17,7 @@ from ...extensions import db
 from ...models import Campaign, Community, Compound
 from ..documents import in_chinese
 from ..stats.aggregates import AreaSums, dimension_stats
+from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES
 from .common import rounded, safe_title, to_bytes, write_table
@@ -45,8 +46,10 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
         ("单位指数", "企业指数为其在范围内所管小区全部有效答卷指数的平均值（一户一票）。"),
         ("满意率", "总体满意度题选择“满意”或“非常满意”的比例。"),
         ("95%区间", "均值 ± 1.96 × 标准误；标准误 = s/√n × √((N-n)/(N-1))，N 为总户数（有限总体校正）。"),
-        ("参与排名条件", f"有效答卷不少于 {ranking.min_responses} 份且参评率不低于 {ranking.min_coverage:.0%}；"
-                   "不满足者列为“样本不足”，不排名。"),
+        ("参与排名条件", f"有效答卷不少于 {max(ranking.min_responses, MIN_GROUP)} 份且参评率不低于 "
+                   f"{ranking.min_coverage:.0%}；不满足者列为“样本不足”，不排名。"),
+        ("小样本不显示", f"答卷少于 {MIN_GROUP} 份的单位（小区、街道、企业或其某一维度）不显示任何得分、区间和满意率，"
+                   "以免识别住户；户数、答卷数和参评率照常显示。"),
         ("排序方法", "按经验贝叶斯收缩估计值排序：估计值 = m + (1-B)(均值-m)，B = SE²/(SE²+τ²)。"),
         ("范围均值 m", rounded(ranking.scope_mean, 2)),
         ("单位间方差 τ²", rounded(ranking.tau2, 2)),
