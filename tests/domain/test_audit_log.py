@@ -4,12 +4,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from sqlalchemy import select
 
 from survey_app import access
 from survey_app.domain import audit, audit_log
+from survey_app.domain.xlsx.audit import audit_workbook
 from survey_app.errors import Invalid
 from survey_app.models import AuditEvent, User
+
+from .test_workbook_safety import _assert_inert, _written, hostile
 
 
 def _security(db, action, at, where=None):
@@ -98,3 +102,16 @@ def test_bad_filters_are_refused(args):
 def test_filters_read_back_as_args():
     f = audit_log.Filters.parse({"start": "2026-03-01", "category": "staff", "actor": " bob\x00 ", "q": "x" * 500})
     assert f.args() == {"start": "2026-03-01", "category": "staff", "actor": "bob", "q": "x" * audit_log.TEXT_MAX}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(hostile, min_size=8, max_size=8))
+def test_the_audit_workbook_keeps_hostile_text_inert(world, db, texts):
+    t = iter(texts)
+    # Not added to the session: NUL cannot be stored in PostgreSQL text; the writer is the same on both.
+    e = AuditEvent(at=datetime(2026, 11, 30, 9), category=next(t), action=next(t), target=next(t), actor=next(t),
+                   ip="", detail=next(t), before=audit._json({"name": next(t)}), after=audit._json({next(t): "x"}),
+                   district_id=world.east.id, street_id=world.s1.id, company_id=world.c1.id)
+    written = _assert_inert(audit_workbook([e], datetime(2026, 11, 30), filters_text=next(t)), "audit")
+    assert _written(e.detail) in written and _written(e.actor) in written  # the text is there, inert
+    assert "东城区" in written and "文化路街道" in written
