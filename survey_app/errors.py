@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -104,7 +104,8 @@ def note_security_event(action: str) -> None:
     per = SECURITY_EVENTS_PER_ADDRESS.get(action)
     if per and limiter.enabled and limiter.initialized:
         try:
-            if not limiter.limiter.hit(parse_limit(per), "security-event", action, client_address() or "-"):
+            prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "-"
+            if not limiter.limiter.hit(parse_limit(per), prefix, "security-event", action, client_address() or "-"):
                 return
         except Exception:  # nosec B110  # an unreachable limit storage must not hide the event
             pass
