@@ -6,6 +6,7 @@ cookie at once; staff sessions expire when idle and after an absolute lifetime, 
 few hours (a controllable clock); failed logins are limited per address and per username, never
 the user who gets in; a grid worker sees, prints and assists only in their grids.
 """
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -389,3 +390,13 @@ def test_odd_login_names_and_searches_are_plain_failures(app, world):
         assert app.test_client().post("/login", data={"username": name, "password": "x"}).status_code in (400, 401)
     client = _logged_in(app, "city")
     assert client.get("/office/users/?q=%00%01abc").status_code == 200
+
+
+def test_the_demo_grid_worker_works_in_two_grids_of_its_street(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    grid = _user("grid")
+    assert len(grid.grid_names) == 2
+    client = _logged_in(app, "grid", "demo12345")
+    page = client.get("/office/visits").get_data(as_text=True)
+    offered = set(re.findall(r'<option value="(第\d网格)"', page))
+    assert offered == set(grid.grid_names)
