@@ -108,6 +108,8 @@ def authenticate(username: str, password: str) -> User | None:
     if not user.is_active:
         audit.security_event("login.failed", username, detail="账户已停用", actor=username, where=_where(user))
         return None
+    if user.password_hash.split("$", 1)[0] != _dummy_hash().split("$", 1)[0]:
+        user.set_password(password)  # an older method or cost: stored again with the current one
     user.last_login_at = now()
     audit.record("user.login", _target(user), user=user, where=_where(user))
     return user

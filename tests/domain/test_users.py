@@ -5,6 +5,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.security import generate_password_hash
 
 from survey_app import access
 from survey_app.access import jurisdiction_of_role
@@ -276,3 +277,11 @@ def test_a_disabled_account_cannot_log_in_and_a_login_is_recorded(world, db, app
         assert authenticate(" grid1 ", "pw-123456") is grid and grid.last_login_at is not None
         disable_user(grid)
         assert authenticate("grid1", "pw-123456") is None
+
+
+def test_a_password_hashed_the_old_way_is_rehashed_at_login(world, db, app):
+    grid = _u(db, "grid1")
+    grid.password_hash = generate_password_hash("pw-123456", method="pbkdf2:sha256:1000")
+    with app.test_request_context("/login", method="POST"):
+        assert authenticate("grid1", "pw-123456") is grid
+    assert grid.password_hash.startswith("scrypt:") and grid.check_password("pw-123456")
