@@ -7,7 +7,10 @@ Builds an empty SQLite database with one district and street, writes a roster of
 (read-only), the floor any importer pays; (b) a dry run (read, validate, resolve); (c) the real
 import in one transaction; (d) re-importing the same file (idempotent: nothing added).
 Prints seconds, rows per second and the ratio to (a); then the peak Python memory of each,
-measured in a second pass on a second empty database (tracemalloc would distort the times).
+measured in a second pass on a second empty database (tracemalloc would distort the times;
+--time-only skips that pass, which is slow for large files). Also prints how long the import
+holds SQLite's write lock: from `begin_write()` (after the file is parsed) to the commit; when
+the importer has no such step, a web request held it for the whole import.
 """
 from __future__ import annotations
 
@@ -59,6 +62,7 @@ def peak_memory(fn) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=50_000)
+    ap.add_argument("--time-only", action="store_true", help="skip the (slow) memory pass")
     args = ap.parse_args()
 
     from flask_migrate import upgrade
@@ -74,7 +78,15 @@ def main() -> None:
     print(f"roster: {args.rows} rows, {len(data) / 1e6:.1f} MB")
     tmp = tempfile.mkdtemp(prefix="bench-roster-")
     passes = {}
-    for label in ("time", "memory"):  # each pass on its own empty database
+    locked = {}
+    if hasattr(roster, "begin_write"):  # importers that parse before taking the lock
+        take = roster.begin_write
+
+        def noted():
+            locked.setdefault("at", time.perf_counter())
+            take()
+        roster.begin_write = noted
+    for label in ("time",) if args.time_only else ("time", "memory"):  # each pass on its own empty database
         cfg = Config()
         cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/{label}.db"
         app = create_app(cfg)
@@ -92,8 +104,11 @@ def main() -> None:
                 return roster.import_roster(data, dry_run=True)
 
             def real():
+                locked.pop("at", None)
+                t = time.perf_counter()
                 r = roster.import_roster(data)
                 db.session.commit()
+                locked.setdefault("held", []).append(time.perf_counter() - locked.get("at", t))
                 return r
 
             steps = (("openpyxl read (baseline)", read_only), ("dry run", dry), ("import", real),
@@ -108,8 +123,10 @@ def main() -> None:
     assert results[3][2].unchanged == args.rows
     base = results[0][1]
     print(f"{'measure':26s} {'seconds':>8s} {'rows/s':>9s} {'× baseline':>11s} {'peak MB':>8s}")
-    for (name, secs, _), peak in zip(results, passes["memory"]):
+    for (name, secs, _), peak in zip(results, passes.get("memory", [0] * len(results))):
         print(f"{name:26s} {secs:8.2f} {args.rows / secs:9.0f} {secs / base:11.2f} {peak / 1e6:8.1f}")
+    held = locked["held"]
+    print(f"write lock held: import {held[0]:.2f} s, re-import {held[1]:.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,22 @@
 """The database: engine settings (SQLite gets WAL, a busy timeout and immediate write
-transactions), one transaction per request, and the bounds of an id."""
+transactions), one transaction per request, and the bounds of an id.
+
+A write request takes SQLite's write lock when it begins — except a view marked `parses_first`
+(an upload): it reads and checks its file without holding the lock, and the domain calls
+`begin_write()` once the file is accepted, right before it reads what it will change and writes.
+"""
 import os
 
 from flask import Flask, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
 IMMEDIATE = "sqlite_immediate"
+PARSES_FIRST = "_parses_first"
+_WROTE = "wrote"
 MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
 
 
@@ -33,7 +41,8 @@ def configure(app: Flask) -> None:
     def _writes_take_the_lock_first():
         # A write request takes SQLite's write lock when its transaction begins, so two
         # concurrent writers queue on the busy timeout instead of failing mid-way.
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(
+                app.view_functions.get(request.endpoint), PARSES_FIRST, False):
             begin_write()
 
     @app.after_request
@@ -47,10 +56,48 @@ def configure(app: Flask) -> None:
         return resp
 
 
+def parses_first(view):
+    """Mark a view whose request must not take the write lock when it begins (an upload).
+
+    Put it right under the route decorator. The view (or the domain function it calls) parses
+    and validates first, then calls `begin_write()` before its first write.
+    """
+    setattr(view, PARSES_FIRST, True)
+    return view
+
+
 def begin_write() -> None:
-    """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite)."""
-    if db.session.get_bind().dialect.name == "sqlite" and not db.session().in_transaction():
-        db.session.connection(execution_options={IMMEDIATE: True})
+    """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite).
+
+    A transaction that has only read so far (the logged-in user, the campaign) is ended first:
+    SQLite cannot turn a read transaction into a write one once another connection has written
+    since it began ("database is locked" at once, whatever the busy timeout).
+
+    :raise RuntimeError: the transaction has already written (a programming error).
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        if session.info.get(IMMEDIATE):
+            return
+        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() must come before the transaction's first write")
+        session.rollback()  # nothing but reads to end; loaded objects reload when next used
+    session.connection(execution_options={IMMEDIATE: True})
+    session.info[IMMEDIATE] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session, _flush_context):
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction(session, transaction):
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(IMMEDIATE, None)
+        session.info.pop(_WROTE, None)
 
 
 @event.listens_for(Engine, "connect")

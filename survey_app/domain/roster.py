@@ -8,8 +8,9 @@ from typing import Iterable, Iterator
 
 from flask_babel import gettext as _
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
+from ..database import begin_write
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Building, Community, Company, Compound, District, Household, Street
@@ -39,6 +40,7 @@ TEMPLATE_HEADERS = ["区", "街道", "社区", "网格", "小区", "楼栋", "�
 TEMPLATE_EXAMPLE = ["市中区", "文化路街道", "幸福社区", "第一网格", "金色花园", "3号楼", "2", "502", "鲁南物业服务有限公司"]
 MAX_ROWS = 200_000
 MAX_TEXT = 64
+MAX_LENGTH = {"unit": 16, "room": 16}  # the columns' sizes in the database (households.unit, .room)
 CN_DIGITS = {"一": "1", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9",
              "十": "10"}
 
@@ -205,8 +207,9 @@ def parse(data: bytes) -> tuple[str, list[RosterRow], list[RowError]]:
                 errors.append(RowError(n, LABELS[c], _("缺少%(column)s", column=LABELS[c])))
                 bad = True
         for c, v in values.items():
-            if len(v) > MAX_TEXT:
-                errors.append(RowError(n, LABELS[c], _("内容过长（%(n)s 字，最多 %(max)s 字）", n=len(v), max=MAX_TEXT)))
+            if len(v) > MAX_LENGTH.get(c, MAX_TEXT):
+                errors.append(RowError(n, LABELS[c], _("内容过长（%(n)s 字，最多 %(max)s 字）", n=len(v),
+                                                       max=MAX_LENGTH.get(c, MAX_TEXT))))
                 bad = True
             elif v and any(unicodedata.category(ch) == "Cc" for ch in v):
                 errors.append(RowError(n, LABELS[c], _("含有不可见的控制字符")))
@@ -228,15 +231,18 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
     """Validate the whole file, then write it in one transaction, or write nothing.
 
     `area_check(street)` returns True when the user may import into that street (None: anyone).
-    The caller commits on success; on errors nothing has been added to the session.
+    The caller commits on success; on errors, and in a dry run, nothing is written.
+
+    The file is read and its rows checked against the streets before the write lock is taken
+    (`begin_write`): an upload's request does not take it when it begins, so residents' answers
+    are not held up while a large file is parsed. What the import changes is then read and
+    written under the lock, in bulk, so the lock is held briefly.
     """
     sheet, rows, errors = parse(data)
     result = ImportResult(sheet=sheet, rows=len(rows) + len({e.row for e in errors}), errors=errors,
                           dry_run=dry_run)
-
-    streets = {}
-    for s, d in db.session.execute(select(Street, District).join(District, District.id == Street.district_id)):
-        streets[(d.name, s.name)] = s
+    streets = {(d_name, s_name): _StreetRef(sid, did, s_name) for sid, did, s_name, d_name in db.session.execute(
+        select(Street.id, Street.district_id, Street.name, District.name).join(District, District.id == Street.district_id))}
     seen: dict[tuple, int] = {}
     compound_company: dict[tuple, tuple[str, int]] = {}
     valid: list[RosterRow] = []
@@ -266,26 +272,25 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
                 continue
         valid.append(r)
 
-    existing = _load_existing({streets[(r.district, r.street)].id for r in valid})
-    for ckey, (company, row) in compound_company.items():
-        compound = existing.compounds.get(ckey)
-        if compound is not None and compound.company is not None and compound.company.name != company:
-            errors.append(RowError(row, "物业服务企业",
-                                   _("小区「%(compound)s」当前的物业服务企业是「%(current)s」，与文件中的「%(company)s」不一致；"
-                                     "更换物业企业请先办理变更",
-                                     compound=ckey[2], current=compound.company.name, company=company)))
+    street_ids = {streets[(r.district, r.street)].id for r in valid}
+    existing = _load_existing(street_ids)
+    errors += _company_conflicts(existing, compound_company)
     errors.sort(key=lambda e: (e.row, e.column))
-    result.errors = errors
     if errors:
         return result
-    if dry_run:
-        # A dry run counts what the import would do and keeps nothing: whatever it touched (a
-        # building's grid, say) is undone by rolling back this savepoint, not the caller's transaction.
-        with db.session.begin_nested() as trial:
-            _apply(valid, streets, existing, compound_company, result, write=False)
-            trial.rollback()
-    else:
-        _apply(valid, streets, existing, compound_company, result, write=True)
+    plan = _plan(valid, streets, existing, compound_company, result)
+    if not dry_run:
+        # Only the writes hold the lock. What the plan was made from is read again under it; if
+        # someone changed these streets since, the plan is made again from what is there now.
+        begin_write()
+        now_there = _load_existing(street_ids)
+        if now_there != existing:
+            errors += _company_conflicts(now_there, compound_company)
+            if errors:
+                errors.sort(key=lambda e: (e.row, e.column))
+                return result
+            plan = _plan(valid, streets, now_there, compound_company, result)
+        _write(plan, now_there)
     if not dry_run:
         with in_chinese():  # the audit log is kept in Chinese, whatever the page's language
             detail = result.summary()
@@ -300,89 +305,172 @@ def import_roster(data: bytes, user=None, dry_run: bool = False, area_check=None
     return result
 
 
+def _company_conflicts(existing: _Existing, compound_company) -> list[RowError]:
+    """Rows naming another company than the one an existing compound already has."""
+    out = []
+    for ckey, (company, row) in compound_company.items():
+        found = existing.compounds.get(ckey)
+        current = existing.company_names.get(found[1]) if found and found[1] is not None else None
+        if current is not None and current != company:
+            out.append(RowError(row, "物业服务企业",
+                                _("小区「%(compound)s」当前的物业服务企业是「%(current)s」，与文件中的「%(company)s」不一致；"
+                                  "更换物业企业请先办理变更",
+                                  compound=ckey[2], current=current, company=company)))
+    return out
+
+
+@dataclass(frozen=True)
+class _StreetRef:
+    id: int
+    district_id: int
+    name: str
+
+
 @dataclass
 class _Existing:
-    communities: dict = field(default_factory=dict)  # (street_id, name) → Community
-    compounds: dict = field(default_factory=dict)  # (street_id, community, name) → Compound
-    buildings: dict = field(default_factory=dict)  # (compound_id, name) → Building
+    """What the streets of the file already hold, as plain values (read under the write lock)."""
+    communities: dict = field(default_factory=dict)  # (street_id, name) → id
+    compounds: dict = field(default_factory=dict)  # (street_id, community, name) → (id, company_id)
+    buildings: dict = field(default_factory=dict)  # (street_id, community, compound, name) → (id, grid)
     households: set = field(default_factory=set)  # (building_id, unit, room)
-    companies: dict = field(default_factory=dict)  # name → Company
+    company_ids: dict = field(default_factory=dict)  # name → id
+    company_names: dict = field(default_factory=dict)  # id → name
 
 
 def _load_existing(street_ids: set[int]) -> _Existing:
     ex = _Existing()
     if street_ids:
-        for c in db.session.scalars(select(Community).where(Community.street_id.in_(street_ids))):
-            ex.communities[(c.street_id, c.name)] = c
-        comm_name = {c.id: c.name for c in ex.communities.values()}
-        compounds = db.session.scalars(select(Compound).where(Compound.street_id.in_(street_ids))).all()
-        for k in compounds:
-            ex.compounds[(k.street_id, comm_name[k.community_id], k.name)] = k
-        ids = [k.id for k in compounds]
-        if ids:
-            for b in db.session.scalars(select(Building).where(Building.compound_id.in_(ids))):
-                ex.buildings[(b.compound_id, b.name)] = b
-            ex.households = {tuple(r) for r in db.session.execute(
-                select(Household.building_id, Household.unit, Household.room).where(Household.compound_id.in_(ids)))}
-    ex.companies = {c.name: c for c in db.session.scalars(select(Company))}
+        comm = {cid: (sid, name) for cid, sid, name in db.session.execute(
+            select(Community.id, Community.street_id, Community.name).where(Community.street_id.in_(street_ids)))}
+        ex.communities = {key: cid for cid, key in comm.items()}
+        in_streets = select(Compound.id).where(Compound.street_id.in_(street_ids))
+        compound_key = {}
+        for kid, community_id, name, company_id in db.session.execute(
+                select(Compound.id, Compound.community_id, Compound.name, Compound.company_id)
+                .where(Compound.street_id.in_(street_ids))):
+            sid, community = comm[community_id]
+            compound_key[kid] = (sid, community, name)
+            ex.compounds[(sid, community, name)] = (kid, company_id)
+        for bid, compound_id, name, grid in db.session.execute(
+                select(Building.id, Building.compound_id, Building.name, Building.grid)
+                .where(Building.compound_id.in_(in_streets))):
+            ex.buildings[compound_key[compound_id] + (name,)] = (bid, grid)
+        ex.households = set(db.session.execute(
+            select(Household.building_id, Household.unit, Household.room)
+            .where(Household.compound_id.in_(in_streets))).all())
+    for cid, name in db.session.execute(select(Company.id, Company.name)):
+        ex.company_ids[name], ex.company_names[cid] = cid, name
     return ex
 
 
-def _apply(rows: list[RosterRow], streets, ex: _Existing, compound_company, result: ImportResult, write: bool):
+@dataclass
+class _Plan:
+    """What an import adds and changes, by natural keys (ids of new rows are known only when written)."""
+    communities: dict = field(default_factory=dict)  # (street_id, name) → None
+    companies: dict = field(default_factory=dict)  # name → None
+    compounds: dict = field(default_factory=dict)  # ckey → (district_id, company name or "")
+    compound_companies: dict = field(default_factory=dict)  # existing compound id → company name
+    buildings: dict = field(default_factory=dict)  # bkey → grid
+    grids: dict = field(default_factory=dict)  # existing building id → grid
+    households: list = field(default_factory=list)  # (bkey, unit, room)
+
+
+def _plan(rows: list[RosterRow], streets, ex: _Existing, compound_company, result: ImportResult) -> _Plan:
+    """Count and collect what the rows add and change, the same for a dry run and an import."""
     added = dict.fromkeys(("communities", "compounds", "buildings", "households", "companies"), 0)
     changed = dict.fromkeys(("grids", "compound_company"), 0)
-    new_households = []
-    # In a dry run objects are counted but never added to the session.
-    placeholder = iter(range(-1, -10**9, -1))
-
-    def ident(obj):
-        if write:
-            db.session.add(obj)
-            db.session.flush()
-            return obj
-        obj.id = next(placeholder)
-        return obj
-
+    plan = _Plan()
+    result.unchanged = 0
+    owner: dict[tuple, str | None] = {}  # compound key → its company name once decided in this file
+    grid_now: dict[tuple, str | None] = {}  # building key → its grid as the rows so far leave it
     for r in rows:
         street = streets[(r.district, r.street)]
-        community = ex.communities.get((street.id, r.community))
-        if community is None:
-            community = ident(Community(street_id=street.id, name=r.community))
-            ex.communities[(street.id, r.community)] = community
+        if (street.id, r.community) not in ex.communities and (street.id, r.community) not in plan.communities:
+            plan.communities[(street.id, r.community)] = None
             added["communities"] += 1
         ckey = (street.id, r.community, r.compound)
-        compound = ex.compounds.get(ckey)
-        if compound is None:
-            compound = ident(Compound(community_id=community.id, street_id=street.id,
-                                      district_id=street.district_id, name=r.compound))
-            ex.compounds[ckey] = compound
-            added["compounds"] += 1
-        if r.company and compound.company_id is None and ckey in compound_company:
-            company = ex.companies.get(r.company)
-            if company is None:
-                company = ident(Company(name=r.company))
-                ex.companies[r.company] = company
+        if ckey not in owner:
+            found = ex.compounds.get(ckey)
+            if found is None:
+                plan.compounds[ckey] = (street.district_id, "")
+                added["compounds"] += 1
+            owner[ckey] = ex.company_names.get(found[1]) if found and found[1] is not None else None
+        if r.company and owner[ckey] is None and ckey in compound_company:
+            if r.company not in ex.company_ids and r.company not in plan.companies:
+                plan.companies[r.company] = None
                 added["companies"] += 1
-            compound.company_id = company.id  # a dry run rolls this back below
+            found = ex.compounds.get(ckey)
+            if found is None:
+                plan.compounds[ckey] = (street.district_id, r.company)
+            else:
+                plan.compound_companies[found[0]] = r.company
+            owner[ckey] = r.company
             changed["compound_company"] += 1
-        building = ex.buildings.get((compound.id, r.building))
-        if building is None:
-            building = ident(Building(compound_id=compound.id, name=r.building, grid=r.grid or None))
-            ex.buildings[(compound.id, r.building)] = building
-            added["buildings"] += 1
-        elif r.grid and building.grid != r.grid:
-            building.grid = r.grid
+        bkey = ckey + (r.building,)
+        if bkey not in grid_now:
+            found = ex.buildings.get(bkey)
+            if found is None:
+                grid_now[bkey] = r.grid or None
+                plan.buildings[bkey] = r.grid or None
+                added["buildings"] += 1
+            else:
+                grid_now[bkey] = found[1]
+        if r.grid and grid_now[bkey] != r.grid:
+            grid_now[bkey] = r.grid
+            if bkey in plan.buildings:
+                plan.buildings[bkey] = r.grid
+            else:
+                plan.grids[ex.buildings[bkey][0]] = r.grid
             changed["grids"] += 1
-        hkey = (building.id, r.unit, r.room)
-        if hkey in ex.households:
+        found = ex.buildings.get(bkey)
+        if found is not None and (found[0], r.unit, r.room) in ex.households:
             result.unchanged += 1
             continue
-        ex.households.add(hkey)
-        new_households.append((building.id, compound.id, r.unit, r.room))
+        plan.households.append((bkey, r.unit, r.room))
         added["households"] += 1
-    if write and new_households:
-        insert_rows(Household.__table__, ("building_id", "compound_id", "unit", "room"), new_households)
     result.added, result.changed = added, changed
+    return plan
+
+
+def _insert_returning_ids(table, rows: list[dict]) -> list[int]:
+    """Insert rows in one statement (many values) and return their new ids in order."""
+    if not rows:
+        return []
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(db.session.execute(stmt, rows).scalars())
+
+
+def _write(plan: _Plan, ex: _Existing) -> None:
+    """Write the plan in bulk: new rows level by level (each level needs the ids of the one above)."""
+    company_ids = dict(ex.company_ids)
+    names = list(plan.companies)
+    company_ids.update(zip(names, _insert_returning_ids(Company.__table__, [{"name": n} for n in names])))
+    communities = dict(ex.communities)
+    keys = list(plan.communities)
+    communities.update(zip(keys, _insert_returning_ids(
+        Community.__table__, [{"street_id": sid, "name": name} for sid, name in keys])))
+    compounds = {k: v[0] for k, v in ex.compounds.items()}
+    keys = list(plan.compounds)
+    compounds.update(zip(keys, _insert_returning_ids(Compound.__table__, [
+        {"community_id": communities[(sid, community)], "street_id": sid, "district_id": district_id, "name": name,
+         "company_id": company_ids[company] if company else None}
+        for (sid, community, name), (district_id, company) in plan.compounds.items()])))
+    if plan.compound_companies:
+        t = Compound.__table__
+        db.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(company_id=bindparam("b_company")),
+                           [{"b_id": kid, "b_company": company_ids[name]} for kid, name in plan.compound_companies.items()])
+    buildings = {k: v[0] for k, v in ex.buildings.items()}
+    keys = list(plan.buildings)
+    buildings.update(zip(keys, _insert_returning_ids(Building.__table__, [
+        {"compound_id": compounds[k[:3]], "name": k[3], "grid": plan.buildings[k]} for k in keys])))
+    if plan.grids:
+        t = Building.__table__
+        db.session.execute(update(t).where(t.c.id == bindparam("b_id")).values(grid=bindparam("b_grid")),
+                           [{"b_id": bid, "b_grid": grid} for bid, grid in plan.grids.items()])
+    if plan.households:
+        insert_rows(Household.__table__, ("building_id", "compound_id", "unit", "room"),
+                    ((buildings[bkey], compounds[bkey[:3]], unit, room) for bkey, unit, room in plan.households))
+    db.session.expire_all()  # rows written around the ORM: loaded objects read them again when used
 
 
 def template_workbook() -> bytes:

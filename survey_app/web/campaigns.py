@@ -17,7 +17,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from .. import access
-from ..database import parse_id
+from ..database import parse_id, parses_first
 from ..domain import audit
 from ..domain.campaigns import lifecycle as camp, spec as qs
 from ..domain.clock import now
@@ -222,6 +222,7 @@ def export(campaign_id: int):
 
 
 @bp.post("/<id:campaign_id>/questionnaire.xlsx")
+@parses_first  # the file is read before the write lock is taken (import_workbook takes it)
 @manager_required
 def import_(campaign_id: int):
     c = _writable(campaign_id)
@@ -233,7 +234,7 @@ def import_(campaign_id: int):
         # A dry run writes nothing to the session, so the redirect's commit keeps nothing of it.
         result = qx.import_workbook(c, f.read(), current_user, dry_run=dry_run)
     except qx.QuestionnaireFileError as e:
-        return _editor(c, 400, file_error=str(e))
+        return _editor(c, e.status, file_error=str(e))
     if not result.ok:
         return _editor(c, 409 if qs.LOCKED_HINT in [p.reason for p in result.problems] else 422,
                        problems=result.problems, imported=True)

@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import access
 from ..domain import roster
 from ..access import Area
+from ..database import parses_first
 from ..errors import Forbidden
 from .common import officer_required, xlsx_response
 
@@ -42,6 +43,7 @@ def template():
 
 
 @bp.post("/")
+@parses_first  # the file is read before the write lock is taken (import_roster takes it)
 @officer_required
 def upload():
     _require_importer()

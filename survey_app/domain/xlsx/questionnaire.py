@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from ... import access
+from ...database import begin_write
 from ...errors import Invalid
 from ...models import Campaign
 from ..campaigns import spec as qs
@@ -239,6 +240,7 @@ def import_workbook(campaign: Campaign, data: bytes, user=None, dry_run: bool = 
     if user is not None:
         access.require_manage_campaign(user, campaign)
     spec, problems = read_workbook(data)
+    begin_write()  # the file is read; the write lock is taken only now (see database.parses_first)
     problems += qs.validate(spec)
     # One problem per place is enough: the reader and the validator may both notice a bad weight.
     seen, unique = set(), []
