@@ -7,14 +7,18 @@ details under /api/, and rolls the session back: nothing a refused request wrote
 from __future__ import annotations
 
 import math
+import re
 import time
+from urllib.parse import parse_qsl
 
+import flask
 from flask import Flask, current_app, jsonify, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from limits import parse as parse_limit
 from werkzeug.exceptions import HTTPException
+from werkzeug.utils import cached_property
 
 from .domain.audit import client_address, security_event
 from .extensions import db, limiter
@@ -135,7 +139,21 @@ def too_many_requests():
     return resp
 
 
+class Request(flask.Request):
+    """A request whose query string may hold raw bytes that are not UTF-8 (a script can send them;
+    browsers percent-encode). They are percent-encoded first, so they read as U+FFFD like
+    percent-encoded ones do, instead of failing every page with a UnicodeDecodeError."""
+
+    @cached_property
+    def args(self):
+        raw = re.sub(rb"[\x80-\xff]", lambda m: b"%%%02X" % m.group()[0], self.query_string)
+        return self.parameter_storage_class(parse_qsl(raw.decode("ascii"), keep_blank_values=True,
+                                                      errors="replace"))
+
+
 def register(app: Flask) -> None:
+    app.request_class = Request
+
     @app.errorhandler(Refusal)
     def _refused(e: Refusal):
         db.session.rollback()

@@ -10,6 +10,8 @@ from . import audit, auth, campaigns, company, office, overview, printing, resid
 class IdConverter(IntegerConverter):
     """A database id in a URL: a positive integer that fits the id column, else 404."""
 
+    regex = r"[0-9]+"  # not \d: it also matches other scripts' digits (١٢, １２), which int() reads
+
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=MAX_ID)
 
