@@ -167,7 +167,7 @@ def seen_area(user: User, area: Area | None = None) -> Area | None:
     """The area (the user's home area when None) as the user may see it: a grid worker sees their
     street through their grids only, so its lists, figures and downloads cover just those compounds."""
     area = area or home_area(user)
-    if area is not None and getattr(user, "role", None) == "grid":
+    if area is not None and is_grid_worker(user):
         return Area(area.level, area.id, tuple(sorted(g.grid for g in user.grids)))
     return area
 
