@@ -539,6 +539,39 @@ def _campaign_ids_shown(resp) -> set:
     return set()  # the outside campaign's name is checked by assert_no_outside
 
 
+NOWHERE = 999_999  # an id no row has
+
+
+def test_get_outside_ids_in_the_query_are_refused_where_the_page_reads_them(matrix):
+    """A page that reads an id from the query (it answers 404 for an id no row has) refuses an
+    outside unit's id the same way: 404, or 403 for an area, never the page."""
+    app, city, clients = matrix
+    failures, reading = [], 0
+    for rule in rules(app, "GET"):
+        for role in ROLES:
+            if role == "city":
+                continue
+            for values in fillings(city, role, rule, want_inside=True)[:1]:
+                for param, missing, outside in (
+                        ("campaign", NOWHERE, pick(city, role, "campaign", False)),
+                        ("area", f"district:{NOWHERE}", pick(city, role, "district", False)),
+                        ("area", f"street:{NOWHERE}", pick(city, role, "street", False)),
+                        ("compound", NOWHERE, pick(city, role, "compound", False))):
+                    if outside is None:
+                        continue
+                    probe = clients[role].get(_url(app, rule, values, {param: missing}))
+                    if probe.status_code != 404:
+                        continue  # the page does not read it (or the role may not open the page)
+                    reading += 1
+                    value = f"{outside.kind}:{outside.id}" if param == "area" else outside.id
+                    url = _url(app, rule, values, {param: value})
+                    resp = clients[role].get(url)
+                    if resp.status_code not in (403, 404):
+                        failures.append(f"GET {url} ({rule.endpoint}) as {role}: {resp.status_code}")
+    assert reading > 20
+    assert not failures, "\n".join(failures)
+
+
 def test_get_inside_ids_open_the_pages(matrix):
     """The same routes with the user's own ids answer 200 for the roles that may use them, and show
     nothing outside: the matrix above can fail."""
