@@ -95,5 +95,7 @@ def rank_units(units: Sequence[UnitStats], min_responses: int, min_coverage: flo
                 band, leader = band + 1, r
             r.band = band
     others = sorted((r for r in rows if not r.eligible), key=lambda r: (-r.stats.n, r.stats.label))
+    if any(u.min_shown for u in units):
+        min_responses = max(min_responses, MIN_GROUP)  # what a ranked unit needs, as the pages state it
     return Ranking(rows=eligible + others, scope_mean=scope_mean, tau2=tau2,
                    min_responses=min_responses, min_coverage=min_coverage)
