@@ -2,8 +2,9 @@
 
 A hypothesis test renames everything a workbook shows (district, street, community, compound,
 building, grid, unit, room, company, campaign, dimension, question, option, comment, rectification
-item) to hostile text and drives every writer in survey_app/domain/xlsx/ through the pages (and the
-codes export through its domain function), then reads each file back with openpyxl.
+item) to hostile text and drives every writer in survey_app/domain/xlsx/ through every .xlsx download
+in the URL map (the audit log's included; a new download joins by construction) and the codes export
+through its domain function, then reads each file back with openpyxl.
 """
 from __future__ import annotations
 
@@ -101,18 +102,25 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
     db.session.commit()
 
     cid = w.campaign.id
-    files = {
-        "ranking": client.get(f"/office/ranking.xlsx?area=city:&campaign={cid}"),
-        "rectification": client.get(f"/office/rectification.xlsx?campaign={cid}"),
-        "pending": client.get(f"/office/visits/pending.xlsx?campaign={cid}"),
-        "questionnaire": client.get(f"/office/campaigns/{cid}/questionnaire.xlsx"),
-        "template": client.get("/office/roster/template.xlsx"),
-    }
-    client.post("/logout")
-    client.post("/login", data={"username": "company1", "password": "pw-123456"})
-    files["company"] = client.get(f"/company/report.xlsx?campaign={cid}")
+    # Every workbook download in the URL map (a new one joins by construction), as who may fetch it.
+    files = {}
+    for who in ("city", "company1"):
+        client.post("/logout")
+        client.post("/login", data={"username": who, "password": "pw-123456"})
+        # The audit log's export last: it lists the other downloads (with the campaign's name).
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: "audit" in r.rule):
+            if "GET" not in rule.methods or not rule.rule.endswith(".xlsx"):
+                continue
+            if (who == "company1") != rule.endpoint.startswith("company."):
+                continue
+            url = rule.rule.replace("<id:campaign_id>", str(cid))
+            assert "<" not in url, f"{rule.rule}: give this workbook's URL arguments here"
+            files[rule.endpoint] = client.get(url, query_string={"campaign": cid, "area": "city:"},
+                                              follow_redirects=True)
     client.post("/logout")
     client.post("/login", data={"username": "city", "password": "pw-123456"})
+    assert {"office.ranking_xlsx", "office.rectification_xlsx", "visits.pending_xlsx", "campaigns.export",
+            "roster.template", "company.report_xlsx"} <= set(files)
     texts = {}
     for what, resp in files.items():
         assert resp.status_code == 200, (what, resp.status_code)
@@ -123,11 +131,10 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
     texts["codes"] = _assert_inert(out.getvalue(), "codes")
 
     # The hostile text really reached the files (as inert text), headers included.
-    assert _written(dim.name) in texts["ranking"]  # a header of 企业×维度
-    assert _written(w.c1.name) in texts["ranking"] and _written(w.k1.name) in texts["ranking"]
-    assert _written(item.category) in texts["rectification"]
-    assert _written(b.grid) in texts["pending"] and _written(h[-1].room) in texts["pending"]
-    assert _written(dim.name) in texts["questionnaire"] and _written(q.text) in texts["questionnaire"], texts[
-        "questionnaire"]
-    assert _written(dim.name) in texts["company"]
+    assert _written(dim.name) in texts["office.ranking_xlsx"]  # a header of 企业×维度
+    assert _written(w.c1.name) in texts["office.ranking_xlsx"] and _written(w.k1.name) in texts["office.ranking_xlsx"]
+    assert _written(item.category) in texts["office.rectification_xlsx"]
+    assert _written(b.grid) in texts["visits.pending_xlsx"] and _written(h[-1].room) in texts["visits.pending_xlsx"]
+    assert _written(dim.name) in texts["campaigns.export"] and _written(q.text) in texts["campaigns.export"]
+    assert _written(dim.name) in texts["company.report_xlsx"]
     assert _written(b.name) in texts["codes"] and _written(w.campaign.name) in texts["codes"]

@@ -198,7 +198,7 @@ def test_every_page_query_and_form_survives_the_corpus(app, stage, client, usern
                 kw["content_type"] = "multipart/form-data"
             corpus.send(method, f["url"], f"form {fields} = {value[:20]!r}", **kw)
         for n in fields:  # one field hostile, the others as the page offered them
-            for value in ("١٢", "-1", "99999999999999999999", MARKUP, "=1+1"):
+            for value in ("١٢", "-1", "99999999999999999999", MARKUP, "=1+1", "a\x00b\x1b", "长" * 100_000):
                 data = dict(f["fields"], **{n: value})
                 corpus.send(method, f["url"], f"field {n} = {value!r}",
                             **({"data": data} if method == "POST" else {"query_string": data}))
