@@ -318,3 +318,29 @@ def test_uploads_refuse_files_that_are_not_what_they_say(app, stage, client, log
 def test_code_lookups_never_reach_sql_as_text(app, stage):
     for raw in ("' OR 1=1 --", "١٢٣", "\x00", "a" * 10_000, "%", "_"):
         assert tokens.find_any_code(raw) is None
+
+
+def test_staff_text_is_stored_as_written_and_shown_escaped(app, stage, client, login, db):
+    """A campaign's and a dimension's name with markup and formula starters: kept, and escaped on every page."""
+    from survey_app.domain.campaigns.spec import clean_text
+    from survey_app.models import Campaign, Dimension
+    login("city")
+    name = MARKUP + " =1+1 ＠x"
+    form = next(f for f in forms_of(client.get("/office/campaigns/new").get_data(as_text=True))
+                if f["method"] == "post" and "name" in f["fields"])
+    resp = client.post("/office/campaigns/new", data=dict(form["fields"], name=name, scope="city:"))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
+    c = db.session.scalar(select(Campaign).where(Campaign.name == clean_text(name)))
+    assert c is not None  # as written (whitespace runs collapsed, as for every name)
+    dim_name = "<b onmouseover=alert(1)>维度</b>=SUM(A1)"
+    resp = client.post(f"/office/campaigns/{c.id}/dimensions",
+                       data={"name": dim_name, "weight": "1", "text": "+您满意吗？<i>"})
+    assert resp.status_code == 302
+    assert db.session.scalar(select(Dimension.name).where(Dimension.campaign_id == c.id,
+                                                          Dimension.name == dim_name)) == dim_name
+    for url in ("/office/campaigns/", f"/office/campaigns/{c.id}", f"/office/campaigns/{c.id}/questionnaire",
+                f"/office/participation?campaign={c.id}", f"/office/campaigns/{c.id}/preview"):
+        page = client.get(url).get_data(as_text=True)
+        assert MARKUP not in page and "<b onmouseover" not in page, url
+    page = client.get(f"/office/campaigns/{c.id}/questionnaire").get_data(as_text=True)
+    assert str(escape(dim_name)) in page and "&lt;script&gt;" in client.get("/office/campaigns/").get_data(as_text=True)
