@@ -29,9 +29,9 @@ def import_command(file, dry_run):
     with open(file, "rb") as f:
         data = f.read()
     click.echo(_("正在检查 %(file)s …", file=file), err=True)
-    # A dry run writes nothing although the command succeeds: import_roster(dry_run=True) never adds
-    # to the session and rolls back what it changed on loaded rows, so the commit that ends every
-    # command finds nothing to store. (It rolls back itself, so a savepoint here would not hold.)
+    # A dry run writes nothing although the command succeeds: import_roster(dry_run=True) plans on
+    # plain values and never touches the session's objects, so the commit that ends every command
+    # finds nothing to store.
     result = roster.import_roster(data, dry_run=dry_run)
     if not result.ok:
         click.echo(_("文件未导入：发现 %(n)s 处错误（工作表「%(sheet)s」）：", n=len(result.errors), sheet=result.sheet),
