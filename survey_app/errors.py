@@ -181,6 +181,9 @@ def register(app: Flask) -> None:
             return too_many_requests()
         if e.code == 403:
             note_security_event("refused")
+        if e.code == 413 and app.config.get("MAX_CONTENT_LENGTH"):
+            return render_error(413, _("上传的内容过大（最多 %(max)s MB）。请删去多余的内容或拆分后分别上传。",
+                                       max=f"{app.config['MAX_CONTENT_LENGTH'] / 1024 / 1024:.3g}"))
         return render_error(e.code or 500)
 
     @app.errorhandler(Exception)
