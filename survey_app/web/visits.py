@@ -23,7 +23,8 @@ def _filters():
     compound_id, building_id = arg_id("compound"), arg_id("building")
     if compound_id:
         access.get_visible(current_user, Compound, compound_id)
-    grid = request.args.get("grid", "").strip()[:64] or None
+    # No grid name holds a control character (the roster refuses them); PostgreSQL refuses NUL in a query.
+    grid = "".join(ch for ch in request.args.get("grid", "") if ch.isprintable()).strip()[:64] or None
     return compound_id, grid, building_id
 
 
