@@ -328,6 +328,25 @@ def reset_password(target: User, password: str, actor: User | None = None) -> Us
     return target
 
 
+def change_own_password(user: User, current: str, new: str) -> User:
+    """A user's own new password, given the current one; their other sessions end at once
+    (the caller binds this browser's session to the new version).
+
+    :raise Invalid: the current password is wrong, or the new one is weak or the same.
+    """
+    if not user.check_password(current or ""):
+        audit.security_event("password.wrong", _target(user), detail="修改密码时当前密码错误", actor=user.username,
+                             where=_where(user))
+        raise Invalid(_("当前密码不正确。"))
+    if current == new:
+        raise Invalid(_("新密码不能与当前密码相同。"))
+    _require_password(new, user.username, user.display_name)
+    _set_password(user, new)
+    end_sessions(user)
+    audit.record("user.password_changed", _target(user), user=user, where=_where(user))
+    return user
+
+
 def find_user(username: str) -> User:
     """:raise NotFound: no account with this username."""
     username = (username or "").strip()

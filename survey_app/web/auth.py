@@ -1,13 +1,14 @@
 """Staff login and logout."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import security
 from ..domain import users
+from ..errors import Invalid
 from ..extensions import limiter
 from .common import home_for
 
@@ -52,6 +53,36 @@ def login():
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("当前密码"), validators=[DataRequired(_l("请输入当前密码")), Length(max=200)])
+    new = PasswordField(_l("新密码"), validators=[DataRequired(_l("请输入新密码")), Length(max=200)])
+    again = PasswordField(_l("再次输入新密码"), validators=[DataRequired(_l("请再次输入新密码")), Length(max=200)])
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=lambda r: r.status_code == 400)
+def password():
+    """Change one's own password: every other session of the account ends, this one goes on."""
+    form = PasswordForm()
+    error = None
+    if form.validate_on_submit():
+        if form.new.data != form.again.data:
+            error = _("两次输入的新密码不一致。")
+        else:
+            me = current_user._get_current_object()  # login_user needs the user, not the proxy
+            try:
+                users.change_own_password(me, form.current.data, form.new.data)
+            except Invalid as e:  # shown on the form, which keeps nothing typed
+                error = e.message
+            else:
+                security.begin_staff_session(me)
+                flash(_("密码已修改；其他设备上的登录已失效。"), "success")
+                return redirect(home_for(me))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form, error=error), status
 
 
 @bp.post("/logout")

@@ -18,7 +18,7 @@ from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.models import AuditEvent, Campaign, RectificationItem, User
 
 from ..domain.test_roster import row, xlsx
-from ..factories import form_for, households_of
+from ..factories import PASSWORD, form_for, households_of
 
 EXEMPT = {
     "auth.logout": "ends the user's own session; nothing of the survey or of any account changes",
@@ -28,7 +28,8 @@ EXEMPT = {
 }
 # Actions whose event says who and what but has no fields to show before and after.
 NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the last login",
-                      "users.password": "a password is never recorded, not even as a hash"}
+                      "users.password": "a password is never recorded, not even as a hash",
+                      "auth.password": "a password is never recorded, not even as a hash"}
 # Downloads that are not data: the empty roster template.
 NOT_EXPORTS = {"roster.template": "an empty template, no data", "visits.old_pending_xlsx": "a redirect"}
 
@@ -217,6 +218,12 @@ def _user_enable(w, db, client):
 @recipe("users.password", "street1", "user.password_reset", where="street")
 def _user_password(w, db, client):
     return f"/office/users/{_user_id(db, 'grid1')}/password", {"password": "Copper-Violin-83-Harbor"}, {}
+
+
+@recipe("auth.password", "grid1", "user.password_changed", where="street")
+def _own_password(w, db, client):
+    return "/account/password", {"current": PASSWORD, "new": "Copper-Violin-83-Harbor",
+                                 "again": "Copper-Violin-83-Harbor"}, {}
 
 
 # ---------------------------------------------------------------- the tests

@@ -64,7 +64,7 @@ def test_the_accounts_link_and_page_are_for_admins(app, world, username, shown):
     ("street1", {"grid1"}),
 ])
 def test_the_list_shows_the_jurisdiction_only(app, world, username, listed):
-    page = _logged_in(app, username).get("/office/users/").get_data(as_text=True)
+    page = _logged_in(app, username).get("/office/users/").get_data(as_text=True).split("<main>")[1]
     everyone = {"city", "district", "street1", "grid1", "street3", "company1", "company2"}
     shown = {u for u in everyone if f">{u}</a>" in page}
     assert shown == listed
@@ -198,6 +198,39 @@ def test_disabling_or_resetting_ends_the_users_sessions(app, world, action, data
         assert _works(_logged_in(app, "grid1"))
     else:
         assert _works(_logged_in(app, "grid1", "Orchid+Kettle-731"))
+
+
+def test_a_user_changes_their_own_password_and_other_sessions_end(app, world):
+    here = _logged_in(app, "grid1")
+    elsewhere = _logged_in(app, "grid1")
+    page = here.get("/account/password")
+    assert page.status_code == 200 and "修改密码" in page.get_data(as_text=True)
+    before = _user("grid1").password_hash
+
+    def change(current, new, again=None):
+        return here.post("/account/password", data={"current": current, "new": new, "again": again or new})
+
+    wrong = change("not-my-password", "Orchid+Kettle-731")
+    assert wrong.status_code == 400 and "当前密码不正确" in wrong.get_data(as_text=True)
+    weak = change(PASSWORD, "password12")
+    assert weak.status_code == 400 and "太常见" in weak.get_data(as_text=True)
+    mismatch = change(PASSWORD, "Orchid+Kettle-731", "Orchid+Kettle-732")
+    assert mismatch.status_code == 400 and "不一致" in mismatch.get_data(as_text=True)
+    assert _user("grid1").password_hash == before and _works(elsewhere)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "password.wrong", AuditEvent.actor == "grid1")) == 1
+
+    assert change(PASSWORD, "Orchid+Kettle-731").status_code == 302
+    assert _works(here) and not _works(elsewhere)  # this browser goes on, the others end
+    assert app.test_client().post("/login", data={"username": "grid1", "password": PASSWORD}).status_code == 401
+    assert _works(_logged_in(app, "grid1", "Orchid+Kettle-731"))
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.password_changed"))
+    assert event.actor == "grid1" and "Orchid" not in (event.after or "") + (event.before or "")
+
+
+def test_changing_ones_password_needs_a_login(app, world):
+    resp = app.test_client().get("/account/password")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
 
 
 def test_an_admin_cannot_disable_itself(app, world):
