@@ -1,30 +1,22 @@
 """审计日志 (the audit log) for city, district and street admins: the events of their jurisdiction,
 filtered and paged, an Excel export of the filtered list, and security events counted over time."""
-from functools import wraps
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 
 from .. import access
 from ..database import parse_id
 from ..domain import audit, audit_log
 from ..domain.clock import now
 from ..domain.xlsx.audit import audit_workbook
-from ..errors import Forbidden, Invalid
-from .common import xlsx_response
+from ..errors import Invalid
+from .common import requires, xlsx_response
 
 bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 
 
-def auditor_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not access.may_see_audit(current_user):
-            raise Forbidden(_("仅限市、区、街道管理员查看审计日志。"))
-        return view(*args, **kwargs)
-    return wrapper
+auditor_required = requires(access.may_see_audit, _l("仅限市、区、街道管理员查看审计日志。"))
 
 
 def _page_number() -> int:

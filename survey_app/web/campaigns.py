@@ -8,12 +8,11 @@ returns the refusal's status, so nothing it wrote is kept.
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import access
@@ -24,24 +23,17 @@ from ..domain.clock import now
 from ..domain.responses.survey import parse_form
 from ..domain.stats import rounds
 from ..domain.xlsx import questionnaire as qx
-from ..errors import Forbidden, NotFound
+from ..errors import NotFound
 from ..extensions import db
 from ..models import Campaign, Response
-from .common import xlsx_response
+from .common import requires, xlsx_response
 from .resident import render_survey
 
 bp = Blueprint("campaigns", __name__, url_prefix="/office/campaigns")
 MAX_PROBLEMS_SHOWN = 300
 
 
-def manager_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not access.may_manage_campaigns(current_user):
-            raise Forbidden(_("仅限市、区级管理员设立和管理测评活动。"))
-        return view(*args, **kwargs)
-    return wrapper
+manager_required = requires(access.may_manage_campaigns, _l("仅限市、区级管理员设立和管理测评活动。"))
 
 
 def _campaign(campaign_id: int) -> Campaign:

@@ -3,7 +3,7 @@ from functools import wraps
 from urllib.parse import quote
 
 from flask import Response as FlaskResponse, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -61,24 +61,22 @@ def area_in_view() -> Area:
     return access.require_area(current_user, Area.parse(raw))
 
 
-def officer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not access.may_see_officer_pages(current_user):
-            raise Forbidden(_("仅限街道及以上工作人员。"))
-        return view(*args, **kwargs)
-    return wrapper
+def requires(decision, message):
+    """A view decorator: log in first, then `decision(current_user)` (an `access.may_*`) or 403 with
+    the message (a lazy string, shown in the user's language)."""
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not decision(current_user):
+                raise Forbidden(str(message))
+            return view(*args, **kwargs)
+        return wrapper
+    return decorator
 
 
-def company_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not access.may_see_company_pages(current_user):
-            raise Forbidden(_("仅限物业服务企业用户。"))
-        return view(*args, **kwargs)
-    return wrapper
+officer_required = requires(access.may_see_officer_pages, _l("仅限街道及以上工作人员。"))
+company_required = requires(access.may_see_company_pages, _l("仅限物业服务企业用户。"))
 
 
 def home_for(user) -> str:

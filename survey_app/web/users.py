@@ -2,19 +2,19 @@
 jurisdiction. Who manages whom is decided in `access`; the rules of an account in domain/users.py."""
 from __future__ import annotations
 
-from functools import wraps
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import access
 from ..database import parse_id
 from ..domain import users
-from ..errors import Conflict, Forbidden, Invalid
+from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Company, District, User
+from .common import requires
 
 bp = Blueprint("users", __name__, url_prefix="/office/users")
 PAGE_SIZE = 50
@@ -22,14 +22,7 @@ SEARCH_MAX = 64
 STATES = ("active", "disabled")
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not access.may_manage_users(current_user):
-            raise Forbidden(_("仅限管理员管理账户。"))
-        return view(*args, **kwargs)
-    return wrapper
+admin_required = requires(access.may_manage_users, _l("仅限管理员管理账户。"))
 
 
 def _target(user_id: int) -> User:
