@@ -1,6 +1,6 @@
 """Languages: Chinese (zh_CN) first, English available via ?lang=en."""
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask_babel import get_locale, gettext as _, refresh
 
 from .config import ROOT
 from .extensions import babel
@@ -20,7 +20,13 @@ def select_locale() -> str:
     return session.get("lang") or default
 
 
+def listing(items) -> str:
+    """Items joined as a list in the current language ("甲、乙" in Chinese, "A, B" in English)."""
+    return _("、").join(str(i) for i in items)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["listing"] = listing
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
     babel.init_app(app, locale_selector=select_locale)
 

@@ -46,7 +46,8 @@ ACTION_LABELS = {
     "export.pending": _l("下载未参评住户 Excel"), "export.audit": _l("下载审计日志 Excel"),
     "user.login": _l("登录"), "user.logout": _l("退出登录"), "user.created": _l("创建账户"),
     "user.updated": _l("修改账户"), "user.disabled": _l("停用账户"), "user.enabled": _l("启用账户"),
-    "user.password_reset": _l("重置密码"),
+    "user.password_reset": _l("重设密码"), "user.password_changed": _l("修改本人密码"),
+    "password.wrong": _l("修改密码时输错当前密码"),
     "login.failed": _l("登录失败"), "code.unknown": _l("无效的住户二维码"), "code.revoked": _l("已作废的住户二维码"),
     "rate_limited": _l("请求过于频繁被限制"), "refused": _l("越权访问被拒绝"),
 }

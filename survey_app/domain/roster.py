@@ -16,7 +16,6 @@ from ..extensions import db
 from ..models import Building, Community, Company, Compound, District, Household, Street
 from . import audit
 from .bulk import insert_rows
-from .clock import now
 from .documents import in_chinese
 from .xlsx.common import to_bytes, write_table
 from .xlsx.reading import open_workbook, sheet_rows

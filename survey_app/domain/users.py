@@ -20,6 +20,7 @@ from .. import access
 from ..database import parse_id
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
+from ..i18n import listing
 from ..models import Building, Company, Compound, District, Street, User, UserGrid
 from ..models.users import ROLES
 from . import audit
@@ -41,6 +42,11 @@ def _jurisdictions():
 
 
 # ---------------------------------------------------------------- passwords
+
+def password_rule() -> str:
+    """The rule, as the forms state it."""
+    return _("密码至少 %(n)s 个字符，不能包含用户名，不能是常见或容易猜到的密码。", n=PASSWORD_MIN)
+
 
 def password_problem(password: str, username: str = "", other_words=()) -> str | None:
     """Why the password is refused, or None when it is acceptable.
@@ -147,7 +153,7 @@ def _placement(role: str, district_id, street_id, company_id) -> dict:
         exist, or a street outside the given district.
     """
     if role not in ROLES:
-        raise Invalid(_("没有角色 %(role)s；可用的角色：%(roles)s。", role=role, roles="、".join(ROLES)))
+        raise Invalid(_("没有角色 %(role)s；可用的角色：%(roles)s。", role=role, roles=listing(ROLES)))
     kinds = _jurisdictions()
     given = {"district_id": district_id, "street_id": street_id, "company_id": company_id}
     needed = access.jurisdiction_of_role(role)
@@ -191,7 +197,7 @@ def _clean_grids(role: str, street_id: int | None, grids) -> list[str]:
     known = set(street_grids(street_id))
     unknown = [g for g in wanted if g not in known]
     if unknown:
-        raise Invalid(_("该街道没有网格：%(grids)s。", grids="、".join(unknown)))
+        raise Invalid(_("该街道没有网格：%(grids)s。", grids=listing(unknown)))
     return sorted(wanted)
 
 

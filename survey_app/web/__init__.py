@@ -3,6 +3,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from ..database import MAX_ID
+from ..domain import users as accounts
 from ..domain.stats import privacy
 from . import audit, auth, campaigns, company, office, overview, printing, resident, roster, users, visits
 
@@ -19,6 +20,7 @@ class IdConverter(IntegerConverter):
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["id"] = IdConverter
     app.jinja_env.globals["privacy"] = privacy  # pages say why a small group's figures are withheld
+    app.jinja_env.globals["password_rule"] = accounts.password_rule  # forms state the rule they are checked by
     for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users, audit):
         app.register_blueprint(module.bp)
         if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed

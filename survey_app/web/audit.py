@@ -16,7 +16,7 @@ from .common import requires, xlsx_response
 bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 
 
-auditor_required = requires(access.may_see_audit, _l("仅限市、区、街道管理员查看审计日志。"))
+auditor_required = requires(access.may_see_audit, _l("仅限市、区级管理员和街道工作人员查看审计日志。"))
 
 
 def _page_number() -> int:
