@@ -207,3 +207,49 @@ def test_rectification_life_cycle_company_reports_officer_verifies(client, world
     assert officer.post(f"/office/rectification/{item.id}/verify", data={"status": "verified"}).status_code == 302
     db.session.expire_all()
     assert db.session.get(RectificationItem, item.id).status == "verified"
+
+
+def _tables(html: str) -> list[list[list[str]]]:
+    """Each <table> of a page as rows of cell texts (header row first)."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr" and self.tables:
+                self.tables[-1].append([])
+            elif tag in ("td", "th") and self.tables:
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.tables[-1][-1].append(" ".join("".join(self.cell).split()))
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell.append(data)
+
+    parser = Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def test_the_participation_table_has_each_figure_under_its_heading(client, world, login, db):
+    for h in households_of(world.k1)[:5]:
+        answer(world.campaign, h, 4)
+    login("street1")
+    (table,) = _tables(client.get("/office/participation").data.decode())
+    header, *rows = table
+    assert all(len(r) == len(header) for r in rows), (header, rows)
+    row = dict(zip(header, next(r for r in rows if r[header.index("小区")] == world.k1.name)))
+    households = int(row["户数"])
+    assert row["已参评"] == "5"
+    assert row["参评率"] == f"{5 / households:.1%}"
+    assert row["协助填写占比"] == "0.0%"
+    assert row["满意度指数"] not in ("", "—")
