@@ -7,7 +7,7 @@ from ..domain import clock
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
 from ..domain.responses.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended,
-    parse_form, save_response)
+    is_required, parse_form, save_response)
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode
@@ -15,6 +15,7 @@ from ..models import HouseholdCode
 bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
 SESSION_SINCE = "household_code_since"  # when the code was scanned: the session lasts RESIDENT_SESSION_HOURS
+SESSION_CHANGED = "household_answer_changed"  # the last submission replaced earlier answers: thanked as a change
 
 
 def _code_failure_limit():
@@ -75,7 +76,8 @@ def enter(token: str):
     session[SESSION_KEY] = code.id
     session[SESSION_SINCE] = clock.now().timestamp()
     session.permanent = True
-    return redirect(url_for(".survey"))
+    lang = request.args.get("lang")  # a code's URL with ?lang=en opens the survey in English
+    return redirect(url_for(".survey", lang=lang if lang in current_app.config["LANGUAGES"] else None))
 
 
 @bp.get("/")
@@ -100,7 +102,8 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
     else:
         values, comment = {}, ""
     return render_template("resident/survey.html", campaign=campaign, household=household, values=values,
-                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp, **extra), status
+                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp,
+                           is_required=is_required, **extra), status
 
 
 @bp.post("/")
@@ -112,10 +115,12 @@ def submit():
     parsed = parse_form(campaign, request.form)
     if not parsed.ok:
         return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)
+    changed = existing_response(campaign.id, code.household_id) is not None
     try:
         save_response(campaign, code.household_id, parsed, code_id=code.id)
     except SurveyClosed as e:
         return closed_page(campaign, e.message)
+    session[SESSION_CHANGED] = changed
     return redirect(url_for(".thanks"))
 
 
@@ -124,4 +129,8 @@ def thanks():
     code = _code_from_session()
     if code is None:
         return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
-    return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound)
+    resp = existing_response(code.campaign_id, code.household_id)
+    if resp is None:
+        return redirect(url_for(".survey"))
+    return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound,
+                           response=resp, changed=bool(session.get(SESSION_CHANGED)))

@@ -189,3 +189,107 @@ def test_households_outside_the_campaign_scope_cannot_answer(client, world, db):
     _enter(client, issue(world.campaign, inside))
     assert client.post("/s/", data=form_for(world.campaign, "4")).status_code == 302
     assert _count(db) == 1
+
+
+# -- Finding one's way through the survey (issue 12): parts, required marks, linked errors, thanks, language.
+
+def _fieldset(html: str, key: str) -> str:
+    """The question block with id f-<key>, as HTML."""
+    at = html.index(f'id="f-{key}"')
+    return html[html.rindex("<fieldset", 0, at):html.index("</fieldset>", at)]
+
+
+def test_survey_is_in_numbered_parts_listed_at_the_top_with_a_counter_of_answers(client, world):
+    _enter(client, issue(world.campaign, households_of(world.k1)[0]))
+    html = client.get("/s/").data.decode()
+    dims = world.campaign.dimensions
+    total = len(dims)
+    assert total > 1
+    nav = html[html.index('<nav class="parts"'):html.index("</nav>", html.index('<nav class="parts"'))]
+    for i, dim in enumerate(dims, start=1):
+        assert f'<a href="#part-{i}">{dim.name}</a>' in nav  # the list of parts links to each part
+        assert f'<section class="part" id="part-{i}"' in html
+        assert f"第 {i} / {total} 部分" in html
+    # Each question sits inside its own part.
+    part2 = html[html.index('id="part-2"'):html.index('id="part-3"') if total > 2 else len(html)]
+    assert all(f'id="f-q{q.id}"' in part2 for q in dims[1].questions)
+    # The answered counter is drawn by CSS from the ticked answers; the page states the total of required ones.
+    required = sum(1 for q in world.campaign.questions if q.kind != "text")
+    assert f'<span class="answered-count"></span> / {required}' in html
+    assert "<script" not in html
+
+
+def test_required_questions_are_marked_and_optional_text_is_not(client, world, db):
+    from survey_app.models import Question
+    dim = world.campaign.dimensions[0]
+    note = Question(dimension_id=dim.id, key="note", text="其他想说的", kind="text", allow_na=False, position=99)
+    db.session.add(note)
+    db.session.commit()
+    db.session.refresh(dim)
+    _enter(client, issue(world.campaign, households_of(world.k1)[0]))
+    html = client.get("/s/").data.decode()
+    assert "为必答题" in html and '<p class="req-legend"><span class="req" aria-hidden="true">*</span>' in html
+    for q in world.campaign.questions:
+        block = _fieldset(html, f"q{q.id}")
+        if q.id == note.id:
+            assert 'class="req"' not in block and "question required" not in block
+        else:
+            assert '<span class="req" title="必答">*</span></legend>' in block and "question required" in block
+    # What the marks say is what the check does: the text left empty is accepted, a scale left empty is not.
+    data = form_for(world.campaign, "4")
+    data[f"q{note.id}"] = ""
+    assert client.post("/s/", data=data).status_code == 302
+
+
+def test_refused_form_links_each_error_to_its_question_which_shows_it(client, world, db):
+    _enter(client, issue(world.campaign, households_of(world.k1)[0]))
+    q1, q2 = world.campaign.questions[:2]
+    data = form_for(world.campaign, "4", comment="长" * 501)
+    del data[f"q{q1.id}"]
+    data[f"q{q2.id}"] = "6"
+    resp = client.post("/s/", data=data)
+    html = resp.data.decode()
+    assert resp.status_code == 422
+    alert = html[html.index('id="errors"'):html.index("</div>", html.index('id="errors"'))]
+    assert f'<a href="#f-q{q1.id}">第 1 题未作答。</a>' in alert
+    assert f'<a href="#f-q{q2.id}">第 2 题的答案无效，请在选项中选择。</a>' in alert
+    assert '<a href="#f-comment">' in alert
+    for key, text in ((f"q{q1.id}", "第 1 题未作答。"), (f"q{q2.id}", "第 2 题的答案无效"), ("comment", "不能超过 500 字")):
+        block = _fieldset(html, key)
+        assert "invalid" in block
+        assert f'aria-describedby="e-{key}"' in block and f'<p class="error" id="e-{key}">' in block and text in block
+    # The other questions show no error and keep their answers.
+    assert "error" not in _fieldset(html, f"q{world.campaign.questions[2].id}")
+
+
+def test_thanks_after_a_change_differs_from_after_a_first_answer_and_says_when(client, world, db):
+    _enter(client, issue(world.campaign, households_of(world.k1)[0]))
+    client.post("/s/", data=form_for(world.campaign, "5"))
+    first = client.get("/s/thanks").data.decode()
+    saved = db.session.scalar(select(Response.updated_at))
+    assert "感谢您的参与" in first and "您的修改已保存" not in first
+    assert f"{saved:%Y-%m-%d %H:%M}" in first and "金色花园" in first
+    assert client.post("/s/", data=form_for(world.campaign, "3")).headers["Location"].endswith("/s/thanks")
+    changed = client.get("/s/thanks").data.decode()
+    db.session.expire_all()
+    saved = db.session.scalar(select(Response.updated_at))
+    assert "您的修改已保存" in changed and "感谢您的参与" not in changed
+    assert f"{saved:%Y-%m-%d %H:%M}" in changed
+
+
+def test_thanks_without_an_answer_goes_to_the_survey(client, world):
+    _enter(client, issue(world.campaign, households_of(world.k1)[0]))
+    resp = client.get("/s/thanks")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/s/")
+
+
+def test_language_of_the_code_url_is_kept_through_the_redirect(client, world):
+    token = issue(world.campaign, households_of(world.k1)[0])
+    resp = client.get(f"/s/{token}?lang=en")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/s/?lang=en")
+    assert token not in resp.headers["Location"]
+    page = client.get(resp.headers["Location"]).data.decode()
+    assert '<html lang="en">' in page and "Very satisfied" in page and "非常满意" not in page
+    # An unknown language is not carried into the address.
+    resp = client.get(f"/s/{token}?lang=xx")
+    assert resp.headers["Location"].endswith("/s/")

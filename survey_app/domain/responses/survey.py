@@ -68,6 +68,11 @@ def covers(campaign: Campaign, household: Household) -> bool:
     return place == campaign.scope_id
 
 
+def is_required(question) -> bool:
+    """Whether the survey refuses a form without an answer to this question (free text is optional)."""
+    return question.kind != "text"
+
+
 def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
     """Check every question's answer and the comment; collect a message per bad field."""
     out = ParsedSurvey()
@@ -75,7 +80,7 @@ def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
     for q in campaign.questions:
         number += 1
         key = f"q{q.id}"
-        if q.kind == "text":
+        if q.kind == "text":  # optional (is_required): checked only for length and saveable characters
             _parse_text(out, q, key, number, form.get(key) or "", COMMENT_MAX)
             continue
         raw = (form.get(key) or "").strip()
