@@ -166,6 +166,16 @@ def close(campaign_id: int):
     return _transition(campaign_id, "closed", _("活动已结束，数据已冻结。"))
 
 
+@bp.get("/<id:campaign_id>/delete")
+@manager_required
+def delete_form(campaign_id: int):
+    """Ask before deleting a draft: the page names the campaign and posts the delete."""
+    c = _writable(campaign_id)
+    if c.status != "draft":
+        return _show(c, 409, _("只能删除草稿；已开启或已结束的活动会保留。"))
+    return render_template("campaigns/delete.html", campaign=c)
+
+
 @bp.post("/<id:campaign_id>/delete")
 @manager_required
 def delete(campaign_id: int):

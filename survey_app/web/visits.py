@@ -81,6 +81,16 @@ def _assist_target(household_id: int):
     return campaign, household
 
 
+def _back() -> dict:
+    """The visits list an assisted answer returns to: `?back=visits` with the list's filters, as the
+    list's assist links carry them (and the form's action keeps them); empty when not from the list."""
+    if request.args.get("back") != "visits":
+        return {}
+    compound_id, grid, building_id = _filters()
+    return {"back": "visits", **{k: v for k, v in (("compound", compound_id), ("grid", grid),
+                                                   ("building", building_id)) if v}}
+
+
 @bp.get("/assist/<id:household_id>")
 @officer_required
 def assist_form(household_id: int):
@@ -89,7 +99,8 @@ def assist_form(household_id: int):
     if reason:
         return closed_page(campaign, reason)
     return render_survey(campaign, household, assisted_by=current_user,
-                         action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id))
+                         action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id,
+                                        **_back()))
 
 
 @bp.post("/assist/<id:household_id>")
@@ -100,11 +111,16 @@ def assist_submit(household_id: int):
     if not parsed.ok:
         return render_survey(campaign, household, form=request.form, errors=parsed.errors, status=422,
                              assisted_by=current_user,
-                             action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id))
+                             action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id,
+                                            **_back()))
     try:
         save_response(campaign, household.id, parsed, mode="assisted", assisted_by_id=current_user.id)
     except SurveyClosed as e:
         return closed_page(campaign, e.message)
     flash(_("已保存 %(compound)s %(household)s 的协助填写答卷。", compound=household.building.compound.name,
             household=household.label), "success")
+    back = _back()
+    if back:
+        del back["back"]
+        return redirect(url_for(".index", campaign=campaign.id, **back, _anchor="pending"))
     return redirect(url_for("office.building", building_id=household.building_id, campaign=campaign.id))
