@@ -21,6 +21,7 @@ from survey_app.logs import RedactCodes
 from survey_app.models import Campaign, Compound, Household, Response, User
 
 from .conftest import make_config
+from .sheets import header_row, table, title_block
 
 
 def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
@@ -57,7 +58,9 @@ def test_cli_ranking_export_and_rectify(app, runner, db, tmp_path):
     out = tmp_path / "ranking.xlsx"
     res = runner.invoke(args=["ranking", "export", "--area", "city", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert openpyxl.load_workbook(out)["企业排名"].max_row > 2
+    ranking = openpyxl.load_workbook(out)["企业排名"]
+    assert len(table(ranking, "名次")[1]) > 1  # companies under the header, itself under the title block
+    assert "制表单位：全市" in title_block(ranking, header_row(ranking, "名次"))[-1]  # a command has no user
     res = runner.invoke(args=["rectify", "generate"])
     assert res.exit_code == 0 and "新生成整改事项" in res.output
     bad = runner.invoke(args=["ranking", "export", "--area", "nowhere", "--out", str(out)])

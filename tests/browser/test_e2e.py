@@ -23,6 +23,7 @@ from survey_app.extensions import db
 
 from ..conftest import make_config, need
 from ..factories import PASSWORD, build_world
+from ..sheets import table
 
 pytestmark = pytest.mark.browser
 
@@ -198,9 +199,8 @@ def test_labels_survey_on_phone_ranking_and_excel(live, browser, shots):
     assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
     # Playwright stores the file without its extension, which openpyxl refuses; read the bytes instead.
     wb = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()), read_only=True)
-    rows = list(wb.active.iter_rows(values_only=True))
-    head = list(rows[0])
-    mine = [r for r in rows[1:] if r[head.index("物业服务企业")] == COMPANY]
+    head, rows = table(wb.active, "名次")  # under the title block
+    mine = [r for r in rows if r[head.index("物业服务企业")] == COMPANY]
     assert len(mine) == 1, rows
     assert mine[0][head.index("有效样本(份)")] == 1
     wb.close()

@@ -10,6 +10,8 @@ from survey_app.extensions import db as _db
 from survey_app.models import Community, District, Household, HouseholdCode, Street
 
 from ..factories import add_compound, households_of, issue
+
+from ..sheets import header_row, title_block
 from .pdfqr import read_pdf, tokens_of
 
 
@@ -105,10 +107,14 @@ def test_codes_export_writes_one_safe_row_per_household(runner, world, db, tmp_p
 
     wb = openpyxl.load_workbook(out)
     ws = wb.worksheets[0]
-    header = [c.value for c in ws[1]]
+    top = header_row(ws, "户编号")
+    header = [c.value for c in ws[top]]
     assert header == ["户编号", "区", "街道", "社区", "小区", "楼栋", "单元", "房号", "完整地址", "问卷地址"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:J31"
-    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    assert ws.freeze_panes == f"A{top + 1}" and ws.auto_filter.ref == f"A{top}:J{top + 30}"
+    block = title_block(ws, top)
+    assert block[0] == "住户问卷地址清单" and "光明路街道" in block[1] and "制表单位：全市" in block[2], block
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == f"${top}:${top}"
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=top + 1)]
     assert len(rows) == 30
     for row in rows:
         code = tokens.find_code(tokens_of([row[9]])[0])

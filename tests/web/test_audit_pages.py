@@ -13,6 +13,8 @@ from survey_app.domain import audit
 from survey_app.domain.clock import now
 from survey_app.models import AuditEvent
 
+from ..sheets import header_row, table, title_block
+
 
 def _event(action="campaign.settings", target="campaign:1", where=None, category=audit.STAFF, at=None, **kw):
     e = audit.record(action, target, where=where, category=category, actor=kw.pop("actor", "someone"), **kw)
@@ -54,7 +56,7 @@ def test_each_admin_sees_only_their_jurisdictions_events(client, login, events, 
     for target in unseen:
         assert target not in page
     export = openpyxl.load_workbook(io.BytesIO(client.get("/office/audit/audit.xlsx").data))
-    targets = {row[6] for row in export["审计日志"].iter_rows(min_row=2, values_only=True)}
+    targets = {row[6] for row in table(export["审计日志"], "时间")[1]}
     assert seen <= targets and not (unseen & targets)
 
 
@@ -138,7 +140,9 @@ def test_export_has_no_formula_cell_and_is_itself_audited(client, login, world, 
     assert resp.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(resp.data))
     ws = wb["审计日志"]
-    assert ws["A1"].value == "时间" and ws.max_row >= len(hostile) + 1
+    top = header_row(ws, "时间")
+    assert ws.max_row >= top + len(hostile)
+    assert title_block(ws, top)[0] == "审计日志" and "制表单位：东城区" in title_block(ws, top)[-1]
     for sheet in wb.worksheets:
         for row in sheet.iter_rows():
             for cell in row:

@@ -5,6 +5,8 @@ import openpyxl
 
 from ..factories import answer, households_of
 
+from ..sheets import header_row, table, title_block
+
 
 def _setup(world):
     for h in households_of(world.k1)[:6]:
@@ -38,10 +40,29 @@ def test_company_workbook(client, world, login):
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
     assert "碧水家园" not in text and "乙物业" not in text and "13812345678" not in text
     assert "秘密意见" not in text
-    compounds = {r[0]: r for r in wb["各小区"].iter_rows(min_row=2, values_only=True)}
+    first = {"概况": "项目", "各小区": "小区", "各维度": "维度", "意见建议": "小区"}
+    for ws in wb:  # a title block naming the company, the campaign, the date and the issuing office
+        block = title_block(ws, header_row(ws, first[ws.title]))
+        assert "范围：甲物业服务有限公司" in block[1] and f"测评活动：{world.campaign.name}" in block[1], block
+        assert "制表日期：20" in block[2] and "制表单位：甲物业服务有限公司" in block[2], block
+    head, compounds = table(wb["各小区"], "小区")
+    compounds = {r[0]: r for r in compounds}
     assert compounds["金色花园"][1] == 75.0 and compounds["翡翠名苑"][1] is None and compounds["翡翠名苑"][4] == 3
-    dims = list(wb["各维度"].iter_rows(min_row=2, values_only=True))
+    _, dims = table(wb["各维度"], "维度")
     assert len(dims) == 9 and all(isinstance(d[1], float) for d in dims)
+    # Shares are numbers shown as percentages (not 0.4962225), means with one decimal.
+    overview = wb["概况"]
+    top = header_row(overview, "项目")
+    cells = {overview.cell(row=r, column=1).value: overview.cell(row=r, column=2)
+             for r in range(top + 1, overview.max_row + 1)}
+    assert cells["参评率"].data_type == "n" and 0 < cells["参评率"].value <= 1
+    assert cells["参评率"].number_format == "0.0%" and cells["总体满意率"].number_format == "0.0%"
+    assert cells["满意度指数"].number_format == "0.0" and cells["全市平均指数"].number_format == "0.0"
+    cs = wb["各小区"]
+    rate = cs.cell(row=header_row(cs, "小区") + 1, column=head.index("参评率") + 1)
+    assert rate.data_type == "n" and rate.number_format == "0.0%"
+    assert cs.page_setup.orientation == "landscape" and overview.page_setup.orientation == "portrait"
+    assert cs.print_title_rows == "$5:$5" and cs.page_setup.fitToWidth == 1
 
 
 def test_officers_cannot_use_the_company_pages(client, world, login):

@@ -11,6 +11,7 @@ from survey_app.domain.responses import codes as tokens
 from survey_app.models import AuditEvent, Building, HouseholdCode, RectificationItem
 
 from ..factories import answer, households_of
+from ..sheets import header_row, table, title_block
 
 
 def _decode_data_uri_png(html: str, index: int = 0) -> str:
@@ -138,16 +139,19 @@ def test_ranking_page_and_workbook(client, world, login, db):
     assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(resp.data))
     ws = wb["企业排名"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
-    headers = [c.value for c in ws[1]]
+    top = header_row(ws, "名次")
+    assert ws.freeze_panes == f"A{top + 1}" and ws.auto_filter.ref.startswith(f"A{top}:")
+    block = title_block(ws, top)
+    assert "范围：东城区" in block[1] and "制表单位：东城区" in block[2], block
+    headers, rows = table(ws, "名次")
     assert headers[:4] == ["名次", "等级组", "物业服务企业", "满意度指数"]
-    rows = {r[2]: dict(zip(headers, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    rows = {r[2]: dict(zip(headers, r)) for r in rows}
     first = rows["甲物业服务有限公司"]
     assert first["名次"] == 1 and first["有效样本(份)"] == 12 and first["总户数"] == 70
     assert abs(first["满意度指数"] - (10 * 100 + 2 * 75) / 12) < 0.06
     assert rows["乙物业服务有限公司"]["名次"] == 2 and rows["乙物业服务有限公司"]["满意度指数"] == 25.0
     assert isinstance(first["参评率"], float) and ws.column_dimensions["C"].width >= 20
-    method = {r[0]: r[1] for r in wb["方法说明"].iter_rows(min_row=2, values_only=True)}
+    method = {r[0]: r[1] for r in table(wb["方法说明"], "项目")[1]}
     assert "5 份" in method["参与排名条件"] and "10%" in method["参与排名条件"]
     assert "有限总体校正" in method["95%区间"]
 
@@ -177,8 +181,12 @@ def test_rectification_generated_by_rule_listed_and_exported_without_formulas(cl
     assert "环境卫生" in client.get("/office/rectification").data.decode()
     wb = openpyxl.load_workbook(io.BytesIO(client.get("/office/rectification.xlsx").data))
     ws = wb.active
-    assert [c.value for c in ws[1]] == ["街道", "社区", "小区", "物业服务企业", "维度", "问题依据", "整改期限", "状态"]
-    row = [c for c in ws[2]]
+    top = header_row(ws, "街道")
+    assert [c.value for c in ws[top]] == ["街道", "社区", "小区", "物业服务企业", "维度", "问题依据", "整改期限", "状态"]
+    block = title_block(ws, top)
+    assert block[0] == "整改清单" and f"测评活动：{world.campaign.name}" in block[1], block
+    assert "制表单位：东城区 文化路街道" in block[2], block
+    row = [c for c in ws[top + 1]]
     assert all(c.data_type != "f" for c in row)
     assert row[2].value == "'" + world.k1.name and row[3].value == "'＋甲物业"
     assert row[7].value == "待整改"

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from survey_app.models import Building, Response
 
 from ..factories import answer, form_for, households_of
+from ..sheets import header_row, table, title_block
 
 
 def test_coverage_matches_the_responses_table_and_lists_who_is_left(client, world, login, db):
@@ -20,9 +21,14 @@ def test_coverage_matches_the_responses_table_and_lists_who_is_left(client, worl
     assert n == 7 and f'<td class="n">{n}</td>' in page and "17.5%" in page
     assert page.count('href="/office/assist/') == 33  # every household not yet answered, nobody else
     wb = openpyxl.load_workbook(io.BytesIO(client.get(f"/office/visits/pending.xlsx?compound={world.k1.id}").data))
-    rows = list(wb.active.iter_rows(min_row=2, values_only=True))
+    ws = wb.active
+    top = header_row(ws, "街道")
+    _, rows = table(ws, "街道")
     assert len(rows) == 33 and {r[3] for r in rows} == {"金色花园"}
-    assert wb.active.freeze_panes == "A2"
+    assert ws.freeze_panes == f"A{top + 1}" and ws.print_title_rows == f"${top}:${top}"
+    block = title_block(ws, top)
+    assert block[0] == "未参评住户走访清单" and "金色花园" in block[1] and f"测评活动：{world.campaign.name}" in block[1]
+    assert "制表单位：东城区 文化路街道" in block[2], block
 
 
 def test_pending_list_filters_by_grid_and_building(client, world, login, db):

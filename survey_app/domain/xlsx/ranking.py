@@ -20,7 +20,7 @@ from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES
-from .common import rounded, safe_title, to_bytes, write_table
+from .common import MEAN, PERCENT, Heading, office_of, rounded, safe_title, to_bytes, write_table
 
 
 RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
@@ -33,7 +33,12 @@ def ranking_rows(ranking: Ranking):
         lo, hi = s.interval if s.interval else (None, None)
         yield [r.rank, r.band, s.label, rounded(s.mean), rounded(r.shrunk), rounded(lo),
                rounded(hi), s.n, s.households, s.coverage, s.satisfaction_rate,
-               "" if r.eligible else "样本不足，不参与排名：" + r.reason]
+               "" if r.eligible else not_ranked(r.reason)]
+
+
+def not_ranked(reason: str) -> str:
+    """The 说明 of a unit left out of the ranking: the reason once ("不参与排名（样本不足：3 份，少于 5 份）")."""
+    return f"不参与排名（{reason}）" if reason else "不参与排名"
 
 
 def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime):
@@ -61,27 +66,33 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
 
 def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
                      levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
-                     company_dims: dict | None = None, compounds: Sequence = ()) -> bytes:
+                     company_dims: dict | None = None, compounds: Sequence = (), office: str | None = None) -> bytes:
     """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
-    compounds, and the method with its parameters. Numbers stay numbers; bands are shaded."""
+    compounds, and the method with its parameters. Numbers stay numbers; bands are shaded; each
+    sheet opens with a title block (scope, campaign, date, issuing office: the user's jurisdiction
+    unless `office` is given)."""
+    heading = Heading("物业服务企业满意度排名", scope_name, campaign_name, generated,
+                      office if office is not None else office_of())
     wb = Workbook()
     ws = wb.active
     ws.title = "企业排名"
-    _ranking_sheet(ws, ranking, "物业服务企业")
+    _ranking_sheet(ws, ranking, "物业服务企业", heading.for_sheet("物业服务企业满意度排名"))
     for level_name, level_ranking in levels:
-        _ranking_sheet(wb.create_sheet(safe_title(f"各{level_name}")), level_ranking, level_name)
+        _ranking_sheet(wb.create_sheet(safe_title(f"各{level_name}")), level_ranking, level_name,
+                       heading.for_sheet(f"各{level_name}满意度排名"))
     if dimensions:
         ds = wb.create_sheet("企业×维度")
         dims = company_dims or {}
-        write_table(ds, ["名次", "物业服务企业"] + [d.name for d in dimensions],
+        top = write_table(ds, ["名次", "物业服务企业"] + [d.name for d in dimensions],
                     ([r.rank, r.stats.label] + [rounded(dims[(r.stats.key, d.id)].mean) if (r.stats.key, d.id) in dims
                                                 else None for d in dimensions] for r in ranking.ranked),
                     widths=[7, 30] + [12] * len(dimensions),
-                    formats={i: "0.0" for i in range(3, 3 + len(dimensions))})
+                    formats={i: MEAN for i in range(3, 3 + len(dimensions))},
+                    heading=heading.for_sheet("物业服务企业各维度得分"))
         if ranking.ranked:
             last = get_column_letter(2 + len(dimensions))
             ds.conditional_formatting.add(
-                f"C2:{last}{len(ranking.ranked) + 1}",
+                f"C{top + 1}:{last}{top + len(ranking.ranked)}",
                 ColorScaleRule(start_type="num", start_value=40, start_color="F6C7C3", mid_type="num", mid_value=70,
                                mid_color="FDF3D0", end_type="num", end_value=95, end_color="A5D6A7"))
     if compounds:
@@ -93,10 +104,12 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
                       rounded(s.interval[0]) if s.interval else None, rounded(s.interval[1]) if s.interval else None,
                       s.n, s.households, s.coverage, s.satisfaction_rate] for s in compounds),
                     widths=[14, 14, 22, 30, 12, 12, 12, 12, 10, 10, 12],
-                    formats={5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+                    formats={5: MEAN, 6: MEAN, 7: MEAN, 10: PERCENT, 11: PERCENT},
+                    heading=heading.for_sheet("各小区满意度"))
     m = wb.create_sheet("方法说明")
-    write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated), widths=[18, 100])
-    for row in m.iter_rows(min_row=2):
+    top = write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated),
+                      widths=[18, 100], heading=heading.for_sheet("排名方法说明"))
+    for row in m.iter_rows(min_row=top + 1):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
     return to_bytes(wb)
 
@@ -104,27 +117,27 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
 BAND_FILL = PatternFill("solid", fgColor="E8F0FB")
 
 
-def _ranking_sheet(ws, ranking: Ranking, unit_name: str) -> None:
+def _ranking_sheet(ws, ranking: Ranking, unit_name: str, heading: Heading | None = None) -> None:
     headers = list(RANKING_HEADERS)
     headers[2] = str(unit_name)
-    write_table(ws, headers, ranking_rows(ranking), widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
-                formats={4: "0.0", 5: "0.0", 6: "0.0", 7: "0.0", 10: "0.0%", 11: "0.0%"})
+    top = write_table(ws, headers, ranking_rows(ranking), widths=[7, 8, 30, 12, 12, 12, 12, 12, 10, 10, 12, 40],
+                      formats={4: MEAN, 5: MEAN, 6: MEAN, 7: MEAN, 10: PERCENT, 11: PERCENT}, heading=heading)
     if ranking.ranked:
         # Odd bands shaded, so where one band ends and the next begins is visible at a glance.
-        ws.conditional_formatting.add(f"A2:L{len(ranking.ranked) + 1}",
-                                      FormulaRule(formula=["MOD($B2,2)=1"], fill=BAND_FILL))
+        ws.conditional_formatting.add(f"A{top + 1}:L{top + len(ranking.ranked)}",
+                                      FormulaRule(formula=[f"MOD($B{top + 1},2)=1"], fill=BAND_FILL))
 
 
-def ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
+def ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None = None) -> bytes:
     """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses.
 
     The workbook is a Chinese document whatever the page's language: level names, the area's name
     and the reasons a unit is not ranked are all produced in Chinese."""
     with in_chinese():
-        return _ranking_workbook_for(campaign, area, generated)
+        return _ranking_workbook_for(campaign, area, generated, office)
 
 
-def _ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
+def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None) -> bytes:
     sums = AreaSums.load(campaign.id, area)
     rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
     below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
@@ -139,4 +152,4 @@ def _ranking_workbook_for(campaign: Campaign, area: Area, generated) -> bytes:
                                     dimensions=list(campaign.dimensions),
                                     company_dims=dimension_stats(campaign.id, area, "company",
                                                                  households=sums.households_by("company")),
-                                    compounds=compounds)
+                                    compounds=compounds, office=office)
