@@ -17,7 +17,7 @@ from ..extensions import db
 from ..models import Building, Compound, Household, RectificationItem, Response
 from .common import (advance_rectification, all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
                      xlsx_response)
-from .printing import captioned_png, download_name
+from .printing import download_name
 
 
 bp = Blueprint("office", __name__, url_prefix="/office")
@@ -144,7 +144,7 @@ def household_code(household_id: int):
     url = tokens.survey_url(current_app.config["PUBLIC_BASE_URL"], token)
     address = f"{h.building.compound.name} {h.label}"
     # Downloaded, the code says whose it is: the address under it and as the file's name.
-    issued = {"url": url, "png": qr.data_uri(captioned_png(url, [h.building.compound.name, h.label]), "image/png"),
+    issued = {"url": url, "png": qr.data_uri(qr.captioned_png(url, [h.building.compound.name, h.label]), "image/png"),
               "svg": qr.data_uri(qr.svg_text(url), "image/svg+xml"),
               "png_name": download_name(address, ".png"), "svg_name": download_name(address, ".svg")}
     return render_template("office/household.html", campaign=campaign, household=h, live=1, answered=False,

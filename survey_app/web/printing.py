@@ -1,8 +1,6 @@
 """QR label sheets as a PDF for a building, compound, community or street (office staff)."""
 from __future__ import annotations
 
-import functools
-import io
 import re
 import tempfile
 from urllib.parse import quote
@@ -12,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..domain.printing import labels as labels_pdf, qr, selection
+from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Forbidden, Invalid, NotFound
 from ..models import Building, Community, Compound, Street
 from .common import campaign_in_view, officer_required
@@ -23,16 +21,6 @@ LEVEL = "<level>"
 LEVELS = {"building": Building, "compound": Compound, "community": Community, "street": Street}
 CHUNK_SIZE = 64 * 1024
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
-# The label PDF needs no font file (reportlab's built-in CID font); a PNG caption does: the first of
-# these that exists, else the caption is left out and the PNG is the bare code.
-CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-                  "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-                  "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-                  "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-                  "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-                  "/System/Library/Fonts/PingFang.ttc",
-                  "C:/Windows/Fonts/msyh.ttc")
-CAPTION_SIZE, CAPTION_MIN = 22, 12  # px
 
 
 def _selection(level: str, ident: int) -> tuple[selection.Selection, object]:
@@ -118,75 +106,6 @@ def _read(f):
             yield chunk
     finally:
         f.close()
-
-
-@functools.lru_cache(maxsize=1)
-def _cjk_font_file() -> tuple[str, int] | None:
-    """A font file (and face index: the Simplified Chinese face of a collection) that draws Chinese."""
-    from PIL import ImageFont
-
-    for path in CJK_FONT_FILES:
-        try:
-            faces = []
-            for index in range(8):
-                try:
-                    faces.append((index, ImageFont.truetype(path, 12, index=index).getname()[0]))
-                except OSError:
-                    break
-        except Exception:  # noqa: BLE001 - an unreadable font is as good as none
-            continue
-        if faces:
-            return path, next((i for i, name in faces if " SC" in name), faces[0][0])
-    return None
-
-
-def _caption_lines(draw, lines: list[str], width: int):
-    """Each line in the largest size (down to CAPTION_MIN) that fits the width, wrapped when even that is too wide."""
-    from PIL import ImageFont
-
-    path, index = _cjk_font_file()
-    out = []
-    for line in lines:
-        size = CAPTION_SIZE
-        font = ImageFont.truetype(path, size, index=index)
-        while size > CAPTION_MIN and draw.textlength(line, font=font) > width:
-            size -= 1
-            font = ImageFont.truetype(path, size, index=index)
-        rest = line
-        while rest:
-            cut = len(rest)
-            while cut > 1 and draw.textlength(rest[:cut], font=font) > width:
-                cut -= 1
-            out.append((rest[:cut], font, size))
-            rest = rest[cut:]
-    return out
-
-
-def captioned_png(url: str, lines: list[str]) -> bytes:
-    """The survey URL's QR code as PNG with the lines (the household's address) drawn under it.
-
-    Without a Chinese font on the server the PNG is the bare code (the page still names the household).
-    """
-    code = qr.png_bytes(url)
-    lines = [t for t in lines if t]
-    if not lines or _cjk_font_file() is None:
-        return code
-    from PIL import Image, ImageDraw
-
-    img = Image.open(io.BytesIO(code)).convert("L")
-    laid = _caption_lines(ImageDraw.Draw(img), lines, img.width - 2 * 12)
-    gap = 6
-    # The caption starts just below the code's quiet zone (4 modules), which stays whole for scanners.
-    out = Image.new("L", (img.width, img.height + sum(size + gap for _t, _f, size in laid) + 10), 255)
-    out.paste(img, (0, 0))
-    draw = ImageDraw.Draw(out)
-    y = img.height
-    for text, font, size in laid:
-        draw.text(((img.width - draw.textlength(text, font=font)) / 2, y), text, fill=0, font=font)
-        y += size + gap
-    buf = io.BytesIO()
-    out.save(buf, format="PNG", optimize=True)
-    return buf.getvalue()
 
 
 def download_name(text: str, suffix: str) -> str:

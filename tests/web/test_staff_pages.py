@@ -116,8 +116,7 @@ def test_visits_tables_scroll_inside_the_page(client, world, login):
 
 def test_without_a_chinese_font_the_png_is_the_bare_code(monkeypatch):
     from survey_app.domain.printing import qr
-    from survey_app.web import printing
 
-    monkeypatch.setattr(printing, "_cjk_font_file", lambda: None)
+    monkeypatch.setattr(qr, "_cjk_font_file", lambda: None)
     url = "http://survey.test/s/AAAAAAAAAAAAAAAAAAAAAA"
-    assert printing.captioned_png(url, ["金色花园", "1号楼101室"]) == qr.png_bytes(url)
+    assert qr.captioned_png(url, ["金色花园", "1号楼101室"]) == qr.png_bytes(url)
