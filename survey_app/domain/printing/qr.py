@@ -56,15 +56,12 @@ def data_uri(data: bytes | str, mime: str) -> str:
 def _cjk_font_file() -> tuple[str, int] | None:
     """A font file (and face index: the Simplified Chinese face of a collection) that draws Chinese."""
     for path in CJK_FONT_FILES:
-        try:
-            faces = []
-            for index in range(8):
-                try:
-                    faces.append((index, ImageFont.truetype(path, 12, index=index).getname()[0]))
-                except OSError:
-                    break
-        except Exception:  # noqa: BLE001 - an unreadable font is as good as none
-            continue
+        faces = []
+        for index in range(8):
+            try:
+                faces.append((index, ImageFont.truetype(path, 12, index=index).getname()[0]))
+            except (OSError, ValueError):  # no such file or face, or not a font: as good as none
+                break
         if faces:
             return path, next((i for i, name in faces if " SC" in name), faces[0][0])
     return None
