@@ -136,14 +136,24 @@ def _where(user: User) -> audit.Jurisdiction:
     return audit.Jurisdiction(district_id=user.district_id, street_id=user.street_id, company_id=user.company_id)
 
 
+def grids_of_streets(street_ids) -> dict[int, list[str]]:
+    """{street id: its grid labels, sorted} for the given streets, in one query."""
+    ids = [i for i in street_ids if i is not None]
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    rows = db.session.execute(
+        select(Compound.street_id, Building.grid).distinct().join(Compound, Compound.id == Building.compound_id)
+        .where(Compound.street_id.in_(ids), Building.grid.is_not(None), Building.grid != "")
+        .order_by(Compound.street_id, Building.grid))
+    for street_id, grid in rows:
+        out[street_id].append(grid)
+    return out
+
+
 def street_grids(street_id: int | None) -> list[str]:
     """The grid labels of the buildings in a street (the grids a grid worker can be given)."""
-    if street_id is None:
-        return []
-    return list(db.session.scalars(
-        select(Building.grid).distinct().join(Compound, Compound.id == Building.compound_id)
-        .where(Compound.street_id == street_id, Building.grid.is_not(None), Building.grid != "")
-        .order_by(Building.grid)))
+    return grids_of_streets([street_id]).get(street_id, [])
 
 
 def _placement(role: str, district_id, street_id, company_id) -> dict:

@@ -60,7 +60,12 @@ def _form(template: str, values: dict, error: str | None = None, status: int = 2
         template, values=values, error=error, roles=access.role_choices(current_user), streets=streets,
         districts=db.session.execute(select(District.id, District.name).order_by(District.id)).all() if city else [],
         companies=db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all() if city else [],
-        grids_by_street=[(label, users.street_grids(sid)) for sid, label in streets], **extra), status
+        grids_by_street=_grids_by_street(streets), **extra), status
+
+
+def _grids_by_street(streets) -> list[tuple[str, list[str]]]:
+    grids = users.grids_of_streets([sid for sid, _label in streets])
+    return [(label, grids[sid]) for sid, label in streets]
 
 
 @bp.get("/")
