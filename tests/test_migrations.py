@@ -66,3 +66,62 @@ def test_accounts_migration_keeps_users_and_events_and_gives_grid_workers_their_
     if pg_server is None:
         pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
     _check(pg_server.create_database("survey_populated"))
+
+
+BEFORE_LOOP = "ca47aba9fcd4"
+
+
+def _check_rectification_loop(url: str):
+    """Items raised before the loop keep their state, gain a category and a first history entry."""
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade(revision=BEFORE_LOOP)
+        _db.engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
+        conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
+        conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, '幸福社区')"))
+        conn.execute(text("INSERT INTO companies (id, name) VALUES (1, '安居物业')"))
+        conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name, company_id) "
+                          "VALUES (1, 1, 1, 1, '阳光小区', 1)"))
+        conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, min_responses, "
+                          "min_coverage, comment_label) VALUES (1, '2026 上半年', 'city', '2026-01-01 00:00:00', "
+                          "'2026-06-30 00:00:00', 'open', 10, 0.1, '意见')"))
+        conn.execute(text("INSERT INTO dimensions (id, campaign_id, key, name, name_en, weight, position) VALUES "
+                          "(1, 1, 'cleaning', '环境卫生', 'Cleaning', 1.0, 0), (2, 1, 'parking', '停车管理', 'Parking', 1.0, 1)"))
+        conn.execute(text("INSERT INTO rectification_items (id, campaign_id, compound_id, company_id, dimension_id, "
+                          "category, evidence, deadline, status, created_at, verified_at) VALUES "
+                          "(1, 1, 1, 1, 1, '环境卫生', '得分 52.0', '2026-03-01', 'open', '2026-02-01 09:00:00', NULL), "
+                          "(2, 1, 1, 1, 2, '停车管理', '得分 48.0', '2026-03-01', 'verified', '2026-02-01 09:00:00', "
+                          "'2026-02-20 10:00:00')"))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        items = conn.execute(text("SELECT id, category_key, source, status, assigned_at IS NOT NULL, submissions, "
+                                  "deadline_missed FROM rectification_items ORDER BY id")).all()
+        events = conn.execute(text("SELECT item_id, actor, from_state, to_state FROM rectification_events "
+                                   "ORDER BY item_id")).all()
+    assert [tuple(i[:5]) + (i[5], bool(i[6])) for i in items] == [
+        (1, "cleaning", "low_score", "assigned", True, 0, False),
+        (2, "parking", "low_score", "verified", True, 0, False)]
+    assert [tuple(e) for e in events] == [(1, "system", None, "assigned"), (2, "system", None, "verified")]
+    with app.app_context():
+        downgrade(revision=BEFORE_LOOP)
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, status FROM rectification_items ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, "open"), (2, "verified")]
+    engine.dispose()
+
+
+def test_rectification_loop_migration_keeps_items_sqlite(tmp_path):
+    _check_rectification_loop(f"sqlite:///{tmp_path / 'populated.db'}")
+
+
+@pytest.mark.postgres
+def test_rectification_loop_migration_keeps_items_postgresql(pg_server):
+    if pg_server is None:
+        pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
+    _check_rectification_loop(pg_server.create_database("survey_populated_loop"))

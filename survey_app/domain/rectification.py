@@ -63,7 +63,7 @@ def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateRes
         dim = dims[did]
         db.session.add(RectificationItem(
             campaign_id=campaign.id, compound_id=cid, company_id=companies.get(cid), dimension_id=did,
-            category=dim.name,
+            category=dim.name, category_key=dim.key,
             evidence=(f"{dim.name}得分 {s.mean:.1f}（满分100），满意率 {s.satisfaction_rate:.0%}，"
                       f"{s.n} 户作答"),
             deadline=(when + timedelta(days=DEADLINE_DAYS)).date(), status="open", created_at=when,

@@ -2,13 +2,15 @@
 from .audit import AuditEvent
 from .campaigns import Campaign, Dimension, Question, QuestionOption, WordingChange
 from .companies import Company
-from .rectification import RectificationItem
+from .rectification import (RectificationConfirmation, RectificationEvent, RectificationItem, RectificationPhoto,
+                             RectificationRequest)
 from .regions import Building, Community, Compound, District, Household, Street
-from .responses import Answer, HouseholdCode, Response
+from .responses import Answer, AnswerChoice, HouseholdCode, Response
 from .users import User, UserGrid
 
 __all__ = [
-    "Answer", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
-    "Household", "HouseholdCode", "Question", "QuestionOption", "RectificationItem", "Response", "Street", "User",
+    "Answer", "AnswerChoice", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
+    "Household", "HouseholdCode", "Question", "QuestionOption", "RectificationConfirmation", "RectificationEvent", "RectificationItem",
+    "RectificationPhoto", "RectificationRequest", "Response", "Street", "User",
     "UserGrid", "WordingChange",
 ]

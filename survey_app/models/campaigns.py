@@ -55,7 +55,8 @@ class Dimension(db.Model):
     )
 
 
-QUESTION_KINDS = ("scale", "choice", "text")  # 5-point | single choice of problem categories | free text
+QUESTION_KINDS = ("scale", "choice", "multi", "text")
+# 5-point | single choice of problem categories | several of them ("which most need improving?") | free text
 
 
 class Question(db.Model):

@@ -62,3 +62,16 @@ class Answer(db.Model):
     choice: Mapped[str | None] = mapped_column(String(40))
     text: Mapped[str | None] = mapped_column(Text)
     response: Mapped[Response] = relationship(back_populates="answers")
+    choices: Mapped[list["AnswerChoice"]] = relationship(
+        back_populates="answer", order_by="AnswerChoice.id", cascade="all, delete-orphan")
+
+
+class AnswerChoice(db.Model):
+    """One option ticked in a multiple-choice question ("which most need improving?")."""
+
+    __tablename__ = "answer_choices"
+    __table_args__ = (UniqueConstraint("answer_id", "option_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    option_key: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[Answer] = relationship(back_populates="choices")
