@@ -76,10 +76,10 @@ def issue(campaign, household) -> str:
 
 
 def answer(campaign, household, value=4, overrides=None, comment=None):
-    """Store a response for the household with every question answered `value`."""
+    """Store a response for the household with every 5-point question answered `value`."""
     token = issue(campaign, household)
     code = tokens.find_code(token)
-    answers = {q.id: value for q in campaign.questions}
+    answers = {q.id: value for q in campaign.questions if q.scored}
     answers.update(overrides or {})
     resp = save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id)
     db.session.commit()  # the factory is the caller: it ends the transaction, as a request would
@@ -87,7 +87,8 @@ def answer(campaign, household, value=4, overrides=None, comment=None):
 
 
 def form_for(campaign, value="4", **extra) -> dict:
-    data = {f"q{q.id}": value for q in campaign.questions}
+    """The survey form with every 5-point question answered `value` (multiple choice: nothing ticked)."""
+    data = {f"q{q.id}": value for q in campaign.questions if q.scored}
     data.update(extra)
     return data
 

@@ -214,7 +214,8 @@ def test_survey_is_in_numbered_parts_listed_at_the_top_with_a_counter_of_answers
     part2 = html[html.index('id="part-2"'):html.index('id="part-3"') if total > 2 else len(html)]
     assert all(f'id="f-q{q.id}"' in part2 for q in dims[1].questions)
     # The answered counter is drawn by CSS from the ticked answers; the page states the total of required ones.
-    required = sum(1 for q in world.campaign.questions if q.kind != "text")
+    required = sum(1 for q in world.campaign.questions if q.kind not in ("text", "multi"))
+    assert required == sum(1 for q in world.campaign.questions if q.scored)
     assert f'<span class="answered-count"></span> / {required}' in html
     assert "<script" not in html
 
@@ -231,7 +232,7 @@ def test_required_questions_are_marked_and_optional_text_is_not(client, world, d
     assert "为必答题" in html and '<p class="req-legend"><span class="req" aria-hidden="true">*</span>' in html
     for q in world.campaign.questions:
         block = _fieldset(html, f"q{q.id}")
-        if q.id == note.id:
+        if q.id == note.id or q.kind == "multi":  # free text and ticking nothing are both answers
             assert 'class="req"' not in block and "question required" not in block
         else:
             assert '<span class="req" title="必答">*</span></legend>' in block and "question required" in block

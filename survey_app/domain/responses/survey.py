@@ -1,4 +1,11 @@
-"""A household's survey: validate the submitted form and store one response per household."""
+"""A household's survey: validate the submitted form and store one response per household.
+
+A multiple-choice question ("which most need improving?") is a group of checkboxes: any number of
+its options may be ticked, none included. Every submitted form stores one answer per such question
+(its ticks as `AnswerChoice` rows, possibly none), so "answered, ticked nothing" is told apart from
+"never shown the question". A tick that is not one of the question's options, or the same option
+twice, cannot come from the form: it is refused (400) and nothing is stored.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -8,9 +15,9 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ...errors import Refusal
+from ...errors import Invalid, Refusal
 from ...extensions import db
-from ...models import Answer, Campaign, Compound, Household, Response, User
+from ...models import Answer, AnswerChoice, Campaign, Compound, Household, Response, User
 from .. import audit
 from . import totals
 from ..clock import now
@@ -30,6 +37,8 @@ class ParsedSurvey:
     comment: str | None = None
     choices: dict[int, str | None] = field(default_factory=dict)  # single choice: option key, None = none of these
     texts: dict[int, str] = field(default_factory=dict)  # free text, only the ones filled in
+    # multiple choice: the option keys ticked, in the options' order; [] = none ticked
+    multi: dict[int, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # form field → message
 
     @property
@@ -69,17 +78,24 @@ def covers(campaign: Campaign, household: Household) -> bool:
 
 
 def is_required(question) -> bool:
-    """Whether the survey refuses a form without an answer to this question (free text is optional)."""
-    return question.kind != "text"
+    """Whether the survey refuses a form without an answer to this question (free text and multiple
+    choice are optional: ticking nothing is an answer)."""
+    return question.kind not in ("text", "multi")
 
 
 def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
-    """Check every question's answer and the comment; collect a message per bad field."""
+    """Check every question's answer and the comment; collect a message per bad field.
+
+    :raise Invalid: a multiple-choice tick that no form offers (an unknown option, one ticked twice).
+    """
     out = ParsedSurvey()
     number = 0
     for q in campaign.questions:
         number += 1
         key = f"q{q.id}"
+        if q.kind == "multi":
+            out.multi[q.id] = _parse_ticks(q, _submitted(form, key), number)
+            continue
         if q.kind == "text":  # optional (is_required): checked only for length and saveable characters
             _parse_text(out, q, key, number, form.get(key) or "", COMMENT_MAX)
             continue
@@ -114,6 +130,29 @@ def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
     return out
 
 
+def _submitted(form: Mapping, key: str) -> list[str]:
+    """Every value sent under `key`: a group of checkboxes sends one per tick (a dict may hold a list)."""
+    if hasattr(form, "getlist"):
+        return form.getlist(key)
+    raw = form.get(key)
+    if raw is None:
+        return []
+    return [raw] if isinstance(raw, str) else list(raw)
+
+
+def _parse_ticks(q, ticked: list[str], number: int) -> list[str]:
+    """The option keys ticked, in the options' order.
+
+    :raise Invalid: a value that is not one of the question's option keys, or one sent twice.
+    """
+    keys = [o.key for o in q.options]
+    if any(not isinstance(v, str) or v not in keys for v in ticked):
+        raise Invalid(_("第 %(n)s 题的答案无效：只能勾选列出的选项。", n=number))
+    if len(set(ticked)) != len(ticked):
+        raise Invalid(_("第 %(n)s 题的答案无效：同一选项只能勾选一次。", n=number))
+    return [k for k in keys if k in ticked]
+
+
 def _parse_text(out: ParsedSurvey, q, key: str, number: int, raw: str, limit: int) -> None:
     """Free text is optional; kept as written (trimmed), refused when too long or unsavable."""
     if "\x00" in raw:
@@ -125,7 +164,8 @@ def _parse_text(out: ParsedSurvey, q, key: str, number: int, raw: str, limit: in
 
 
 def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
-    """A saved response as the survey form's values (q<id> → what the form would submit)."""
+    """A saved response as the survey form's values (q<id> → what the form would submit; a list of
+    option keys for a multiple-choice question)."""
     if resp is None:
         return {}
     kinds = {q.id: q.kind for q in campaign.questions}
@@ -136,6 +176,8 @@ def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
             out[f"q{a.question_id}"] = a.text or ""
         elif kind == "choice":
             out[f"q{a.question_id}"] = a.choice or NA
+        elif kind == "multi":
+            out[f"q{a.question_id}"] = [c.option_key for c in a.choices]
         else:
             out[f"q{a.question_id}"] = NA if a.value is None else str(a.value)
     return out
@@ -209,6 +251,12 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
             by_question[qid].choice = choice
         else:
             resp.answers.append(Answer(question_id=qid, choice=choice))
+    for qid, keys in parsed.multi.items():
+        a = by_question.get(qid)
+        if a is None:
+            a = Answer(question_id=qid)
+            resp.answers.append(a)
+        _set_ticks(a, keys)
     for q in campaign.questions:
         if q.kind != "text":
             continue
@@ -223,3 +271,14 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
     db.session.flush()
     totals.add(resp, dims)
     return resp
+
+
+def _set_ticks(answer: Answer, keys: list[str]) -> None:
+    """Make the answer's ticks exactly `keys`: untick by deleting, tick by adding.
+
+    A tick kept is left as it is (not deleted and re-added), so the unique (answer, option) pair
+    never meets its own replacement in one flush.
+    """
+    kept = [c for c in answer.choices if c.option_key in keys]
+    have = {c.option_key for c in kept}
+    answer.choices = kept + [AnswerChoice(option_key=k) for k in keys if k not in have]
