@@ -30,10 +30,12 @@ ASSISTANTS = ("street", "grid")  # visit households and help residents fill the 
 COMPANY = "company"
 LEVELS = ("city", "district", "street")
 
-# Who moves a rectification item to which state: the company works on it and submits it;
-# an officer verifies it or sends it back.
-COMPANY_STEPS = ("in_progress", "submitted")
-OFFICER_STEPS = ("verified", "in_progress")
+# Who makes which move of a rectification item (domain/rectification/states.MOVES): the company
+# starts the work and submits it; street, district and city officers hand it to the company, verify
+# it, send it back, close it without a fix or reopen it; grid workers add notes and inspection items.
+COMPANY_ACTIONS = ("start", "submit", "note")
+RECTIFICATION_MANAGERS = ("city", "district", "street")
+MANAGER_ACTIONS = ("assign", "verify", "return", "close", "reopen", "note")
 
 
 # ---------------------------------------------------------------- areas
@@ -247,13 +249,26 @@ def require_manage_campaign(user: User, campaign: Campaign) -> None:
         raise Forbidden(_("该测评活动的范围不在您的管理范围内，只能查看，不能修改。"))
 
 
-def rectification_steps(user: User) -> tuple[str, ...]:
-    """The states this user may move a rectification item to."""
+def rectification_actions(user: User) -> tuple[str, ...]:
+    """The moves this user may make on a rectification item they can see (the item's state decides
+    which of them apply now)."""
     if is_company(user):
-        return COMPANY_STEPS
+        return COMPANY_ACTIONS
+    if getattr(user, "role", None) in RECTIFICATION_MANAGERS:
+        return MANAGER_ACTIONS
     if is_officer(user):
-        return OFFICER_STEPS
+        return ("note",)
     return ()
+
+
+def may_manage_rectification(user: User) -> bool:
+    """Hand items to companies, verify, send back and close them (also by importing a workbook)."""
+    return getattr(user, "role", None) in RECTIFICATION_MANAGERS
+
+
+def may_raise_inspection(user: User) -> bool:
+    """Record a problem found on a walk-round (any officer, in the compounds they see)."""
+    return is_officer(user)
 
 
 # ---------------------------------------------------------------- clauses

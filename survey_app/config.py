@@ -1,6 +1,7 @@
 """Configuration read from the environment."""
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,21 @@ class Config:
     UPLOAD_MAX_UNZIPPED_BYTES = int(os.environ.get("UPLOAD_MAX_UNZIPPED_BYTES", 300 * 1024 * 1024))
     UPLOAD_MAX_ROWS = int(os.environ.get("UPLOAD_MAX_ROWS", 210_000))
     UPLOAD_MAX_COLUMNS = int(os.environ.get("UPLOAD_MAX_COLUMNS", 60))
+    # photos of rectification items (domain/rectification/photos.py): a JPEG or PNG by its content,
+    # at most PHOTO_MAX_BYTES and PHOTO_MAX_PIXELS each, PHOTO_MAX_COUNT per upload (a form that
+    # carries photos may be that many times PHOTO_MAX_BYTES, above MAX_CONTENT_LENGTH); stored
+    # re-encoded, at most PHOTO_MAX_SIDE pixels a side, in PHOTO_FOLDER (empty: instance/photos).
+    PHOTO_FOLDER = os.environ.get("PHOTO_FOLDER", "")
+    PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 8 * 1024 * 1024))
+    PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))
+    PHOTO_MAX_COUNT = int(os.environ.get("PHOTO_MAX_COUNT", 6))
+    PHOTO_MAX_SIDE = int(os.environ.get("PHOTO_MAX_SIDE", 2000))
+    # rectification (docs/rectification.md): days a company is given when an item is handed to it;
+    # share of a compound's respondents naming a problem category that raises an item; days within
+    # which a handed-over item counts as started "in time" in the loop's rates.
+    RECTIFICATION_DEADLINE_DAYS = int(os.environ.get("RECTIFICATION_DEADLINE_DAYS", "30"))
+    RECTIFICATION_CATEGORY_SHARE = float(os.environ.get("RECTIFICATION_CATEGORY_SHARE", "0.30"))
+    RECTIFICATION_START_DAYS = int(os.environ.get("RECTIFICATION_START_DAYS", "7"))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # sessions: staff sessions end after an idle time and an absolute lifetime (checked on every
@@ -92,6 +108,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = False
     PUBLIC_BASE_URL = "http://survey.test"
+    # Photos a test stores go to a folder of this test process, never the checkout's instance/.
+    PHOTO_FOLDER = str(Path(tempfile.gettempdir()) / f"survey-test-photos-{os.getpid()}")
 
 
 class ProductionConfig(Config):

@@ -382,8 +382,9 @@ def _survey_form():
 def _rectification_step():
     from survey_app.domain import rectification
     from survey_app.models import RectificationItem, User
-    item = RectificationItem(status="open")
-    return [_refusal_message(lambda: rectification.advance(item, "verified", user=User(username="c", role="company")))]
+    item = RectificationItem(status="submitted")
+    return [_refusal_message(lambda: rectification.act(item, "verify", user=User(username="c", role="company"))),
+            _refusal_message(lambda: rectification.act(item, "start", user=User(username="c", role="company")))]
 
 
 RUNTIME_CASES = {
@@ -395,7 +396,7 @@ RUNTIME_CASES = {
     "lifecycle.parse_settings": _campaign_settings,
     "closed campaign": _closed_campaign,
     "survey.parse_form": _survey_form,
-    "rectification.advance": _rectification_step,
+    "rectification.act": _rectification_step,
 }
 
 

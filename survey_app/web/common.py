@@ -95,11 +95,11 @@ def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
     return resp
 
 
-def advance_rectification(item_id: int, status: str):
-    """Move a rectification item the user may see to `status`.
+def advance_rectification(item_id: int, action: str, note: str = ""):
+    """Make one move (rectification.MOVES) on a rectification item the user may see.
 
-    :raise NotFound: outside the user's scope. :raise StepRefused: the step is not allowed.
+    :raise NotFound: outside the user's scope. :raise Refusal: the move is not allowed.
     """
     item = access.get_visible(current_user, RectificationItem, item_id)
-    rectification.advance(item, status, current_user)
+    rectification.act(item, action, current_user, note=note)
     return item

@@ -47,7 +47,7 @@ def report_xlsx():
 @bp.post("/rectification/<id:item_id>")
 @company_required
 def report_progress(item_id: int):
-    item = advance_rectification(item_id, request.form.get("status", ""))
+    item = advance_rectification(item_id, request.form.get("action", ""), request.form.get("note", ""))
     flash(_("已更新整改进度。"), "success")
     return redirect(url_for(".home", campaign=item.campaign_id))
 

@@ -179,7 +179,7 @@ def rectification_generate():
 @bp.post("/rectification/<id:item_id>/verify")
 @officer_required
 def rectification_verify(item_id: int):
-    item = advance_rectification(item_id, request.form.get("status", "verified"))
+    item = advance_rectification(item_id, request.form.get("action", "verify"), request.form.get("note", ""))
     flash(_("整改事项状态已更新。"), "success")
     return redirect(url_for(".rectification_list", campaign=item.campaign_id))
 

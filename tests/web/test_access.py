@@ -1,5 +1,6 @@
 """Access decided in one place: one loader for every scoped model, campaigns scoped like the rest,
 one transaction per request, old addresses redirect."""
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -11,10 +12,14 @@ from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.clock import now
 from survey_app.errors import Conflict, Forbidden, NotFound
 from survey_app.extensions import db
+from survey_app.models.rectification import STATUSES
 from survey_app.models import (AuditEvent, Building, Campaign, Community, Compound, District, Household,
                                RectificationItem, Street, User)
 
 from ..factories import households_of
+
+
+_KEYS = itertools.count()
 
 
 def _user(name):
@@ -22,8 +27,9 @@ def _user(name):
 
 
 def _item(world, compound, status="open", deadline_days=10):
+    key = f"cat{next(_KEYS)}"  # one item per compound and category
     item = RectificationItem(campaign_id=world.campaign.id, compound_id=compound.id, company_id=compound.company_id,
-                             category="环境卫生", evidence="测试", deadline=(now() + timedelta(days=deadline_days)).date(),
+                             category="环境卫生", category_key=key, evidence="测试", deadline=(now() + timedelta(days=deadline_days)).date(),
                              status=status, created_at=now())
     db.session.add(item)
     db.session.flush()
@@ -140,8 +146,14 @@ def test_old_company_addresses_redirect(client, world, login):
 
 def test_overdue_is_one_rule_in_python_and_in_sql(world, db):
     today = now().date()
-    items = [_item(world, k, status, days) for k in (world.k1,)
-             for status in ("open", "in_progress", "submitted", "verified") for days in (-3, -1, 0, 1)]
+    items = [_item(world, k, status, days) for k in (world.k1,) for status in STATUSES for days in (-3, -1, 0, 1)]
     in_sql = set(db.session.scalars(select(RectificationItem.id).where(RectificationItem.overdue_on(today))))
     in_python = {i.id for i in items if rectification.is_overdue(i, today)}
+    # overdue: the company still holds it (assigned, in progress, sent back) and the deadline has passed
     assert in_python == in_sql and len(in_sql) == 6
+    assert {i.status for i in items if i.id in in_sql} == {"assigned", "in_progress", "returned"}
+    # missed: overdue now, or recorded as missed before (kept after a later fix)
+    items[-1].deadline_missed = True  # a closed item that had missed its deadline
+    db.session.flush()
+    missed = set(db.session.scalars(select(RectificationItem.id).where(RectificationItem.missed_on(today))))
+    assert missed == in_sql | {items[-1].id} == {i.id for i in items if i.missed_on(today)}

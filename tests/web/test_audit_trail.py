@@ -57,7 +57,7 @@ def _east_draft(w, db, status="draft"):
 def _item(w, db, status):
     dim = w.campaign.dimensions[0]
     item = RectificationItem(campaign_id=w.campaign.id, compound_id=w.k1.id, company_id=w.c1.id, dimension_id=dim.id,
-                             category=dim.name, evidence="得分低", deadline=now().date(), status=status,
+                             category=dim.name, category_key=dim.key, evidence="得分低", deadline=now().date(), status=status,
                              created_at=now())
     db.session.add(item)
     db.session.commit()
@@ -163,14 +163,14 @@ def _generate(w, db, client):
     return f"/office/rectification/generate?campaign={w.campaign.id}", {}, {}
 
 
-@recipe("office.rectification_verify", "street1", "rectification.step", where="street")
+@recipe("office.rectification_verify", "street1", "rectification.verify", where="street")
 def _verify(w, db, client):
-    return f"/office/rectification/{_item(w, db, 'submitted').id}/verify", {"status": "verified"}, {}
+    return f"/office/rectification/{_item(w, db, 'submitted').id}/verify", {"action": "verify"}, {}
 
 
-@recipe("company.report_progress", "company1", "rectification.step", where="company")
+@recipe("company.report_progress", "company1", "rectification.start", where="company")
 def _progress(w, db, client):
-    return f"/company/rectification/{_item(w, db, 'open').id}", {"status": "in_progress"}, {}
+    return f"/company/rectification/{_item(w, db, 'assigned').id}", {"action": "start"}, {}
 
 
 @recipe("printing.pdf", "street1", "codes.printed", where="street")

@@ -189,7 +189,7 @@ def test_rectification_generated_by_rule_listed_and_exported_without_formulas(cl
     row = [c for c in ws[top + 1]]
     assert all(c.data_type != "f" for c in row)
     assert row[2].value == "'" + world.k1.name and row[3].value == "'＋甲物业"
-    assert row[7].value == "待整改"
+    assert row[7].value == "待派发"
 
 
 def test_rectification_life_cycle_company_reports_officer_verifies(client, world, login, db, app):

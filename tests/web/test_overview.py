@@ -62,8 +62,8 @@ def test_figures_with_and_without_held_responses(client, world, login, db):
 def test_benchmark_candidates_and_reasons(client, world, login, db):
     _answers(world)
     db.session.add(RectificationItem(campaign_id=world.campaign.id, compound_id=world.k1.id, company_id=world.c1.id,
-                                     category="环境卫生", evidence="x", deadline=(now() - timedelta(days=1)).date(),
-                                     status="open", created_at=now()))
+                                     category="环境卫生", category_key="cleaning", evidence="x",
+                                     deadline=(now() - timedelta(days=1)).date(), status="assigned", created_at=now()))
     db.session.commit()
     login("city")
     page = client.get("/office/overview/benchmarks").data.decode()

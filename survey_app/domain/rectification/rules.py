@@ -1,30 +1,47 @@
-"""Rectification items generated from low dimension scores, and their life cycle."""
+"""Where rectification items come from, one rule each (docs/rectification.md gives the parameters):
+
+(a) low score: a compound's dimension answered by at least MIN_RESPONSES households with a score
+    below SCORE_BELOW or a satisfaction rate below RATE_BELOW;
+(b) category: a problem category ("which most need improving?") named by at least
+    RECTIFICATION_CATEGORY_SHARE of a compound's respondents (at least MIN_RESPONSES of them);
+(c) request: a resident asked for a follow-up of their own problem;
+(d) inspection: an officer recorded a problem found on a walk-round.
+
+An item is unique per round, compound and category (a dimension's key, or "other"): a second
+source for the same problem adds its evidence to the existing item as an event instead of a twin.
+Rules (a) and (b) raise items "open" (an officer hands them to the company); published responses
+only, and never a group under MIN_GROUP.
+"""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import timedelta
 
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import access
-from ..errors import Refusal
-from ..extensions import db
-from ..models import Campaign, Compound, RectificationItem
-from . import audit
-from .stats.aggregates import dimension_stats_by_compound
-from .clock import now
+from ...errors import Invalid
+from ...extensions import db
+from ...models import (Campaign, Compound, Household, RectificationEvent, RectificationItem, RectificationRequest,
+                       Response)
+from .. import audit
+from ..clock import now
+from ..stats.aggregates import dimension_stats_by_compound
+from ..stats.privacy import MIN_GROUP, mask
 
-# The documented rule (docs/scoring.md): a compound gets an item for a dimension when at least
-# MIN_RESPONSES households answered it and its score is below SCORE_BELOW or its satisfaction
-# rate below RATE_BELOW. The company has DEADLINE_DAYS to fix it.
-MIN_RESPONSES = 5
+try:  # the multiple-choice statistic (rule b) arrives with the multiple-choice question kind
+    from ..stats import categories as _categories_module
+except ImportError:  # pragma: no cover
+    _categories_module = None
+from .states import OTHER, OTHER_NAME
+
+MIN_RESPONSES = MIN_GROUP
 SCORE_BELOW = 60.0
 RATE_BELOW = 0.60
-DEADLINE_DAYS = 30
-
-STATUS_LABELS = {"open": _l("待整改"), "in_progress": _l("整改中"), "submitted": _l("待核验"), "verified": _l("已核验")}
-NEXT_STATUS = {"open": ("in_progress",), "in_progress": ("submitted",), "submitted": ("verified", "in_progress")}
+DEADLINE_DAYS = 30  # the default of RECTIFICATION_DEADLINE_DAYS
+SAMPLES = 3  # sample comments kept as evidence
+TEXT_MAX = 1000  # characters of a resident's request or an inspection's description
 
 
 @dataclass
@@ -34,41 +51,93 @@ class GenerateResult:
 
 
 def needs_rectification(n: int, score: float | None, rate: float | None) -> bool:
-    """None figures are a group too small to show (stats.privacy): no item names them."""
+    """Rule (a). None figures are a group too small to show (stats.privacy): no item names them."""
     if n < MIN_RESPONSES or score is None or rate is None:
         return False
     return score < SCORE_BELOW or rate < RATE_BELOW
 
 
+def categories(campaign: Campaign) -> dict[str, str]:
+    """The categories an item may have in this campaign: its dimensions' keys and "other", with labels."""
+    out = {d.key: d.name for d in campaign.dimensions}
+    out[OTHER] = OTHER_NAME
+    return out
+
+
+def _existing(campaign_id: int, compound_ids=None) -> dict[tuple[int, str], RectificationItem]:
+    query = select(RectificationItem).where(RectificationItem.campaign_id == campaign_id)
+    if compound_ids is not None:
+        query = query.where(RectificationItem.compound_id.in_(compound_ids))
+    return {(i.compound_id, i.category_key): i for i in db.session.scalars(query)}
+
+
+def _new_item(campaign: Campaign, compound: Compound, key: str, source: str, evidence: str, user=None,
+              **figures) -> RectificationItem:
+    dims = {d.key: d for d in campaign.dimensions}
+    item = RectificationItem(
+        campaign_id=campaign.id, compound_id=compound.id, company_id=compound.company_id,
+        dimension_id=dims[key].id if key in dims else None, category_key=key,
+        category=categories(campaign).get(key, OTHER_NAME), source=source, evidence=evidence,
+        status="open", created_at=now(), created_by_id=getattr(user, "id", None), **figures)
+    item.compound = compound
+    db.session.add(item)
+    db.session.add(RectificationEvent(item=item, at=item.created_at, user_id=getattr(user, "id", None),
+                                      actor=getattr(user, "username", "") if user else source,
+                                      from_state=None, to_state="open", note=evidence))
+    return item
+
+
+def _add_evidence(item: RectificationItem, note: str, user=None, actor: str = "") -> None:
+    """A second source for an existing item: kept in its history, the item stays as it is."""
+    db.session.add(RectificationEvent(item=item, at=now(), user_id=getattr(user, "id", None),
+                                      actor=actor or (getattr(user, "username", "") if user else "system"),
+                                      from_state=item.status, to_state=item.status, note=note))
+
+
+def sample_comments(campaign_id: int, compound_id: int, limit: int = SAMPLES) -> list[str]:
+    """A few comments of the compound's published responses, the lowest scores first, masked."""
+    rows = db.session.scalars(
+        select(Response.comment).where(Response.campaign_id == campaign_id, Response.compound_id == compound_id,
+                                       Response.status == "published", Response.comment.is_not(None),
+                                       Response.comment != "")
+        .order_by(Response.score.asc().nulls_last(), Response.id).limit(limit * 3)).all()
+    out: list[str] = []
+    for text in rows:
+        masked = mask(" ".join(text.split()))[:200]
+        if masked not in out:
+            out.append(masked)
+    return out[:limit]
+
+
 def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateResult:
-    """Create the items the rule calls for that do not exist yet (idempotent); the caller commits.
+    """Raise the items rules (a) and (b) call for that do not exist yet (idempotent); the caller commits.
 
     With a user (a staff member asking for it) the generation is audited in their jurisdiction."""
-    compound_ids = db.session.scalars(select(Compound.id).where(compound_clause)).all()
-    stats = dimension_stats_by_compound(campaign.id, compound_ids)
+    compounds = {c.id: c for c in db.session.scalars(select(Compound).where(compound_clause))}
+    stats = dimension_stats_by_compound(campaign.id, list(compounds))
     dims = {d.id: d for d in campaign.dimensions}
-    existing = set(db.session.execute(
-        select(RectificationItem.compound_id, RectificationItem.dimension_id)
-        .where(RectificationItem.campaign_id == campaign.id)).all())
-    companies = dict(db.session.execute(select(Compound.id, Compound.company_id)
-                                        .where(Compound.id.in_(compound_ids))).all())
+    existing = _existing(campaign.id)
     result = GenerateResult()
-    when = now()
+    samples: dict[int, str] = {}
+
+    def evidence_samples(cid: int) -> str:
+        if cid not in samples:
+            samples[cid] = json.dumps(sample_comments(campaign.id, cid), ensure_ascii=False)
+        return samples[cid]
+
     for (cid, did), s in sorted(stats.items()):
         if not needs_rectification(s.n, s.mean, s.satisfaction_rate):
             continue
-        if (cid, did) in existing:
+        dim = dims[did]
+        if (cid, dim.key) in existing:
             result.existing += 1
             continue
-        dim = dims[did]
-        db.session.add(RectificationItem(
-            campaign_id=campaign.id, compound_id=cid, company_id=companies.get(cid), dimension_id=did,
-            category=dim.name, category_key=dim.key,
-            evidence=(f"{dim.name}得分 {s.mean:.1f}（满分100），满意率 {s.satisfaction_rate:.0%}，"
-                      f"{s.n} 户作答"),
-            deadline=(when + timedelta(days=DEADLINE_DAYS)).date(), status="open", created_at=when,
-        ))
+        existing[(cid, dim.key)] = _new_item(
+            campaign, compounds[cid], dim.key, "low_score",
+            f"{dim.name}得分 {s.mean:.1f}（满分100），满意率 {s.satisfaction_rate:.0%}，{s.n} 户作答",
+            score=s.mean, rate=s.satisfaction_rate, respondents=s.n, samples=evidence_samples(cid))
         result.created += 1
+    _generate_categories(campaign, compounds, existing, result, evidence_samples)
     if user is not None:
         audit.record("rectification.generate", f"campaign:{campaign.id}", user=user,
                      detail=f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条",
@@ -76,29 +145,87 @@ def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateRes
     return result
 
 
-class StepRefused(Refusal):
-    """A status change this user or this item's state does not allow (409 unless said)."""
+def _generate_categories(campaign, compounds, existing, result, evidence_samples) -> None:
+    """Rule (b), once the questionnaire has a multiple-choice "which most need improving?" question."""
+    shares = category_shares_of(campaign.id, list(compounds))
+    threshold = float(current_app.config.get("RECTIFICATION_CATEGORY_SHARE", 0.30))
+    labels = categories(campaign)
+    for cid, by_key in sorted(shares.items()):
+        for key, s in sorted(by_key.items()):
+            if s.n < MIN_RESPONSES or s.share < threshold:
+                continue
+            key = key if key in labels else OTHER
+            evidence = f"{s.n} 户作答中 {s.named} 户（{s.share:.0%}）认为“{labels[key]}”最需要改进"
+            if (cid, key) in existing:
+                item = existing[(cid, key)]
+                if item.share is None:  # raised by another rule: add this evidence once
+                    item.share = s.share
+                    _add_evidence(item, evidence)
+                result.existing += 1
+                continue
+            existing[(cid, key)] = _new_item(campaign, compounds[cid], key, "category", evidence,
+                                             respondents=s.n, share=s.share, samples=evidence_samples(cid))
+            result.created += 1
 
 
-def advance(item: RectificationItem, new_status: str, user=None) -> None:
-    """Move an item along its life cycle; refuse a jump the cycle, or the user, does not allow
-    (which steps a user may take is decided in `access.rectification_steps`)."""
-    if user is not None and new_status not in (steps := access.rectification_steps(user)):
-        allowed = "、".join(f"“{STATUS_LABELS[s]}”" for s in steps)
-        who = _("企业") if access.is_company(user) else _("工作人员")
-        raise StepRefused(_("%(who)s只能将整改事项标记为%(allowed)s。", who=who, allowed=allowed), status=400)
-    if new_status not in NEXT_STATUS.get(item.status, ()):
-        raise StepRefused(_("不能从「%(old)s」变为「%(new)s」", old=str(STATUS_LABELS[item.status]),
-                            new=str(STATUS_LABELS.get(new_status, new_status))))
-    old = item.status
-    item.status = new_status
-    item.verified_at = now() if new_status == "verified" else None
-    compound = db.session.get(Compound, item.compound_id)
-    audit.record("rectification.step", f"rectification:{item.id}", user=user,
-                 detail=f"{compound.name if compound else ''} {item.category}：{old} → {new_status}",
-                 before={"status": old}, after={"status": new_status},
-                 where=audit.where_compound(compound) if compound else audit.Jurisdiction(company_id=item.company_id))
+def category_shares_of(campaign_id: int, compound_ids) -> dict:
+    """The share of each compound's respondents naming each problem category (stats.categories), or
+    nothing while the questionnaire has no multiple-choice question."""
+    if _categories_module is None:
+        return {}
+    return _categories_module.category_shares(campaign_id, compound_ids)
 
 
-def is_overdue(item: RectificationItem, today=None) -> bool:
-    return bool(item.overdue_on(today or now().date()))
+def _checked_text(text: str, what: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise Invalid(_("请填写%(what)s。", what=what))
+    if len(text) > TEXT_MAX:
+        raise Invalid(_("%(what)s不能超过 %(n)s 个字。", what=what, n=TEXT_MAX))
+    return text
+
+
+def _checked_category(campaign: Campaign, key: str) -> str:
+    key = (key or "").strip()
+    if key not in categories(campaign):
+        raise Invalid(_("请选择问题类别。"))
+    return key
+
+
+def raise_request(campaign: Campaign, household: Household, category_key: str, text: str) -> RectificationRequest:
+    """Rule (c): a resident asks for a follow-up of their own problem (one request per household and
+    round; asking again replaces the words). Joins the compound's item of that category, or raises one.
+    Only for such an item may the company see the household's address (access.may_see_requester)."""
+    key = _checked_category(campaign, category_key)
+    text = _checked_text(text, _("问题描述"))
+    compound = db.session.get(Compound, household.compound_id)
+    request = db.session.scalar(select(RectificationRequest).where(
+        RectificationRequest.campaign_id == campaign.id, RectificationRequest.household_id == household.id))
+    item = _existing(campaign.id, [compound.id]).get((compound.id, key))
+    masked = mask(text)[:200]
+    if item is None:
+        item = _new_item(campaign, compound, key, "request", f"居民求助：{masked}")
+    elif request is None or request.item_id != item.id:
+        _add_evidence(item, f"又有居民求助：{masked}", actor="resident")
+    if request is None:
+        request = RectificationRequest(campaign_id=campaign.id, household_id=household.id, created_at=now())
+        db.session.add(request)
+    request.item, request.text = item, text
+    return request
+
+
+def raise_inspection(campaign: Campaign, compound: Compound, category_key: str, description: str,
+                     user) -> RectificationItem:
+    """Rule (d): an officer records a problem found on a walk-round (photos are added by the caller
+    through `photos.accept_photos`). Joins the compound's item of that category, or raises one."""
+    key = _checked_category(campaign, category_key)
+    description = _checked_text(description, _("问题描述"))
+    item = _existing(campaign.id, [compound.id]).get((compound.id, key))
+    if item is None:
+        item = _new_item(campaign, compound, key, "inspection", f"巡查发现：{description[:200]}",
+                         user=user, description=description)
+    else:
+        _add_evidence(item, f"巡查发现：{description}", user=user)
+    audit.record("rectification.inspection", f"compound:{compound.id}", user=user,
+                 detail=f"{compound.name} {item.category}：{description[:200]}", where=audit.where_compound(compound))
+    return item
