@@ -266,6 +266,17 @@ def may_manage_rectification(user: User) -> bool:
     return getattr(user, "role", None) in RECTIFICATION_MANAGERS
 
 
+def may_see_requesters(user: User, item: RectificationItem) -> bool:
+    """See the addresses and words of the households that asked for a follow-up of this item: the
+    item's company, and officers who may see the item (the resident was told so before asking)."""
+    if is_company(user):
+        return bool(user.company_id) and item.company_id == user.company_id
+    if not is_officer(user):
+        return False
+    return db.session.scalar(select(RectificationItem.id).where(
+        RectificationItem.id == item.id, rectification_clause(user))) is not None
+
+
 def may_raise_inspection(user: User) -> bool:
     """Record a problem found on a walk-round (any officer, in the compounds they see)."""
     return is_officer(user)
