@@ -85,6 +85,8 @@ INSIDE_OK = {
     "overview.index": ("city", "district", "street", "grid"),
     "overview.compound": ("city", "district", "street", "grid"),
     "overview.benchmarks": ("city", "district", "street", "grid"),
+    "comments.index": ("city", "district", "street", "grid"),
+    "comments.export": ("city", "district", "street", "grid"),
     "visits.index": ("city", "district", "street", "grid"),
     "visits.pending_xlsx": ("city", "district", "street", "grid"),
     "visits.assist_form": ("street", "grid"),
@@ -114,6 +116,8 @@ INSIDE_NAMES = {
     ("audit.export", "city"): ("u_dist_west",),
     ("audit.export", "district"): ("u_street_bai",),
     ("campaigns.index", "district"): ("东湖区专项测评", "翠柏街道楼道测评"),
+    ("comments.index", "district"): ("松甲苑", "柏乙苑"),  # the compound filter; the default campaign has no texts
+    ("comments.index", "grid"): ("松甲苑", "松乙苑"),
 }
 
 
