@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from sqlalchemy import select
 
 from survey_app.domain.printing.selection import selection_for
+from survey_app.domain.stats.comments import normalise
 from survey_app.domain.xlsx.codes import write_codes_workbook
 from survey_app.domain.xlsx.common import FORMULA_STARTS, safe_text, safe_title
 from survey_app.models import Building, Household, RectificationItem, Response
@@ -120,7 +121,7 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
     client.post("/logout")
     client.post("/login", data={"username": "city", "password": "pw-123456"})
     assert {"office.ranking_xlsx", "office.rectification_xlsx", "visits.pending_xlsx", "campaigns.export",
-            "roster.template", "company.report_xlsx"} <= set(files)
+            "roster.template", "company.report_xlsx", "comments.export"} <= set(files)
     texts = {}
     for what, resp in files.items():
         assert resp.status_code == 200, (what, resp.status_code)
@@ -137,4 +138,6 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
     assert _written(b.grid) in texts["visits.pending_xlsx"] and _written(h[-1].room) in texts["visits.pending_xlsx"]
     assert _written(dim.name) in texts["campaigns.export"] and _written(q.text) in texts["campaigns.export"]
     assert _written(dim.name) in texts["company.report_xlsx"]
+    assert _written(normalise(comment)) in texts["comments.export"] and _written(w.k1.name) in texts["comments.export"]
+    assert _written(w.c1.name) in texts["comments.export"]
     assert _written(b.name) in texts["codes"] and _written(w.campaign.name) in texts["codes"]
