@@ -60,7 +60,8 @@ def _pages(world, campaign, building_id: int) -> dict[str, list[str]]:
               f"/office/overview/compound/{k1}?{q}", f"/office/overview/benchmarks?{q}",
               f"/office/overview/benchmarks?{q}&area=street:{s1}", f"/office/compounds/{k1}?{q}",
               f"/office/buildings/{building_id}?{q}", f"/office/visits?{q}", f"/office/visits/pending.xlsx?{q}",
-              f"/office/rectification?{q}", f"/office/rectification.xlsx?{q}"]
+              f"/office/rectification?{q}", f"/office/rectification.xlsx?{q}", f"/office/comments?{q}",
+              f"/office/comments.xlsx?{q}"]
     wide = [f"/office/overview/?{q}&area=district:{east}", f"/office/ranking.xlsx?{q}&area=district:{east}",
             f"/office/campaigns/{campaign.id}", f"/office/overview/?{q}&area=city:",
             f"/office/ranking.xlsx?{q}&area=city:"]
@@ -129,11 +130,12 @@ def test_a_compound_under_five_responses_shows_no_figure_to_anyone(app, world, d
         for user in OFFICERS:
             for path in (f"/office/overview/compound/{world.k1.id}?campaign={second.id}",
                          f"/office/compounds/{world.k1.id}?campaign={second.id}",
-                         f"/office/participation?campaign={second.id}"):
+                         f"/office/participation?campaign={second.id}", f"/office/comments?campaign={second.id}"):
                 assert WITHHELD in seen[(user, path)], (user, path)
         assert WITHHELD in seen[("company1", f"/company/?campaign={second.id}")]
     else:
         assert shown == figures, figures - shown
         for user in OFFICERS:
             assert WITHHELD not in seen[(user, f"/office/overview/compound/{world.k1.id}?campaign={second.id}")]
+            assert "金色花园第" in seen[(user, f"/office/comments?campaign={second.id}")]
         assert any("金色花园第" in seen[("company1", f"/company/?campaign={c.id}")] for c in (first, second))
