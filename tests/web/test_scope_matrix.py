@@ -2,8 +2,8 @@
 
 A city of two districts with two streets each, grids, and two companies with compounds in both
 districts; campaigns scoped to every level; households, codes, responses (enough for figures)
-and rectification items. Users of every role sit in one district (东湖区), one street (青松街道),
-one grid (一网格) and one company (甲方物业).
+and rectification items with a photo each. Users of every role sit in one district (东湖区), one
+street (青松街道), one grid (一网格) and one company (甲方物业).
 
 The matrix enumerates the URL map: every rule is either exercised (its URL arguments filled from
 ARG_FILLERS) or listed in EXEMPT with the reason, and an argument nobody knows how to fill fails
@@ -30,10 +30,13 @@ from datetime import timedelta
 import pypdfium2 as pdfium
 import pytest
 from openpyxl import Workbook, load_workbook
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from survey_app import create_app
 from survey_app.domain import rectification
+from survey_app.domain.rectification import photos
 from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.clock import now
 from survey_app.extensions import db as _db
@@ -60,6 +63,7 @@ ARG_FILLERS = {
     "building_id": "building",
     "household_id": "household",
     "item_id": "item",
+    "photo_id": "photo",  # a rectification item's photo: seen by whoever sees the item
     "campaign_id": "campaign",
     "user_id": "user",
     "ident": "printable",  # with <level>: building, compound, community or street
@@ -101,6 +105,7 @@ INSIDE_OK = {
     "audit.export": ("city", "district", "street"),
     "audit.security": ("city", "district", "street"),
     "company.home": ("company",),
+    "rectification_photos.show": ("city", "district", "street", "grid", "company"),
     "company.report_xlsx": ("company",),
 }
 
@@ -135,7 +140,7 @@ class City:
 
 @dataclass(frozen=True)
 class Unit:
-    kind: str  # compound | building | household | item | campaign | user | district | street | community
+    kind: str  # compound | building | household | item | photo | campaign | user | district | street | community
     id: int
     name: str  # distinctive text that names it on a page ("" when it has none of its own)
     district: str
@@ -158,6 +163,12 @@ GRIDS = ("一网格", "二网格")
 HOUSEHOLDS_PER_BUILDING = 4
 RESPONSES_PER_COMPOUND = 6  # ≥ MIN_GROUP: figures exist, so their absence is scoping, not suppression
 LOW = {"柏甲苑", "桦乙苑", "松甲苑", "枫乙苑", "松丙苑"}  # low scores: rectification items
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _build_city() -> City:
@@ -263,6 +274,10 @@ def _build_city() -> City:
     for item in _db.session.scalars(select(RectificationItem)):
         u = next(x for x in city.units if x.kind == "compound" and x.id == item.compound_id)
         city.units.append(Unit("item", item.id, "", u.district, u.street, u.company, compound=u.name))
+        [photo] = photos.accept_photos([FileStorage(io.BytesIO(_png()), "photo.png")], item=item, user=None)
+        _db.session.flush()
+        city.units.append(Unit("photo", photo.id, "", u.district, u.street, u.company, compound=u.name))
+    _db.session.commit()
     return city
 
 
@@ -294,7 +309,7 @@ def _inside(role: str, u: Unit) -> bool:
         return False
     if u.kind in ("building", "household"):
         return u.grid == "一网格"
-    if u.kind in ("compound", "item"):
+    if u.kind in ("compound", "item", "photo"):
         return u.name != "松丙苑" and u.compound != "松丙苑"
     return True  # the street's community and campaigns
 
@@ -344,7 +359,7 @@ def pick(city: City, role: str, kind: str, want_inside: bool, last: bool = False
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     path = tmp_path_factory.mktemp("matrix") / "matrix.db"
-    app = create_app(make_config(f"sqlite:///{path}"))
+    app = create_app(make_config(f"sqlite:///{path}", PHOTO_FOLDER=str(path.parent / "photos")))
     with app.app_context():
         _db.create_all()
         city = _build_city()
