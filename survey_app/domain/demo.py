@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from .. import access
 from ..extensions import db
-from ..models import (Answer, Building, Community, Company, Compound, District, Household, Response, Street, User,
-                      UserGrid)
+from ..models import (Answer, AnswerChoice, Building, Community, Company, Compound, District, Household, Response,
+                      Street, User, UserGrid)
 from .bulk import insert_rows, next_id, reset_sequences
 from .responses import totals
 from .clock import now
@@ -30,6 +30,9 @@ COMMENTS = ["垃圾清运不及时，夏天味道很大。", "保安很负责，
             "绿化修剪得很好，小区环境不错。", "楼道堆放杂物，消防通道被堵。", "我住3号楼2单元502室，楼上漏水一直没解决。",
             "停车太乱，外来车辆随便进。", "客服态度好，办事效率高。", "门禁坏了一个月了。",
             "希望增加健身器材，老人孩子都需要。"]
+TICKS = (0, 1, 2)  # how many categories a resident names as most needing improvement ...
+TICK_WEIGHTS = (3, 4, 3)  # ... and how often
+OTHER_WEIGHT = 0.4  # "other" against a dimension scored 5 (weight 0.25) or 1 (20.25)
 
 
 @dataclass(frozen=True)
@@ -125,16 +128,21 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
                                closes_at=now() + timedelta(days=30))
     db.session.flush()
     dims = dimension_specs(campaign)
-    questions = campaign.questions
+    questions = [q for q in campaign.questions if q.scored]
     overall_q = next(q.id for q in questions if q.is_overall)
     q_dim = {q.id: q.dimension.key for q in questions}
+    improve = next((q for q in campaign.questions if q.kind == "multi"), None)
+    # Each category of the multiple-choice question with the 5-point questions of its dimension (none: "other").
+    categories = [(o.key, [q.id for q in questions if q_dim[q.id] == o.key]) for o in improve.options] \
+        if improve else []
     for c in companies:
         dim_bias[c.id] = {d.key: rng.gauss(0, 0.35) for d in campaign.dimensions}
 
     sizes = _split(spec.households, spec.compounds, rng)
     building_id, household_id = next_id(Building.__table__), next_id(Household.__table__)
     response_id, answer_id = next_id(Response.__table__), next_id(Answer.__table__)
-    buildings, households, responses, answers = [], [], [], []
+    choice_id = next_id(AnswerChoice.__table__)
+    buildings, households, responses, answers, choices = [], [], [], [], []
     opened = campaign.opens_at
     window = max(1, int((now() - opened).total_seconds()))
     for idx, (compound, n_house) in enumerate(zip(compounds, sizes)):
@@ -166,13 +174,20 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
                     for qid, v in ans.items():
                         answers.append((answer_id, response_id, qid, v))
                         answer_id += 1
+                    if improve is not None:
+                        answers.append((answer_id, response_id, improve.id, None))
+                        for key in _named(categories, ans, rng):
+                            choices.append((choice_id, answer_id, key))
+                            choice_id += 1
+                        answer_id += 1
                     response_id += 1
                 household_id += 1
             building_id += 1
         if len(households) > 50000 or idx == len(compounds) - 1:
-            _flush(buildings, households, responses, answers)
+            _flush(buildings, households, responses, answers, choices)
             report("households", idx + 1, len(compounds))
-    reset_sequences(Building.__table__, Household.__table__, Response.__table__, Answer.__table__)
+    reset_sequences(Building.__table__, Household.__table__, Response.__table__, Answer.__table__,
+                    AnswerChoice.__table__)
     report("totals", 0, 1)
     totals.rebuild(campaign.id)
 
@@ -192,14 +207,33 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     }
 
 
-def _flush(buildings, households, responses, answers):
+def _named(categories, ans, rng) -> list[str]:
+    """0-2 categories a resident names as most needing improvement, the dimensions it scored low the likelier."""
+    k = rng.choices(TICKS, TICK_WEIGHTS)[0]
+    if not k:
+        return []
+    keys, weights = [], []
+    for key, qids in categories:
+        given = [ans[q] for q in qids if ans.get(q) is not None]
+        keys.append(key)
+        weights.append((5.5 - sum(given) / len(given)) ** 2 if given else OTHER_WEIGHT)
+    first = rng.choices(range(len(keys)), weights)[0]
+    named = [first]
+    if k == 2 and len(keys) > 1:
+        weights[first] = 0.0
+        named.append(rng.choices(range(len(keys)), weights)[0])
+    return [keys[i] for i in sorted(named)]
+
+
+def _flush(buildings, households, responses, answers, choices):
     insert_rows(Building.__table__, ("id", "compound_id", "name", "grid"), buildings)
     insert_rows(Household.__table__, ("id", "building_id", "compound_id", "unit", "room"), households)
     insert_rows(Response.__table__, ("id", "campaign_id", "household_id", "compound_id", "company_id",
                                      "submitted_at", "updated_at", "mode", "status", "score", "overall", "comment"),
                 responses)
     insert_rows(Answer.__table__, ("id", "response_id", "question_id", "value"), answers)
-    for lst in (buildings, households, responses, answers):
+    insert_rows(AnswerChoice.__table__, ("id", "answer_id", "option_key"), choices)
+    for lst in (buildings, households, responses, answers, choices):
         lst.clear()
 
 

@@ -23,7 +23,7 @@ def answered(world, db):
         for h in households_of(compound):
             if rng.random() < 0.5:
                 overrides = {q.id: (None if q.allow_na and rng.random() < 0.1 else rng.randint(1, 5))
-                             for q in questions}
+                             for q in questions if q.scored}
                 answer(world.campaign, h, overrides=overrides)
     # One held response: counted only when asked for.
     r = db.session.scalars(select(Response).order_by(Response.id)).first()

@@ -35,7 +35,7 @@ def _draft(db, user=None, **kw):
 
 def test_a_new_campaign_is_a_draft_with_the_standard_questionnaire(world, db):
     c = _draft(db, _user(db, "city"))
-    assert c.status == "draft" and len(c.dimensions) == 9 and len(c.questions) == 14
+    assert c.status == "draft" and len(c.dimensions) == 9 and len(c.questions) == 15
     assert [d.key for d in c.dimensions] == [d.key for d in world.campaign.dimensions]
     assert db.session.scalar(select(AuditEvent.action).where(AuditEvent.target == f"campaign:{c.id}")) \
         == "campaign.create"

@@ -100,6 +100,7 @@ def test_choice_and_text_questions_in_the_survey(world, db):
     c = world.campaign
     form = form_for(c, "4")
     form[f"q{text.id}"] = ""  # free text is optional
+    form[f"q{choice.id}"] = "4"  # a 5-point answer is not one of the options
     parsed = parse_form(c, form)
     assert parsed.errors[f"q{choice.id}"] == f"第 {c.questions.index(choice) + 1} 题的答案无效，请在选项中选择。"
     form[f"q{choice.id}"] = ""

@@ -34,12 +34,12 @@ def test_export_has_one_sheet_per_part_and_imports_back_unchanged(world, db):
     assert [x.value for x in dims[1]] == qx.DIM_HEADERS and [x.value for x in questions[1]] == qx.Q_HEADERS
     assert dims.freeze_panes == "A2" and dims.auto_filter.ref
     assert dims["A2"].value == "service" and dims["D2"].value == 0.12 and dims["E2"].value.startswith("=IF(")
-    assert questions.max_row == 15 and questions["C2"].value == "五级评分"
+    assert questions.max_row == 16 and questions["C2"].value == "五级评分" and questions["C16"].value == "多选"
     before = qs.spec_of(c)
     ids = {q.key: q.id for q in c.questions}
     result = qx.import_workbook(c, _bytes(wb))
     db.session.commit()
-    assert result.ok and result.summary() == "导入完成：9 个维度，14 道题目，0 个选项。"
+    assert result.ok and result.summary() == "导入完成：9 个维度，15 道题目，9 个选项。"
     assert qs.spec_of(c) == before and {q.key: q.id for q in c.questions} == ids
 
 
@@ -82,7 +82,7 @@ def test_bad_rows_are_all_reported_and_nothing_changes(world, db):
     dims.cell(3, 4).value = "很多"
     dims.cell(4, 2).value = None
     dims.cell(5, 1).value = "Greening!"
-    questions.cell(2, 3).value = "多选"
+    questions.cell(2, 3).value = "问答"
     questions.cell(3, 6).value = "也许"
     questions.cell(4, 1).value = "nowhere"
     questions.cell(5, 2).value = "service_attitude"  # duplicate key
@@ -98,19 +98,19 @@ def test_bad_rows_are_all_reported_and_nothing_changes(world, db):
         "「维度」表第 3 行「权重」列：权重必须是数字，现为「很多」",
         "「维度」表第 4 行「维度名称」列：缺少维度名称",
         "「维度」表第 5 行「维度键」列：键「greening!」无效",
-        "「题目」表第 2 行「题型」列：题型「多选」无效",
+        "「题目」表第 2 行「题型」列：题型「问答」无效",
         "「题目」表第 3 行「可选“不适用”」列：应填“是”或“否”，现为「也许」",
         "「题目」表第 4 行「维度键」列：「维度」表中没有维度「nowhere」",
         "「题目」表第 5 行「题目键」列：键「service_attitude」与题目",
-        "「题目」表第 16 行「题型」列：单选题至少需要 2 个选项（现有 1 个）",
-        "「选项」表第 3 行「题目键」列：题目「service_attitude」不是单选题，不能有选项",
-        "「选项」表第 4 行「题目键」列：「题目」表中没有题目「ghost」",
+        "「题目」表第 17 行「题型」列：单选题至少需要 2 个选项（现有 1 个）",
+        "「选项」表第 12 行「题目键」列：题目「service_attitude」不是单选题或多选题，不能有选项",
+        "「选项」表第 13 行「题目键」列：「题目」表中没有题目「ghost」",
     ]
     for e in expect:
         assert any(line.startswith(e) for line in lines), (e, lines)
     db.session.rollback()
     assert qs.spec_of(c) == before
-    assert db.session.scalar(select(func.count()).select_from(QuestionOption)) == 0
+    assert db.session.scalar(select(func.count()).select_from(QuestionOption)) == 9  # the standard multiple choice
 
 
 def test_unreadable_files_and_missing_parts_get_a_clear_error(world):
@@ -125,7 +125,10 @@ def test_unreadable_files_and_missing_parts_get_a_clear_error(world):
     with pytest.raises(qx.QuestionnaireFileError, match="缺少这些列：权重"):
         qx.import_workbook(world.campaign, _bytes(wb))
     wb = _book(world.campaign)
-    del wb["选项"]  # no choice questions: the options sheet may be left out
+    del wb["选项"]  # the standard multiple-choice question then has no options
+    assert [str(p) for p in qx.import_workbook(world.campaign, _bytes(wb)).problems] == [
+        "「题目」表第 16 行「题型」列：多选题至少需要 2 个选项（现有 0 个）"]
+    wb["题目"].delete_rows(_row(wb["题目"], "improve"))  # no question with options: the sheet may be left out
     assert qx.import_workbook(world.campaign, _bytes(wb)).ok
 
 

@@ -38,7 +38,7 @@ def test_totals_after_random_submissions_edits_reviews_and_company_changes(world
         action = rng.random()
         if action < 0.7:  # a first answer or a household changing its answers
             answer(campaign, h, overrides={q.id: (None if q.allow_na and rng.random() < 0.15 else rng.randint(1, 5))
-                                           for q in questions})
+                                           for q in questions if q.scored})
         elif action < 0.9:  # an officer holds or publishes a response
             r = db.session.scalar(select(Response).where(Response.household_id == h.id))
             if r is not None:

@@ -20,7 +20,7 @@ from ... import access
 from ...access import Area
 from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
-from ...models import Answer, Campaign, HouseholdCode, Response, User
+from ...models import Answer, AnswerChoice, Campaign, HouseholdCode, Response, User
 from .. import audit
 from ..clock import now
 from . import spec as qs
@@ -322,7 +322,18 @@ def _questionnaire_of(spec: qs.Spec) -> dict:
 def _campaign_ids_touched(session: Session) -> set[int]:
     ids: set[int] = set()
     response_ids: set[int] = set()
+    answer_ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, AnswerChoice):  # a tick of a multiple-choice answer: its answer's response
+            answer = obj.__dict__.get("answer")
+            resp = answer.__dict__.get("response") if answer is not None else None
+            if resp is not None and resp.campaign_id is not None:
+                ids.add(resp.campaign_id)
+            elif answer is not None and answer.response_id is not None:
+                response_ids.add(answer.response_id)
+            elif obj.answer_id is not None:
+                answer_ids.add(obj.answer_id)
+            continue
         if isinstance(obj, Response):
             if obj in session.dirty and not session.is_modified(obj, include_collections=False):
                 continue
@@ -338,6 +349,9 @@ def _campaign_ids_touched(session: Session) -> set[int]:
                 response_ids.add(obj.response_id)
     if response_ids:
         ids |= set(session.scalars(select(Response.campaign_id).where(Response.id.in_(response_ids))))
+    if answer_ids:
+        ids |= set(session.scalars(select(Response.campaign_id).join(Answer, Answer.response_id == Response.id)
+                                   .where(Answer.id.in_(answer_ids))))
     return ids
 
 

@@ -27,8 +27,9 @@ from ...models import Campaign, Dimension, Question, QuestionOption, Response, W
 from ..clock import now
 
 KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
-KINDS = ("scale", "choice", "text")
-KIND_LABELS = {"scale": "五级评分", "choice": "单选", "text": "填空"}
+KINDS = ("scale", "choice", "multi", "text")
+KIND_LABELS = {"scale": "五级评分", "choice": "单选", "multi": "多选", "text": "填空"}
+OPTION_KINDS = ("choice", "multi")  # the kinds that have options (single and multiple choice)
 MAX_DIMENSIONS = 30
 MAX_QUESTIONS = 120
 MAX_OPTIONS = 20
@@ -266,9 +267,11 @@ def validate(spec: Spec) -> list[Problem]:
                 overall.append(q)
                 if not q.scored:
                     problems.append(Problem(_("总体满意度题必须是五级评分题"), **_where(q, "题目", "总体满意度题", label)))
-            if q.kind == "choice":
+            if q.kind in OPTION_KINDS:
                 if len(q.options) < 2:
-                    problems.append(Problem(_("单选题至少需要 2 个选项（现有 %(n)s 个）", n=len(q.options)),
+                    problems.append(Problem(_("单选题至少需要 2 个选项（现有 %(n)s 个）", n=len(q.options))
+                                            if q.kind == "choice" else
+                                            _("多选题至少需要 2 个选项（现有 %(n)s 个）", n=len(q.options)),
                                             **_where(q, "题目", "题型", label)))
                 if len(q.options) > MAX_OPTIONS:
                     problems.append(Problem(_("选项过多（%(n)s 个，最多 %(max)s 个）", n=len(q.options), max=MAX_OPTIONS),
@@ -286,7 +289,7 @@ def validate(spec: Spec) -> list[Problem]:
                     _check_text(problems, o, "label", "选项", "中文选项", olabel, True)
                     _check_text(problems, o, "label_en", "选项", "英文选项", olabel, False)
             elif q.options:
-                problems.append(Problem(_("只有单选题可以有选项"), **_where(q.options[0], "选项", "题目键", label)))
+                problems.append(Problem(_("只有单选题和多选题可以有选项"), **_where(q.options[0], "选项", "题目键", label)))
     if not overall:
         problems.append(Problem(_("问卷缺少总体满意度题（需要恰好一道）。"), sheet="题目"))
     for q in overall[1:]:
@@ -405,8 +408,8 @@ def apply(campaign: Campaign, spec: Spec, user=None) -> ApplyResult:
     The caller commits.
     """
     for q in spec.questions:
-        if q.kind == "text":
-            q.allow_na = False  # free text is always optional; "not applicable" means nothing there
+        if q.kind in ("text", "multi"):
+            q.allow_na = False  # both are optional (free text, or no tick); "not applicable" means nothing there
     if lock_reason(campaign):
         # Frozen: say so first; only then whether the fixed wording is itself valid.
         fixes, problems = locked_diff(campaign, spec)
@@ -444,7 +447,7 @@ def _sync(campaign: Campaign, spec: Spec) -> None:
             q.is_overall = bool(qs.is_overall)
             opts = {o.key: o for o in q.options}
             new_opts = []
-            for opos, os_ in enumerate(qs.options if qs.kind == "choice" else []):
+            for opos, os_ in enumerate(qs.options if qs.kind in OPTION_KINDS else []):
                 o = opts.get(os_.key) or QuestionOption(key=os_.key)
                 o.label, o.label_en, o.position = os_.label, os_.label_en, opos
                 new_opts.append(o)
@@ -547,7 +550,7 @@ def edit_dimension(spec: Spec, key: str, form) -> tuple[Spec, str]:
 
 
 def add_question(spec: Spec, form) -> tuple[Spec, str]:
-    """A new question at the end of a dimension; a choice question takes its options one a line.
+    """A new question at the end of a dimension; a single- or multiple-choice question takes its options one a line.
 
     :raise QuestionnaireRefused: no such dimension.
     """
@@ -559,7 +562,7 @@ def add_question(spec: Spec, form) -> tuple[Spec, str]:
     taken = taken_keys(spec)
     q = QuestionSpec(key=new_key("q", taken), kind=kind, text=_form_text(form, "text"),
                      text_en=_form_text(form, "text_en"), allow_na=form.get("allow_na") == "yes")
-    if kind == "choice":
+    if kind in OPTION_KINDS:
         q.options = options_from_lines(form.get("options", ""), taken)
     d.questions.append(q)
     return spec, _("已新增题目。")
@@ -571,7 +574,7 @@ def edit_question(spec: Spec, key: str, form) -> tuple[Spec, str]:
     Saving takes its wording and its options' wording; with the structural fields (`kind` in the
     form) also its kind, "not applicable", overall flag (one overall question: setting it clears
     the others), its dimension (moved to the end of another one), option deletions and up to
-    NEW_OPTION_ROWS new options. Only a choice question keeps options.
+    NEW_OPTION_ROWS new options. Only a single- or multiple-choice question keeps options.
 
     :raise NotFound: no such question.
     :raise Invalid: an unknown action.
@@ -618,5 +621,5 @@ def edit_question(spec: Spec, key: str, form) -> tuple[Spec, str]:
             zh, en = _form_text(form, f"new_{i}_label"), _form_text(form, f"new_{i}_label_en")
             if zh or en:
                 kept.append(OptionSpec(key=new_key("o", taken), label=zh, label_en=en))
-    q.options = kept if q.kind == "choice" else []
+    q.options = kept if q.kind in OPTION_KINDS else []
     return spec, _("题目已保存。")

@@ -1,10 +1,11 @@
-"""The standard questionnaire of DOMAIN.md: eight service dimensions plus overall satisfaction."""
+"""The standard questionnaire of DOMAIN.md: eight service dimensions plus overall satisfaction, and a
+closing multiple-choice question naming the services that most need improving."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from ...extensions import db
-from ...models import Campaign, Dimension, Question
+from ...models import Campaign, Dimension, Question, QuestionOption
 
 # (key, name, name_en, weight, [(key, text, text_en, allow_na)])
 STANDARD = [
@@ -41,6 +42,15 @@ STANDARD = [
         ("overall", "您对本小区物业服务的总体评价", "Your overall rating of the property service", False),
     ]),
 ]
+OVERALL_KEY = "overall"  # the overall-satisfaction question's key, and its dimension's
+# The closing multiple-choice question, last in the overall dimension: one option per service dimension
+# (option key = dimension key, so a category is matched to its scores) plus "other". Not scored, not required.
+IMPROVE_KEY = "improve"
+IMPROVE_TEXT = ("您认为小区物业服务最需要改进的是哪些方面？（可多选）",
+                "Which parts of the property service most need improving? (tick any)")
+OTHER_OPTION = ("other", "其他", "Other")
+IMPROVE_OPTIONS = [(key, name, name_en) for key, name, name_en, _w, _q in STANDARD if key != OVERALL_KEY] \
+    + [OTHER_OPTION]
 
 
 def create_campaign(name: str, opens_at: datetime, closes_at: datetime, status: str = "open",
@@ -53,7 +63,13 @@ def create_campaign(name: str, opens_at: datetime, closes_at: datetime, status: 
         d = Dimension(key=key, name=dname, name_en=dname_en, weight=weight, position=pos)
         for qpos, (qkey, text, text_en, allow_na) in enumerate(questions):
             d.questions.append(Question(key=qkey, text=text, text_en=text_en, allow_na=allow_na,
-                                        is_overall=(key == "overall"), position=qpos))
+                                        is_overall=(qkey == OVERALL_KEY), position=qpos))
+        if key == OVERALL_KEY:
+            d.questions.append(Question(
+                key=IMPROVE_KEY, kind="multi", text=IMPROVE_TEXT[0], text_en=IMPROVE_TEXT[1], allow_na=False,
+                is_overall=False, position=len(d.questions),
+                options=[QuestionOption(key=k, label=label, label_en=label_en, position=pos)
+                         for pos, (k, label, label_en) in enumerate(IMPROVE_OPTIONS)]))
         c.dimensions.append(d)
     db.session.add(c)
     return c

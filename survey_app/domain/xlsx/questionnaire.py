@@ -1,6 +1,7 @@
 """A questionnaire as an Excel workbook: export, edit in Excel, import back (all or nothing).
 
-One sheet per part — 维度 (dimensions), 题目 (questions), 选项 (choice options) — plus a sheet of
+One sheet per part — 维度 (dimensions), 题目 (questions), 选项 (options of single- and
+multiple-choice questions) — plus a sheet of
 instructions. Row order is the order on the phone. Every bad row is reported with its sheet,
 row and column, like the roster import; a file with any error changes nothing.
 """
@@ -31,6 +32,7 @@ Q_HEADERS = ["维度键", "题目键", "题型", "中文题目", "英文题目",
 OPT_HEADERS = ["题目键", "选项键", "中文选项", "英文选项"]
 KIND_BY_LABEL = {"五级评分": "scale", "5级评分": "scale", "评分": "scale", "scale": "scale",
                  "单选": "choice", "单选题": "choice", "选择": "choice", "choice": "choice",
+                 "多选": "multi", "多选题": "multi", "复选": "multi", "multi": "multi", "multiple": "multi",
                  "填空": "text", "文字": "text", "填空题": "text", "text": "text"}
 YES = {"是", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "n", "no", "false", "0", ""}
@@ -94,8 +96,10 @@ def export_workbook(campaign: Campaign) -> bytes:
                "键只能用小写英文字母、数字和下划线，以字母开头。"),
         ("维度", "每个维度需要名称和大于 0 的权重；权重按所有维度之和归一化（“归一化权重”列仅供参考，导入时忽略）。"
                  "每个维度至少要有一道五级评分题。"),
-        ("题型", "五级评分（非常满意…非常不满意，计分）；单选（在“选项”表中列出问题类别，不计分）；填空（文字，选填，不计分）。"),
-        ("不适用", "五级评分题填“是”时住户可选“不适用/不了解”；单选题填“是”时多一个“都没有/不适用”选项。"),
+        ("题型", "五级评分（非常满意…非常不满意，计分）；单选（在“选项”表中列出问题类别，不计分）；"
+                 "多选（在“选项”表中列出问题类别，住户可勾选多项，也可一项不选，不计分）；填空（文字，选填，不计分）。"),
+        ("不适用", "五级评分题填“是”时住户可选“不适用/不了解”；单选题填“是”时多一个“都没有/不适用”选项；"
+                   "多选题和填空题本身可以不答，此列忽略。"),
         ("总体满意度题", "恰好一道，且必须是五级评分题。"),
         ("题目的维度", "“维度键”列可以填维度键，也可以填维度名称。"),
         ("冻结", "活动收到第一份答卷后（或结束后），问卷只能修正错别字（会记录修改人、时间和原文）；"
@@ -220,8 +224,8 @@ def read_workbook(data: bytes) -> tuple[Spec, list[Problem]]:
             problems.append(Problem(_("缺少题目键（选项属于哪道题）"), OPT_SHEET, n, "题目键"))
         elif q is None:
             problems.append(Problem(_("「题目」表中没有题目「%(ref)s」", ref=ref), OPT_SHEET, n, "题目键"))
-        elif q.kind != "choice":
-            problems.append(Problem(_("题目「%(ref)s」不是单选题，不能有选项", ref=ref), OPT_SHEET, n, "题目键"))
+        elif q.kind not in qs.OPTION_KINDS:
+            problems.append(Problem(_("题目「%(ref)s」不是单选题或多选题，不能有选项", ref=ref), OPT_SHEET, n, "题目键"))
         else:
             q.options.append(o)
     return spec, problems
