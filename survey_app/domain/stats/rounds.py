@@ -3,18 +3,24 @@
 A change counts as real when |Δ| > 1.96·√(SE₁² + SE₂²), the two rounds' standard errors
 (with the finite-population correction of UnitStats) taken as independent. Dimensions are
 matched by their stable keys, so a renamed dimension still compares and a new one does not.
+
+Rectification items are followed into the next round (`item_scores`): the next round of a campaign is
+the one copied from it (`Campaign.copied_from_id`), the questionnaire whose keys carry over.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Iterable, NamedTuple
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select, true
 
 from ...extensions import db
 from ...models import Campaign, Compound, Dimension, Question
+from ...models.totals import DimensionTotal
 from ...access import Area
-from .aggregates import LEVELS as ALL_LEVELS, dimension_stats, unit_stats
+from .aggregates import LEVELS as ALL_LEVELS, PUBLISHED, dimension_stats, unit_stats
+from .privacy import guard
 from .scoring import Z95, UnitStats
 
 LEVELS = ("compound", "company")
@@ -173,4 +179,85 @@ def overall_changes(campaign: Campaign, area: Area, level: str = "company",
     return previous, out
 
 
-__all__ = ["Change", "Comparison", "compare_unit", "overall_changes", "previous_round", "same_questionnaire"]
+class ItemScore(NamedTuple):
+    """A rectification item's dimension score (0-100) for its compound in the round that raised it
+    (`then`) and in the next round (`next`); None where that round shows no figure (no next round,
+    no answers, or fewer than privacy.MIN_GROUP of them). Unpacks as (then, next)."""
+
+    then: float | None
+    next: float | None
+
+    @property
+    def change(self) -> float | None:
+        """next − then, or None when either is missing."""
+        return None if self.then is None or self.next is None else self.next - self.then
+
+
+NO_SCORES = ItemScore(None, None)
+
+
+def next_rounds(campaign_ids: Iterable[int]) -> dict[int, int]:
+    """{campaign id: id of its next round}: the earliest campaign (not a draft) copied from it."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    out: dict[int, int] = {}
+    q = (select(Campaign.copied_from_id, Campaign.id)
+         .where(Campaign.copied_from_id.in_(ids), Campaign.status != "draft")
+         .order_by(Campaign.opens_at.desc(), Campaign.id.desc()))
+    for source, nxt in db.session.execute(q):
+        out[source] = nxt  # the earliest wins (the rows come latest first)
+    return out
+
+
+def dimension_means(campaign_ids: Iterable[int], compound_clause=None) -> dict[tuple[int, int, str], float | None]:
+    """{(campaign id, compound id, dimension key): mean dimension score} over published responses,
+    for every round asked for in one GROUP BY; None below privacy.MIN_GROUP responses.
+
+    `compound_clause` is a SQL condition on Compound (an area's, or `Compound.id.in_(...)`)."""
+    ids = sorted(set(campaign_ids))
+    if not ids:
+        return {}
+    T = DimensionTotal
+    q = (select(T.campaign_id, T.compound_id, Dimension.key, func.sum(T.n), func.sum(T.total))
+         .join(Dimension, Dimension.id == T.dimension_id)
+         .join(Compound, Compound.id == T.compound_id)
+         .where(T.campaign_id.in_(ids), T.status.in_(PUBLISHED),
+                compound_clause if compound_clause is not None else true())
+         .group_by(T.campaign_id, T.compound_id, Dimension.key))
+    out = {}
+    for campaign_id, compound_id, key, n, total in db.session.execute(q):
+        stats = guard(UnitStats(key=key, n=int(n or 0), total=float(total or 0)))
+        out[(campaign_id, compound_id, key)] = stats.mean
+    return out
+
+
+def item_scores(items) -> dict[int, ItemScore]:
+    """{item id: ItemScore(then, next)} for rectification items: the dimension's score for the item's
+    compound in the round that raised it and in the next round (the campaign copied from it),
+    matched by the dimension's key. Three queries whatever the number of items and rounds (the
+    dimensions' keys, the next rounds, the scores of every round at once); an item raised for no
+    dimension ("其他", an inspection) gets ItemScore(None, None)."""
+    items = list(items)
+    dim_ids = {i.dimension_id for i in items if i.dimension_id is not None}
+    if not dim_ids:
+        return {i.id: NO_SCORES for i in items}
+    keys = dict(db.session.execute(select(Dimension.id, Dimension.key).where(Dimension.id.in_(dim_ids))).all())
+    campaigns = {i.campaign_id for i in items}
+    following = next_rounds(campaigns)
+    means = dimension_means(campaigns | set(following.values()),
+                            Compound.id.in_(sorted({i.compound_id for i in items})))
+    out = {}
+    for i in items:
+        key = keys.get(i.dimension_id)
+        if key is None:
+            out[i.id] = NO_SCORES
+            continue
+        nxt = following.get(i.campaign_id)
+        out[i.id] = ItemScore(means.get((i.campaign_id, i.compound_id, key)),
+                              means.get((nxt, i.compound_id, key)) if nxt is not None else None)
+    return out
+
+
+__all__ = ["Change", "Comparison", "ItemScore", "compare_unit", "dimension_means", "item_scores", "next_rounds",
+           "overall_changes", "previous_round", "same_questionnaire"]
