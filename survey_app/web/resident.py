@@ -1,13 +1,19 @@
-"""The resident's survey: scan a code, answer on a phone, change answers while the campaign is open."""
+"""The resident's survey: scan a code, answer on a phone, change answers while the campaign is open;
+see the compound's rectification items and say whether those the company submitted are fixed.
+
+A household that answered keeps its code after the campaign ends: it still sees the items and is
+asked about each submission ("已解决 / 未解决 / 不清楚", domain/rectification/residents.py)."""
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
-from ..domain.responses.survey import (SurveyClosed, closed_reason, existing_response, form_values, has_ended,
-    is_required, parse_form, save_response)
+from ..domain.rectification import residents
+from ..domain.rectification.states import OTHER, OTHER_LABEL
+from ..domain.responses.survey import (SurveyClosed, closed_reason, covers, existing_response, form_values,
+    has_ended, is_required, parse_form, save_response)
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode
@@ -16,6 +22,9 @@ bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
 SESSION_SINCE = "household_code_since"  # when the code was scanned: the session lasts RESIDENT_SESSION_HOURS
 SESSION_CHANGED = "household_answer_changed"  # the last submission replaced earlier answers: thanked as a change
+# "以后再说": the items (id:submission) this visit put off; asked again at the next visit with the code.
+SESSION_LATER = "household_confirm_later"
+ANSWER_LABELS = {"fixed": _l("已解决"), "not_fixed": _l("未解决"), "unsure": _l("不清楚")}
 
 
 def _code_failure_limit():
@@ -71,13 +80,40 @@ def enter(token: str):
     if code is None or code.revoked_at is not None:
         return _refuse_code(code)
     reason = closed_reason(code.campaign, household=code.household)
-    if reason:
+    if reason and not _follows_up(code):
         return closed_page(code.campaign, reason)
     session[SESSION_KEY] = code.id
     session[SESSION_SINCE] = clock.now().timestamp()
+    session.pop(SESSION_LATER, None)  # a new visit with the code: asked again what was put off
     session.permanent = True
     lang = request.args.get("lang")  # a code's URL with ?lang=en opens the survey in English
     return redirect(url_for(".survey", lang=lang if lang in current_app.config["LANGUAGES"] else None))
+
+
+def _follows_up(code: HouseholdCode) -> bool:
+    """After the campaign ended, a household that answered keeps its code to follow the items."""
+    return (has_ended(code.campaign) and covers(code.campaign, code.household)
+            and existing_response(code.campaign_id, code.household_id) is not None)
+
+
+def _pending(code: HouseholdCode) -> list:
+    """The items this household is asked about now, less those it put off during this visit."""
+    later = session.get(SESSION_LATER)
+    later = set(later) if isinstance(later, list) else set()
+    return [i for i in residents.pending_confirmations(code.campaign, code.household)
+            if f"{i.id}:{i.submissions}" not in later]
+
+
+def _put_off(items: list) -> None:
+    """Not asked again about these items' current submissions during this visit."""
+    session[SESSION_LATER] = [f"{i.id}:{i.submissions}" for i in items]
+
+
+def _onwards(code: HouseholdCode):
+    """Where a resident goes after the confirmations: the thank-you page once answered, else the survey."""
+    if existing_response(code.campaign_id, code.household_id) is not None:
+        return redirect(url_for(".thanks"))
+    return redirect(url_for(".survey"))
 
 
 @bp.get("/")
@@ -85,25 +121,34 @@ def survey():
     code = _code_from_session()
     if code is None:
         return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+    if request.args.get("later") == "1":  # "以后再说": not asked again until the next visit with the code
+        _put_off(residents.pending_confirmations(code.campaign, code.household))
+    elif _pending(code):
+        return redirect(url_for(".confirm"))
     reason = closed_reason(code.campaign, household=code.household)
     if reason:
+        if _follows_up(code):
+            return redirect(url_for(".thanks"))
         return closed_page(code.campaign, reason)
     return render_survey(code.campaign, code.household)
 
 
 def render_survey(campaign, household, form=None, errors=None, status: int = 200, **extra):
-    """The questionnaire for one household: blank, with its saved answers, or with a rejected form."""
+    """The questionnaire for one household: blank, with its saved answers, or with a rejected form;
+    after its answers, the compound's rectification items."""
     resp = existing_response(campaign.id, household.id)
     if form is not None:
         values, comment = form, form.get("comment", "")[:5000]
     elif resp is not None:
-        values = form_values(campaign, resp)
+        values = {**form_values(campaign, resp), **residents.followup_values(campaign, household)}
         comment = resp.comment or ""
     else:
         values, comment = {}, ""
+    items = residents.compound_items(campaign, household) if resp is not None else None
     return render_template("resident/survey.html", campaign=campaign, household=household, values=values,
                            comment=comment, errors=errors or {}, labels=LABELS, existing=resp,
-                           is_required=is_required, **extra), status
+                           is_required=is_required, followup_choices=residents.followup_choices(campaign),
+                           followup_max=residents.TEXT_MAX, items=items, **extra), status
 
 
 @bp.post("/")
@@ -133,4 +178,42 @@ def thanks():
     if resp is None:
         return redirect(url_for(".survey"))
     return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound,
-                           response=resp, changed=bool(session.get(SESSION_CHANGED)))
+                           response=resp, changed=bool(session.get(SESSION_CHANGED)), ended=has_ended(code.campaign),
+                           items=residents.compound_items(code.campaign, code.household))
+
+
+def _confirm_page(code: HouseholdCode, items: list, error: str | None = None, status: int = 200):
+    english = {d.key: d.name_en for d in code.campaign.dimensions}
+    questions = [{"item": i, "said": residents.submitted_note(i), "category_en": english.get(i.category_key),
+                  "category": OTHER_LABEL if i.category_key == OTHER else i.category} for i in items]
+    return render_template("resident/confirm.html", compound=code.household.building.compound, questions=questions,
+                           answers=list(ANSWER_LABELS.items()), error=error), status
+
+
+@bp.get("/confirm")
+def confirm():
+    """Ask about the items the company submitted as fixed since this household last answered."""
+    code = _code_from_session()
+    if code is None:
+        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+    items = _pending(code)
+    if not items:
+        return _onwards(code)
+    return _confirm_page(code, items)
+
+
+@bp.post("/confirm")
+def confirm_submit():
+    """Record the answers (one per household, item and submission; a replayed form changes nothing)."""
+    code = _code_from_session()
+    if code is None:
+        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+    answers = residents.parse_confirmations(request.form)
+    if not answers:
+        items = _pending(code)
+        if items:
+            return _confirm_page(code, items, error=_("请至少回答一项，或点击“以后再说”。"), status=422)
+        return _onwards(code)
+    residents.record_confirmations(code.campaign, code.household, answers)
+    _put_off(residents.pending_confirmations(code.campaign, code.household))  # the ones left unanswered
+    return _onwards(code)

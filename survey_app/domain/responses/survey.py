@@ -5,6 +5,10 @@ its options may be ticked, none included. Every submitted form stores one answer
 (its ticks as `AnswerChoice` rows, possibly none), so "answered, ticked nothing" is told apart from
 "never shown the question". A tick that is not one of the question's options, or the same option
 twice, cannot come from the form: it is refused (400) and nothing is stored.
+
+The form's last part, "请物业跟进我的问题" (rectification.residents), is saved with the response in the
+same transaction: ticked it raises or changes the household's follow-up request, unticked it
+withdraws it.
 """
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from ...models import Answer, AnswerChoice, Campaign, Compound, Household, Respo
 from .. import audit
 from . import totals
 from ..clock import now
+from ..rectification.residents import FollowUp, apply_followup, parse_followup
 from ..stats.scoring import DimensionSpec, response_index
 
 NA = "na"
@@ -40,6 +45,10 @@ class ParsedSurvey:
     # multiple choice: the option keys ticked, in the options' order; [] = none ticked
     multi: dict[int, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # form field → message
+    # "please follow up on my problem": None when unticked; only a form's parse sets followup_asked,
+    # so a caller that builds answers by hand never withdraws a household's request.
+    followup: FollowUp | None = None
+    followup_asked: bool = False
 
     @property
     def ok(self) -> bool:
@@ -127,6 +136,10 @@ def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
         out.comment = comment.strip() or None
     if out.ok and all(v is None for v in out.answers.values()):
         out.errors["form"] = _("请至少对一项服务作出评价。")
+    out.followup, error = parse_followup(campaign, form)
+    out.followup_asked = True
+    if error:
+        out.errors["followup"] = error
     return out
 
 
@@ -196,13 +209,16 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     savepoint is rolled back (the rest of the transaction stays) and it is retried as an update,
     so the household keeps exactly one response. The caller commits.
     """
-    reason = closed_reason(campaign, household=db.session.get(Household, household_id))
+    household = db.session.get(Household, household_id)
+    reason = closed_reason(campaign, household=household)
     if reason:
         raise SurveyClosed(reason, 410 if has_ended(campaign) else 403)
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
                 resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
+                if parsed.followup_asked:
+                    apply_followup(campaign, household, parsed.followup)
             break
         except IntegrityError:
             if attempt == 2:
