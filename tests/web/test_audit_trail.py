@@ -24,6 +24,7 @@ EXEMPT = {
     "auth.logout": "ends the user's own session; nothing of the survey or of any account changes",
     "campaigns.preview_check": "checks a preview's answers and stores nothing",
     "resident.submit": "a resident's own answer: residents are not staff and are never named in the log",
+    "resident.confirm_submit": "a resident's own answer to \"has it been fixed?\": residents are not staff and are never named in the log",
     "firm.firm": "redirects the old /firm/ addresses to /company/ and does nothing itself",
 }
 # Actions whose event says who and what but has no fields to show before and after.
