@@ -13,9 +13,9 @@ from survey_app.domain.responses import codes as tokens
 from survey_app.domain.responses.survey import ParsedSurvey, save_response
 from survey_app.domain.stats import comments
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Question, RectificationItem, RectificationRequest
+from survey_app.models import AuditEvent, Question, RectificationItem, RectificationRequest, UserGrid
 
-from ..factories import households_of
+from ..factories import add_user, households_of
 from ..sheets import header_row, table, title_block
 
 
@@ -32,10 +32,13 @@ def _respond(campaign, household, value=4, overrides=None, comment=None, texts=N
 
 def _request(campaign, household, text):
     """A resident's follow-up request, joined to an item of the household's compound."""
-    item = RectificationItem(campaign_id=campaign.id, compound_id=household.compound_id, category_key="other",
-                             category="其他", source="request", evidence="居民求助", created_at=now())
-    db.session.add(item)
-    db.session.flush()
+    item = db.session.scalar(select(RectificationItem).where(RectificationItem.campaign_id == campaign.id,
+                                                             RectificationItem.compound_id == household.compound_id))
+    if item is None:
+        item = RectificationItem(campaign_id=campaign.id, compound_id=household.compound_id, category_key="other",
+                                 category="其他", source="request", evidence="居民求助", created_at=now())
+        db.session.add(item)
+        db.session.flush()
     db.session.add(RectificationRequest(campaign_id=campaign.id, household_id=household.id, item_id=item.id,
                                         text=text, created_at=now() - timedelta(days=1)))
     db.session.commit()
@@ -59,6 +62,7 @@ def said(world):
     held = _respond(c, k1[6], comment="待复核答卷的意见")
     held.status = "held"
     _request(c, k1[0], "请尽快修电梯")
+    _request(c, k1[6], "待复核住户的求助")
     for h in households_of(world.k2)[:5]:
         _respond(c, h, comment="碧水家园的意见")
     for h in households_of(world.k3)[:4]:
@@ -97,7 +101,7 @@ def test_small_compounds_held_responses_and_other_districts_stay_out(client, wor
     page = client.get("/office/comments").get_data(as_text=True)
     assert "翡翠名苑四户的意见" not in page and "翡翠名苑的求助" not in page
     assert "1 个小区的意见未显示" in page and "样本不足 5 份，不显示" in page
-    assert "待复核答卷的意见" not in page
+    assert "待复核答卷的意见" not in page and "待复核住户的求助" not in page
     assert "西城区的意见" not in page and "御景华庭" not in page
     assert "碧水家园的意见" in page
     login("city")
@@ -107,6 +111,17 @@ def test_small_compounds_held_responses_and_other_districts_stay_out(client, wor
     assert "西城区的意见" in page and "碧水家园的意见" not in page
     assert client.get(f"/office/comments?area=district:{world.east.id}").status_code == 403
     assert client.get(f"/office/comments?compound={world.k1.id}").status_code == 404
+
+
+def test_a_grid_worker_reads_only_the_compounds_of_their_grids(client, world, login, said):
+    grid = add_user("grid_one", "grid", district_id=world.east.id, street_id=world.s1.id)
+    grid.grids = [UserGrid(grid="一网格")]  # 金色花园; 碧水家园 lies in 二网格
+    db.session.commit()
+    login("grid_one")
+    page = client.get("/office/comments").get_data(as_text=True)
+    assert "物业太差了" in page and "碧水家园" not in page
+    assert "碧水家园" not in client.get(f"/office/comments?area=street:{world.s1.id}").get_data(as_text=True)
+    assert client.get(f"/office/comments?compound={world.k2.id}").status_code == 404
 
 
 def test_a_fifth_response_brings_a_compound_in(client, world, login, said):
