@@ -10,6 +10,7 @@ from ..domain.clock import now
 from ..domain.stats.company_report import company_report
 from ..domain.stats.privacy import MIN_GROUP, shown
 from ..domain.xlsx.company import company_workbook
+from ..domain.xlsx.rectification import Filters
 from ..extensions import db
 from ..models import RectificationItem
 from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
@@ -38,7 +39,8 @@ def report_xlsx():
     campaign = campaign_in_view()
     report = company_report(campaign, current_user.company_id)
     name = current_user.company.name
-    data = company_workbook(report, name, now())
+    data = company_workbook(report, name, now(),
+                            items=Filters(campaign.id, access.rectification_clause(current_user)))
     audit.exported("company_report", f"campaign:{campaign.id}", user=current_user, detail=name,
                    where=audit.Jurisdiction(company_id=current_user.company_id))
     return xlsx_response(data, f"{name}-测评结果-{campaign.name}.xlsx")

@@ -12,7 +12,6 @@ from ..domain.responses import codes as tokens, coverage
 from ..domain.stats.reports import company_ranking, compounds_overview
 from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
-from ..domain.xlsx.rectification import rectification_workbook
 from ..extensions import db
 from ..models import Building, Compound, Household, RectificationItem, Response
 from .common import (advance_rectification, all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
@@ -187,9 +186,5 @@ def rectification_verify(item_id: int):
 @bp.get("/rectification.xlsx")
 @officer_required
 def rectification_xlsx():
-    campaign = campaign_in_view()
-    items = db.session.scalars(_items_query(campaign)).all()
-    data = rectification_workbook(items)
-    audit.exported("rectification", f"campaign:{campaign.id}", user=current_user, detail=f"{len(items)} 条",
-                   where=audit.where_user(current_user))
-    return xlsx_response(data, f"整改清单-{campaign.name}.xlsx")
+    """Moved to the rectification workbook (/rectification/export.xlsx), keeping the campaign."""
+    return moved("rectification_sheets.export")

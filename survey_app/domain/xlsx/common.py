@@ -6,15 +6,19 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from flask import has_request_context, request
 from flask_login import current_user
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ... import access
 from ...access import home_area
@@ -30,6 +34,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F5C99")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(size=10, color="444444")
+HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6")  # rows that need attention (overdue items)
 
 # Number formats: shares (0.4962 shows as 49.6%), means and scores (one decimal), dates.
 PERCENT, MEAN, DATE, DATETIME = "0.0%", "0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
@@ -151,9 +156,9 @@ def write_heading(ws, heading: Heading | None, columns: int) -> int:
 def print_setup(ws, columns: int, header_row: int) -> None:
     """A4, landscape when wider than PORTRAIT_MAX_COLUMNS, one page wide and as many pages tall as
     needed, the header row repeated on every printed page, page numbers in the footer."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = (ws.ORIENTATION_LANDSCAPE if columns > PORTRAIT_MAX_COLUMNS
-                                 else ws.ORIENTATION_PORTRAIT)
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # the class's constants: a write-only sheet has none
+    ws.page_setup.orientation = (Worksheet.ORIENTATION_LANDSCAPE if columns > PORTRAIT_MAX_COLUMNS
+                                 else Worksheet.ORIENTATION_PORTRAIT)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -164,9 +169,18 @@ def print_setup(ws, columns: int, header_row: int) -> None:
 
 
 def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] | None = None,
-                formats: dict[int, str] | None = None, heading: Heading | None = None) -> int:
+                formats: dict[int, str] | None = None, heading: Heading | None = None, *,
+                choices: dict[int, Sequence[str]] | None = None,
+                highlight: Callable[[Sequence], bool] | None = None) -> int:
     """Write an optional title block, then a header row and data rows with frozen header, filter,
-    widths, number formats and A4 print set-up. Returns the header row's number (data follow it)."""
+    widths, number formats and A4 print set-up. Returns the header row's number (data follow it).
+
+    `choices` (column → values) lets a column's data cells hold only those values (a drop-down
+    list, checked by the spreadsheet); `highlight(row)` true fills that row (HIGHLIGHT_FILL). A
+    write-only sheet (`Workbook(write_only=True)`) is streamed: rows are consumed one at a time and
+    never held, so a workbook of any length takes the same memory."""
+    if isinstance(ws, WriteOnlyWorksheet):
+        return _write_streamed(ws, headers, rows, widths, formats or {}, heading, choices or {}, highlight)
     top = write_heading(ws, heading, len(headers))
     for col, h in enumerate(headers, start=1):
         cell = ws.cell(row=top, column=col)
@@ -177,17 +191,111 @@ def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Se
     formats = formats or {}
     for r, row in enumerate(rows, start=top + 1):  # ws.cell is O(1); ws.max_row would make this quadratic
         count += 1
+        marked = highlight is not None and highlight(row)
         for col, v in enumerate(row, start=1):
             cell = ws.cell(row=r, column=col)
             text_cell(cell, v)  # never let openpyxl store text as a formula
             if col in formats:
                 cell.number_format = formats[col]
+            if marked:
+                cell.fill = HIGHLIGHT_FILL
     ws.freeze_panes = f"A{top + 1}"
+    _finish(ws, headers, widths, top, count, choices or {})
+    return top
+
+
+def _finish(ws, headers, widths, top: int, count: int, choices) -> None:
+    """What follows the rows: the filter, drop-down lists, widths (a normal sheet), A4 set-up."""
     ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{top + count}"
+    for col, values in choices.items():
+        add_choices(ws, col, values, top + 1, top + max(count, 1))
+    if not isinstance(ws, WriteOnlyWorksheet):
+        _set_widths(ws, headers, widths)
+    print_setup(ws, len(headers), top)
+
+
+def _set_widths(ws, headers, widths) -> None:
     for i, h in enumerate(headers, start=1):
         width = widths[i - 1] if widths else min(60, max(10, len(str(h)) * 2 + 2))
         ws.column_dimensions[get_column_letter(i)].width = width
-    print_setup(ws, len(headers), top)
+
+
+def add_choices(ws, column: int, values: Sequence[str], first_row: int, last_row: int) -> DataValidation:
+    """Let the cells of a column (rows first..last) hold only one of `values`: a drop-down list, and
+    the spreadsheet refuses anything else with a message."""
+    letter = get_column_letter(column)
+    listed = ",".join(safe_text(str(v)).replace('"', "") for v in values)
+    dv = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=False, showDropDown=False,
+                        showErrorMessage=True, errorStyle="stop", errorTitle="无效的值",
+                        error="请从下拉列表中选择。")
+    dv.add(f"{letter}{first_row}:{letter}{last_row}")
+    ws.data_validations.append(dv)  # what Worksheet.add_data_validation does; a write-only sheet lacks it
+    return dv
+
+
+def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading, choices, highlight) -> int:
+    """write_table on a write-only sheet: what precedes the rows (widths, frozen header) is set
+    first, each row is written as it comes, and the rest (filter, lists, print set-up) at the end.
+
+    Cells with a number format share one style per column (made once): the per-cell cost of a
+    styled cell is then the same as openpyxl's own for a date."""
+    _set_widths(ws, headers, widths)
+    lines = heading.lines() if heading is not None else []
+    top = len(lines) + 2 if lines else 1
+    ws.freeze_panes = f"A{top + 1}"
+    if lines:
+        ws.row_dimensions[1].height = 24
+    last = get_column_letter(max(1, len(headers)))
+    for r, line in enumerate(lines, start=1):
+        cell = WriteOnlyCell(ws, safe_text(line))
+        cell.font = TITLE_FONT if r == 1 else NOTE_FONT
+        cell.alignment = Alignment(horizontal="left", vertical="center")
+        ws.append([cell])
+        if len(headers) > 1:
+            ws.merged_cells.add(f"A{r}:{last}{r}")
+    if lines:
+        ws.append([])
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, safe_text(str(h)))
+        cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        head.append(cell)
+    ws.append(head)
+    styles = {}
+    for col, fmt in formats.items():
+        proto = WriteOnlyCell(ws)
+        proto.number_format = fmt
+        styles[col - 1] = proto._style
+    marked_styles = {}
+    for col in range(len(headers)):
+        proto = WriteOnlyCell(ws)
+        if col + 1 in formats:
+            proto.number_format = formats[col + 1]
+        proto.fill = HIGHLIGHT_FILL
+        marked_styles[col] = proto._style
+    count = 0
+    append = ws.append
+    for row in rows:
+        count += 1
+        if highlight is not None and highlight(row):
+            out = []
+            for col, v in enumerate(row):
+                cell = WriteOnlyCell(ws, _cell_value(v))
+                cell._style = marked_styles[col]
+                out.append(cell)
+            append(out)
+            continue
+        out = [_cell_value(v) for v in row]
+        for col, style in styles.items():
+            v = out[col]
+            if v is None or (type(v) is date and formats[col + 1] == DATE):
+                continue  # an empty cell, or a date openpyxl already shows as yyyy-mm-dd
+            cell = WriteOnlyCell(ws, v)
+            cell._style = style
+            out[col] = cell
+        append(out)
+    _finish(ws, headers, widths, top, count, choices)
     return top
 
 

@@ -1,4 +1,5 @@
-"""A property company's own workbook: overview, compounds, dimensions against the city, comments."""
+"""A property company's own workbook: overview, compounds, dimensions against the city, comments, and
+its rectification items."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,10 +9,13 @@ from openpyxl.styles import Alignment
 
 from ..stats.privacy import MIN_GROUP, WITHHELD, shown
 from .common import MEAN, PERCENT, Heading, office_of, rounded, to_bytes, write_table
+from .rectification import COMPANY_SHEET_HEADERS, Filters, write_items_sheet
 
 
-def company_workbook(report, company_name: str, generated: datetime, office: str | None = None) -> bytes:
-    """A company's own workbook: overview, compounds, dimensions against the city, masked comments.
+def company_workbook(report, company_name: str, generated: datetime, office: str | None = None,
+                     items: Filters | None = None) -> bytes:
+    """A company's own workbook: overview, compounds, dimensions against the city, masked comments,
+    and (`items`: the company's own, as its user sees them) its rectification items.
 
     Each sheet opens with a title block (the company, the campaign, the date, the issuing office:
     the user's jurisdiction unless `office` is given); shares are numbers shown as percentages."""
@@ -62,4 +66,7 @@ def company_workbook(report, company_name: str, generated: datetime, office: str
     ms = wb.create_sheet("意见建议")
     write_table(ms, ["小区", "意见建议（已隐藏个人信息）"], report.comments, widths=[24, 100],
                 heading=heading.for_sheet("意见建议"))
+    if items is not None:
+        write_items_sheet(wb.create_sheet("整改事项"), items, heading.for_sheet("整改事项"), COMPANY_SHEET_HEADERS,
+                          today=generated.date())
     return to_bytes(wb)

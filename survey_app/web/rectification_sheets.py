@@ -1,0 +1,95 @@
+"""The rectification workbook both ways: download the items (per street, community or company) and
+import the same workbook after a company or an office filled it in (dry run, all or nothing)."""
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import access
+from ..database import parses_first
+from ..domain import audit
+from ..domain.documents import in_chinese
+from ..domain.rectification import sheet_import
+from ..domain.xlsx import rectification as workbook
+from ..domain.xlsx.common import office_of
+from ..domain.xlsx.reading import limits
+from ..errors import NotFound
+from ..extensions import db
+from ..models import Community, Company, Compound, Street
+from .common import arg_id, campaign_in_view, requires, xlsx_response
+
+bp = Blueprint("rectification_sheets", __name__, url_prefix="/rectification")
+MAX_ERRORS_SHOWN = 500
+
+rectification_required = requires(access.may_see_rectification, _l("仅限工作人员和物业服务企业用户。"))
+
+
+def _company_in_view(user, company_id: int) -> Company:
+    """A company the user may filter by: one managing a compound the user sees (a company user: itself).
+
+    :raise NotFound: no such company, or none of its compounds in the user's view.
+    """
+    company = db.session.scalar(select(Company).where(
+        Company.id == company_id,
+        Company.id.in_(select(Compound.company_id).where(access.compound_clause(user)))))
+    if company is None:
+        raise NotFound(_("没有找到，或不在您的权限范围内。"))
+    return company
+
+
+def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
+    """The items the request asks for (?street=, ?community=, ?company=, each checked against the
+    user's jurisdiction) and the scope's name for the title block."""
+    street_id, community_id, company_id = arg_id("street"), arg_id("community"), arg_id("company")
+    names = []
+    with in_chinese():
+        if street_id is not None:
+            names.append(access.get_visible(current_user, Street, street_id).name)
+        if community_id is not None:
+            names.append(access.get_visible(current_user, Community, community_id).name)
+        if company_id is not None:
+            names.append(_company_in_view(current_user, company_id).name)
+    f = workbook.Filters(campaign.id, access.rectification_clause(current_user), street_id, community_id, company_id)
+    return f, " ".join(names) or office_of(current_user)
+
+
+@bp.get("/export.xlsx")
+@rectification_required
+def export():
+    campaign = campaign_in_view()
+    f, scope = filters_in_view(campaign)
+    data, count = workbook.rectification_workbook(f, campaign.name, scope, office_of(current_user))
+    audit.exported("rectification", f"campaign:{campaign.id}", user=current_user, detail=f"{scope} {count} 条",
+                   where=audit.where_user(current_user))
+    return xlsx_response(data, f"整改清单-{campaign.name}.xlsx")
+
+
+def _page(status: int = 200, **values):
+    values.setdefault("result", None)
+    values.setdefault("file_error", None)
+    campaign = values.pop("campaign", None)
+    return render_template("rectification/import.html", limits=limits(), campaign=campaign,
+                           may_manage=access.may_manage_rectification(current_user), **values), status
+
+
+@bp.get("/import")
+@rectification_required
+def import_form():
+    return _page(campaign=campaign_in_view())
+
+
+@bp.post("/import")
+@parses_first  # the file is read before the write lock is taken (import_items takes it)
+@rectification_required
+def import_():
+    f = request.files.get("file")
+    dry_run = request.form.get("dry_run") == "yes"
+    if f is None or not f.filename:
+        return _page(400, file_error=_("请选择要导入的 Excel 文件。"))
+    try:
+        result = sheet_import.import_items(f.read(), current_user, dry_run=dry_run)
+    except sheet_import.SheetFileError as e:
+        return _page(e.status, file_error=e.message)
+    if not result.ok:
+        return _page(422, result=result, shown=result.errors[:MAX_ERRORS_SHOWN])
+    return _page(result=result, shown=[])
