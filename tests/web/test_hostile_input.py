@@ -16,11 +16,13 @@ from urllib.parse import urlsplit
 
 import pytest
 from markupsafe import escape
+from PIL import Image
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
+from survey_app.domain.rectification import photos
 from survey_app.domain.responses import codes as tokens
-from survey_app.models import Building, Household, RectificationItem, Response, User
+from survey_app.models import Building, Household, RectificationItem, RectificationPhoto, Response, User
 
 from ..factories import PASSWORD, answer, form_for, households_of, issue
 
@@ -84,8 +86,17 @@ def stage(app, world, client):
     from survey_app.domain import rectification
     from survey_app.extensions import db
     rectification.generate(world.campaign)
+    item = db.session.scalars(select(RectificationItem).order_by(RectificationItem.id)).first()
+    if item is not None:  # a photo of it: the photo's page joins the corpus
+        photos.accept_photos([FileStorage(io.BytesIO(_png()), "photo.png")], item=item, user=None)
     db.session.commit()
     return world
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 40, 40)).save(out, "PNG")
+    return out.getvalue()
 
 
 def _args(app, world) -> dict[str, str]:
@@ -93,10 +104,12 @@ def _args(app, world) -> dict[str, str]:
     b = db.session.scalar(select(Building).where(Building.compound_id == world.k1.id))
     h = households_of(world.k1)[-1]
     item = db.session.scalars(select(RectificationItem)).first()
+    photo = db.session.scalars(select(RectificationPhoto)).first()
     grid = db.session.scalar(select(User.id).where(User.username == "grid1"))
     return {"campaign_id": world.campaign.id, "compound_id": world.k1.id, "building_id": b.id, "household_id": h.id,
             "item_id": item.id if item else 1, "user_id": grid, "ident": world.k1.id, "level": "compound",
-            "rest": "", "token": issue(world.campaign, households_of(world.k2)[0])}
+            "rest": "", "token": issue(world.campaign, households_of(world.k2)[0]),
+            "photo_id": photo.id if photo else 1}
 
 
 def _get_rules(app):
