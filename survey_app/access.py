@@ -261,6 +261,11 @@ def rectification_actions(user: User) -> tuple[str, ...]:
     return ()
 
 
+def may_see_rectification(user: User) -> bool:
+    """The rectification list and items: officers (their jurisdiction) and companies (their own items)."""
+    return is_officer(user) or is_company(user)
+
+
 def may_manage_rectification(user: User) -> bool:
     """Hand items to companies, verify, send back and close them (also by importing a workbook)."""
     return getattr(user, "role", None) in RECTIFICATION_MANAGERS

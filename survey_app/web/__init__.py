@@ -5,8 +5,9 @@ from werkzeug.routing import IntegerConverter
 from ..database import MAX_ID
 from ..domain import users as accounts
 from ..domain.stats import privacy
-from . import (audit, auth, campaigns, comments, company, office, overview, printing, rectification_photos,
-               rectification_sheets, resident, roster, users, visits)
+from . import (audit, auth, campaigns, comments, company, office, overview, printing, rectification,
+               rectification_photos, rectification_sheets, resident, roster, users,
+               visits)
 
 
 class IdConverter(IntegerConverter):
@@ -23,7 +24,7 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["privacy"] = privacy  # pages say why a small group's figures are withheld
     app.jinja_env.globals["password_rule"] = accounts.password_rule  # forms state the rule they are checked by
     for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users, audit, comments,
-                   rectification_photos, rectification_sheets):
+                   rectification, rectification_photos, rectification_sheets):
         app.register_blueprint(module.bp)
         if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed
             app.register_blueprint(module.old)

@@ -10,11 +10,10 @@ from sqlalchemy import select
 from .. import access
 from ..access import Area
 from ..database import parse_id
-from ..domain import rectification
 from ..domain.campaigns.lifecycle import default_campaign
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Campaign, RectificationItem
+from ..models import Campaign
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -93,13 +92,3 @@ def xlsx_response(data: bytes, filename: str) -> FlaskResponse:
     resp = FlaskResponse(data, mimetype=XLSX)
     resp.headers["Content-Disposition"] = f"attachment; filename=\"export.xlsx\"; filename*=UTF-8''{quote(filename)}"
     return resp
-
-
-def advance_rectification(item_id: int, action: str, note: str = ""):
-    """Make one move (rectification.MOVES) on a rectification item the user may see.
-
-    :raise NotFound: outside the user's scope. :raise Refusal: the move is not allowed.
-    """
-    item = access.get_visible(current_user, RectificationItem, item_id)
-    rectification.act(item, action, current_user, note=note)
-    return item

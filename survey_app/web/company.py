@@ -1,6 +1,5 @@
 """The property company's own view: its scores against the city average, comments, its items."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -13,7 +12,7 @@ from ..domain.xlsx.company import company_workbook
 from ..domain.xlsx.rectification import Filters
 from ..extensions import db
 from ..models import RectificationItem
-from .common import advance_rectification, all_campaigns, campaign_in_view, company_required, xlsx_response
+from .common import all_campaigns, campaign_in_view, company_required, xlsx_response
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 old = Blueprint("firm", __name__, url_prefix="/firm")  # the addresses before the rename, for bookmarks
@@ -44,14 +43,6 @@ def report_xlsx():
     audit.exported("company_report", f"campaign:{campaign.id}", user=current_user, detail=name,
                    where=audit.Jurisdiction(company_id=current_user.company_id))
     return xlsx_response(data, f"{name}-测评结果-{campaign.name}.xlsx")
-
-
-@bp.post("/rectification/<id:item_id>")
-@company_required
-def report_progress(item_id: int):
-    item = advance_rectification(item_id, request.form.get("action", ""), request.form.get("note", ""))
-    flash(_("已更新整改进度。"), "success")
-    return redirect(url_for(".home", campaign=item.campaign_id))
 
 
 @old.route("/", defaults={"rest": ""}, methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import access
-from ..domain import audit, rectification
+from ..domain import audit
 from ..domain.clock import now
 from ..domain.printing import qr
 from ..domain.responses import codes as tokens, coverage
@@ -14,7 +14,7 @@ from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
 from ..extensions import db
 from ..models import Building, Compound, Household, RectificationItem, Response
-from .common import (advance_rectification, all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
+from .common import (all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
                      xlsx_response)
 from .printing import download_name
 
@@ -159,28 +159,15 @@ def _items_query(campaign):
 @bp.get("/rectification")
 @officer_required
 def rectification_list():
-    campaign = campaign_in_view()
-    items = db.session.scalars(_items_query(campaign)).all()
-    return render_template("office/rectification.html", campaign=campaign, campaigns=all_campaigns(), items=items,
-                           labels=rectification.STATUS_LABELS, today=now().date(), rule=rectification)
+    """Moved to the rectification pages (/rectification/), shared with companies."""
+    return moved("rectification.index")
 
 
 @bp.post("/rectification/generate")
 @officer_required
 def rectification_generate():
-    campaign = campaign_in_view()
-    result = rectification.generate(campaign, access.compound_clause(current_user), current_user)
-    flash(_("新生成整改事项 %(created)s 条，已存在 %(existing)s 条。", created=result.created, existing=result.existing),
-          "success")
-    return redirect(url_for(".rectification_list", campaign=campaign.id))
-
-
-@bp.post("/rectification/<id:item_id>/verify")
-@officer_required
-def rectification_verify(item_id: int):
-    item = advance_rectification(item_id, request.form.get("action", "verify"), request.form.get("note", ""))
-    flash(_("整改事项状态已更新。"), "success")
-    return redirect(url_for(".rectification_list", campaign=item.campaign_id))
+    """Moved: 308 keeps the POST (and its CSRF token) on its way."""
+    return moved("rectification.generate")
 
 
 @bp.get("/rectification.xlsx")

@@ -88,7 +88,7 @@ def test_campaigns_of_other_jurisdictions_stay_out_of_pickers_and_pages(client, 
     page = client.get(f"/office/ranking?campaign={own.id}").data.decode()
     assert "文化路街道专项测评" in page and "龙山路街道专项测评" not in page
     assert "2026年测试测评" in page  # the city-wide campaign
-    for path in ("/office/ranking", "/office/participation", "/office/visits", "/office/rectification",
+    for path in ("/office/ranking", "/office/participation", "/office/visits", "/rectification/",
                  "/office/overview/"):
         resp = client.get(f"{path}?campaign={west.id}")
         assert resp.status_code == 404, path

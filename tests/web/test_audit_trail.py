@@ -26,6 +26,7 @@ EXEMPT = {
     "resident.submit": "a resident's own answer: residents are not staff and are never named in the log",
     "resident.confirm_submit": "a resident's own answer to \"has it been fixed?\": residents are not staff and are never named in the log",
     "firm.firm": "redirects the old /firm/ addresses to /company/ and does nothing itself",
+    "office.rectification_generate": "redirects (308) to rectification.generate and does nothing itself",
 }
 # Actions whose event says who and what but has no fields to show before and after.
 NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the last login",
@@ -159,19 +160,25 @@ def _household_code(w, db, client):
     return f"/office/households/{households_of(w.k1)[0].id}/code?campaign={w.campaign.id}", {}, {}
 
 
-@recipe("office.rectification_generate", "street1", "rectification.generate", where="street")
+@recipe("rectification.generate", "street1", "rectification.generate", where="street")
 def _generate(w, db, client):
-    return f"/office/rectification/generate?campaign={w.campaign.id}", {}, {}
+    return f"/rectification/generate?campaign={w.campaign.id}", {}, {}
 
 
-@recipe("office.rectification_verify", "street1", "rectification.verify", where="street")
+@recipe("rectification.act", "street1", "rectification.verify", where="street")
 def _verify(w, db, client):
-    return f"/office/rectification/{_item(w, db, 'submitted').id}/verify", {"action": "verify"}, {}
+    return f"/rectification/{_item(w, db, 'submitted').id}/act", {"action": "verify"}, {}
 
 
-@recipe("company.report_progress", "company1", "rectification.start", where="company")
-def _progress(w, db, client):
-    return f"/company/rectification/{_item(w, db, 'assigned').id}", {"action": "start"}, {}
+@recipe("rectification.assign_many", "street1", "rectification.assign", where="street")
+def _assign_many(w, db, client):
+    return f"/rectification/assign?campaign={w.campaign.id}", {"item": [_item(w, db, "open").id]}, {}
+
+
+@recipe("rectification.create", "grid1", "rectification.inspection", where="street")
+def _inspection(w, db, client):
+    return (f"/rectification/new?campaign={w.campaign.id}",
+            {"compound_id": w.k1.id, "category": "cleaning", "description": "楼下垃圾满溢"}, {})
 
 
 @recipe("printing.pdf", "street1", "codes.printed", where="street")

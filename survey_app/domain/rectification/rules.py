@@ -227,5 +227,6 @@ def raise_inspection(campaign: Campaign, compound: Compound, category_key: str, 
     else:
         _add_evidence(item, f"巡查发现：{description}", user=user)
     audit.record("rectification.inspection", f"compound:{compound.id}", user=user,
-                 detail=f"{compound.name} {item.category}：{description[:200]}", where=audit.where_compound(compound))
+                 detail=f"{compound.name} {item.category}：{description[:200]}",
+                 after={"category": key, "description": description[:200]}, where=audit.where_compound(compound))
     return item

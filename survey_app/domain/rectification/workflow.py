@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from ... import access
-from ...errors import Conflict, Forbidden, Invalid, Refusal
+from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
 from ...models import Company, Compound, RectificationEvent, RectificationItem
 from ...models.rectification import COMPANY_HELD
