@@ -13,7 +13,7 @@ from ..domain.stats.reports import company_ranking, compounds_overview
 from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
 from ..extensions import db
-from ..models import Building, Compound, Household, RectificationItem, Response
+from ..models import Building, Compound, Household, Response
 from .common import (all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
                      xlsx_response)
 from .printing import download_name
@@ -148,12 +148,6 @@ def household_code(household_id: int):
               "png_name": download_name(address, ".png"), "svg_name": download_name(address, ".svg")}
     return render_template("office/household.html", campaign=campaign, household=h, live=1, answered=False,
                            issued=issued, reissued=bool(live))
-
-
-def _items_query(campaign):
-    return (select(RectificationItem)
-            .where(RectificationItem.campaign_id == campaign.id, access.rectification_clause(current_user))
-            .order_by(RectificationItem.deadline, RectificationItem.id))
 
 
 @bp.get("/rectification")
