@@ -255,3 +255,11 @@ def test_rules_raise_items_from_low_scores_with_masked_samples(client, world, lo
     assert "13912345678" not in page and "[手机号已隐藏]" in page
     # old addresses lead to the new pages
     assert client.get("/office/rectification").status_code == 308
+
+
+def test_the_sweep_command_records_missed_deadlines(world, db, runner):
+    late = _item(world, db, "in_progress", deadline_days=-1)
+    res = runner.invoke(args=["rectify", "sweep"])
+    assert res.exit_code == 0 and "1" in res.output, res.output
+    db.session.expire_all()
+    assert db.session.get(RectificationItem, late.id).deadline_missed
