@@ -24,9 +24,10 @@ def _workbook(world, client, login):
 
 def test_ranking_workbook_has_every_sheet_with_numbers(client, world, login):
     wb = openpyxl.load_workbook(io.BytesIO(_workbook(world, client, login)))
-    assert wb.sheetnames == ["企业排名", "各区", "各街道", "企业×维度", "小区", "方法说明"]
+    assert wb.sheetnames == ["企业排名", "各区", "各街道", "企业×维度", "小区", "整改闭环", "方法说明"]
     for ws in wb:
-        top = header_row(ws, "项目" if ws.title == "方法说明" else ("街道" if ws.title == "小区" else "名次"))
+        first = {"方法说明": "项目", "小区": "街道", "整改闭环": "物业服务企业"}.get(ws.title, "名次")
+        top = header_row(ws, first)
         # The title block above every table says what, where, which campaign, when and who issued it.
         block = title_block(ws, top)
         assert "范围：全市" in block[1] and f"测评活动：{world.campaign.name}" in block[1], block
@@ -96,7 +97,7 @@ def test_libreoffice_opens_the_ranking_workbook_without_repair(client, world, lo
                          capture_output=True, text=True, timeout=180)
     assert res.returncode == 0, res.stdout + res.stderr
     wb = openpyxl.load_workbook(back / "ranking.xlsx")
-    assert wb.sheetnames == ["企业排名", "各区", "各街道", "企业×维度", "小区", "方法说明"]
+    assert wb.sheetnames == ["企业排名", "各区", "各街道", "企业×维度", "小区", "整改闭环", "方法说明"]
     ranking = wb["企业排名"]
     row = [c.value for c in ranking[header_row(ranking, "名次") + 1]]
     assert row[2] == "甲物业服务有限公司" and isinstance(row[3], (int, float)) and row[3] == 87.5

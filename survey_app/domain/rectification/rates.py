@@ -178,6 +178,12 @@ class FixEffect:
     fixed: EffectGroup = field(default_factory=EffectGroup)  # verified
     unfixed: EffectGroup = field(default_factory=EffectGroup)  # any other state (closed included)
 
+    @property
+    def largest_change(self) -> float | None:
+        """The larger absolute mean change of the two groups (a chart's scale); None without any."""
+        changes = [abs(g.mean_change) for g in (self.fixed, self.unfixed) if g.mean_change is not None]
+        return max(changes) if changes else None
+
 
 def fix_effect(campaign: Campaign, area: Area) -> FixEffect | None:
     """The items raised in the round `campaign` was copied from, in the area, and for those fixed

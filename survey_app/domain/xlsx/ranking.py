@@ -1,5 +1,5 @@
 """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
-compounds, and the method with its parameters."""
+compounds, the rectification loop per company (整改闭环), and the method with its parameters."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,6 +16,7 @@ from ...access import Area
 from ...extensions import db
 from ...models import Campaign, Community, Compound
 from ..documents import in_chinese
+from ..rectification.rates import LoopRates, loop_rates, start_days
 from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
@@ -39,6 +40,30 @@ def ranking_rows(ranking: Ranking):
 def not_ranked(reason: str) -> str:
     """The 说明 of a unit left out of the ranking: the reason once ("不参与排名（样本不足：3 份，少于 5 份）")."""
     return f"不参与排名（{reason}）" if reason else "不参与排名"
+
+
+LOOP_HEADERS = ["物业服务企业", "整改事项(件)", "已交办(件)", "应启动(件)", "按时启动(件)", "按时启动率",
+                "核验通过(件)", "整改完成率", "关闭未整改(件)", "已请居民确认(件)", "居民确认已解决(件)", "居民确认率",
+                "当前逾期(件)", "曾逾期(件)"]
+
+
+def loop_rows(loop: Sequence[LoopRates]):
+    """One row per company of the 整改闭环 sheet: counts as integers, rates as fractions (shown as %)."""
+    for r in loop:
+        yield [r.label, r.items, r.handed, r.start_due, r.started_in_time, r.started_share, r.verified,
+               r.verified_share, r.closed, r.asked, r.confirmed, r.confirmed_share, r.overdue, r.missed]
+
+
+def loop_method_rows(days: int):
+    """The 方法说明 rows defining the 整改闭环 sheet's rates (as docs/rectification_rates.md)."""
+    return [
+        ("整改闭环·按时启动率", f"按时启动(件) ÷ 应启动(件)。应启动：已交办、且已开始整改（或已提交核验）或交办已满 {days} 天的事项；"
+                       f"按时启动：交办后 {days} 天（{days}×24 小时）内开始整改或提交核验。"),
+        ("整改闭环·整改完成率", "核验通过(件) ÷ 已交办(件)。“关闭未整改”单独计数，不计入完成。"),
+        ("整改闭环·居民确认率", "居民确认已解决(件) ÷ 已请居民确认(件)。已请居民确认：企业至少提交过一次核验的事项；"
+                       "确认已解决：最近一次提交后，答复“已解决”的住户多于答复“未解决”的住户。"),
+        ("整改闭环·逾期", "当前逾期：超过整改期限且仍由企业整改中的事项（生成当日）；曾逾期：当前逾期及逾期后才完成的事项，一经逾期始终计入。"),
+    ]
 
 
 def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime):
@@ -66,11 +91,12 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
 
 def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
                      levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
-                     company_dims: dict | None = None, compounds: Sequence = (), office: str | None = None) -> bytes:
+                     company_dims: dict | None = None, compounds: Sequence = (), office: str | None = None,
+                     loop: Sequence[LoopRates] | None = None, loop_days: int = 7) -> bytes:
     """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
     compounds, and the method with its parameters. Numbers stay numbers; bands are shaded; each
     sheet opens with a title block (scope, campaign, date, issuing office: the user's jurisdiction
-    unless `office` is given)."""
+    unless `office` is given). `loop` (companies' LoopRates) adds the 整改闭环 sheet."""
     heading = Heading("物业服务企业满意度排名", scope_name, campaign_name, generated,
                       office if office is not None else office_of())
     wb = Workbook()
@@ -106,8 +132,16 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
                     widths=[14, 14, 22, 30, 12, 12, 12, 12, 10, 10, 12],
                     formats={5: MEAN, 6: MEAN, 7: MEAN, 10: PERCENT, 11: PERCENT},
                     heading=heading.for_sheet("各小区满意度"))
+    if loop is not None:
+        write_table(wb.create_sheet("整改闭环"), LOOP_HEADERS, loop_rows(loop),
+                    widths=[30, 12, 12, 12, 12, 12, 12, 12, 14, 16, 18, 12, 12, 12],
+                    formats={6: PERCENT, 8: PERCENT, 12: PERCENT},
+                    heading=heading.for_sheet("物业服务企业整改闭环"))
     m = wb.create_sheet("方法说明")
-    top = write_table(m, ["项目", "说明"], method_rows(ranking, scope_name, campaign_name, generated),
+    methods = method_rows(ranking, scope_name, campaign_name, generated)
+    if loop is not None:
+        methods += loop_method_rows(loop_days)
+    top = write_table(m, ["项目", "说明"], methods,
                       widths=[18, 100], heading=heading.for_sheet("排名方法说明"))
     for row in m.iter_rows(min_row=top + 1):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
@@ -152,4 +186,7 @@ def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str
                                     dimensions=list(campaign.dimensions),
                                     company_dims=dimension_stats(campaign.id, area, "company",
                                                                  households=sums.households_by("company")),
-                                    compounds=compounds, office=office)
+                                    compounds=compounds, office=office,
+                                    loop=list(loop_rates(campaign.id, by="company", compound_clause=area.compound_clause(),
+                                                         today=generated.date()).values()),
+                                    loop_days=start_days())
