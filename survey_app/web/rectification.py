@@ -20,6 +20,7 @@ from ..domain import rectification
 from ..domain.clock import now
 from ..domain.rectification import listing, photos, residents
 from ..domain.rectification.rules import categories
+from ..domain.stats.rounds import item_scores
 from ..domain.rectification.states import NOTE_LABELS, RESIDENT_LABELS, SOURCE_LABELS, STATUS_LABELS
 from ..errors import Conflict, Invalid
 from ..extensions import db
@@ -88,7 +89,7 @@ def index():
         companies=companies, labels=_labels(), today=today, statuses=rectification.states.STATUSES,
         status_choices=[(s, STATUS_LABELS[s]) for s in rectification.states.STATUSES],
         source_choices=[(s, SOURCE_LABELS[s]) for s in rectification.states.SOURCES], sorts=_sort_labels(),
-        default_deadline=_default_deadline(today), page_url=_page_url,
+        default_deadline=_default_deadline(today), page_url=_page_url, scores=item_scores(pg.items),
         may_manage=access.may_manage_rectification(current_user),
         may_inspect=access.may_raise_inspection(current_user), rule=rectification)
 
@@ -127,7 +128,7 @@ def show(item_id: int):
 
 def _scores(item: RectificationItem):
     """The dimension's score in the round that raised the item and in the next round, if known."""
-    return rectification.item_scores([item]).get(item.id) if hasattr(rectification, "item_scores") else None
+    return item_scores([item]).get(item.id)
 
 
 def _companies_for(item: RectificationItem) -> list:

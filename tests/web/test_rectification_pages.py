@@ -10,9 +10,12 @@ from sqlalchemy import func, select
 
 from survey_app.domain import rectification
 from survey_app.domain.clock import now
+from survey_app.domain.responses import codes as tokens
+from survey_app.domain.responses.survey import ParsedSurvey, save_response
+from survey_app.extensions import db
 from survey_app.models import AuditEvent, RectificationEvent, RectificationItem, RectificationPhoto
 
-from ..factories import answer, households_of
+from ..factories import answer, households_of, issue
 
 # (role, item's compound) -> the moves that role may make there; anything else is refused.
 OFFICER_MOVES = {"assign", "verify", "return", "close", "reopen", "note"}
@@ -263,3 +266,29 @@ def test_the_sweep_command_records_missed_deadlines(world, db, runner):
     assert res.exit_code == 0 and "1" in res.output, res.output
     db.session.expire_all()
     assert db.session.get(RectificationItem, late.id).deadline_missed
+
+
+def _answer_multi(world, household, ticked):
+    code = tokens.find_code(issue(world.campaign, household))
+    multi_q = next(q for q in world.campaign.questions if q.kind == "multi")
+    save_response(world.campaign, household.id,
+                  ParsedSurvey(answers={q.id: 4 for q in world.campaign.questions if q.scored},
+                               multi={multi_q.id: ticked}), code_id=code.id)
+    db.session.commit()
+
+
+def test_a_category_named_by_enough_respondents_raises_one_item(client, world, login, db, app):
+    app.config["RECTIFICATION_CATEGORY_SHARE"] = 0.30
+    homes = households_of(world.k1)[:6]
+    for n, h in enumerate(homes):  # 2 of 6 (33%) name parking, 1 of 6 (17%) names cleaning
+        _answer_multi(world, h, ["parking"] if n < 2 else ["cleaning"] if n == 2 else [])
+    for h in households_of(world.k2)[:4]:  # a compound of 4 respondents: too few to raise anything
+        _answer_multi(world, h, ["parking"])
+    login("street1")
+    assert client.post(f"/rectification/generate?campaign={world.campaign.id}").status_code == 302
+    items = db.session.scalars(select(RectificationItem)).all()
+    assert [(i.compound_id, i.category_key, i.source, i.respondents, round(i.share, 2)) for i in items] == [
+        (world.k1.id, "parking", "category", 6, 0.33)]
+    assert "6 户作答中 2 户（33%）认为“停车管理”最需要改进" in items[0].evidence
+    client.post(f"/rectification/generate?campaign={world.campaign.id}")  # idempotent
+    assert db.session.scalar(select(func.count()).select_from(RectificationItem)) == 1

@@ -28,12 +28,8 @@ from ...models import (Campaign, Compound, Household, RectificationEvent, Rectif
 from .. import audit
 from ..clock import now
 from ..stats.aggregates import dimension_stats_by_compound
+from ..stats.categories import category_shares
 from ..stats.privacy import MIN_GROUP, mask
-
-try:  # the multiple-choice statistic (rule b) arrives with the multiple-choice question kind
-    from ..stats import categories as _categories_module
-except ImportError:  # pragma: no cover
-    _categories_module = None
 from .states import OTHER, OTHER_NAME
 
 MIN_RESPONSES = MIN_GROUP
@@ -147,12 +143,12 @@ def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateRes
 
 def _generate_categories(campaign, compounds, existing, result, evidence_samples) -> None:
     """Rule (b), once the questionnaire has a multiple-choice "which most need improving?" question."""
-    shares = category_shares_of(campaign.id, list(compounds))
+    shares = category_shares(campaign.id, list(compounds))
     threshold = float(current_app.config.get("RECTIFICATION_CATEGORY_SHARE", 0.30))
     labels = categories(campaign)
     for cid, by_key in sorted(shares.items()):
         for key, s in sorted(by_key.items()):
-            if s.n < MIN_RESPONSES or s.share < threshold:
+            if s.n < MIN_RESPONSES or s.share is None or s.share < threshold:
                 continue
             key = key if key in labels else OTHER
             evidence = f"{s.n} 户作答中 {s.named} 户（{s.share:.0%}）认为“{labels[key]}”最需要改进"
@@ -166,14 +162,6 @@ def _generate_categories(campaign, compounds, existing, result, evidence_samples
             existing[(cid, key)] = _new_item(campaign, compounds[cid], key, "category", evidence,
                                              respondents=s.n, share=s.share, samples=evidence_samples(cid))
             result.created += 1
-
-
-def category_shares_of(campaign_id: int, compound_ids) -> dict:
-    """The share of each compound's respondents naming each problem category (stats.categories), or
-    nothing while the questionnaire has no multiple-choice question."""
-    if _categories_module is None:
-        return {}
-    return _categories_module.category_shares(campaign_id, compound_ids)
 
 
 def _checked_text(text: str, what: str) -> str:
