@@ -7,6 +7,7 @@ import openpyxl
 
 from survey_app.domain.campaigns import lifecycle as camp
 from survey_app.domain.clock import now
+from survey_app.domain.stats.rounds import ItemScore
 from survey_app.models import RectificationItem
 
 from ..factories import answer, households_of
@@ -152,3 +153,12 @@ def test_street_page_shows_what_the_previous_rounds_items_did(client, world, log
     # The district's page has the loop per street and no such section.
     login("district")
     assert "整改成效" not in client.get(f"/office/overview/?campaign={second.id}").data.decode()
+
+
+def test_the_item_page_macro_shows_both_rounds_and_the_change(app):
+    macro = app.jinja_env.get_template("overview/_loop.html").module.round_scores
+    with app.test_request_context():
+        shown = re.sub(r"<[^>]+>", "", str(macro(ItemScore(25.0, 75.0))))
+        assert "提出时 25.0 分" in shown and "下一轮 75.0 分" in shown and "+50.0" in shown
+        assert "提出时 25.0 分 → 下一轮暂无得分" in re.sub(r"<[^>]+>", "", str(macro(ItemScore(25.0, None))))
+        assert re.sub(r"<[^>]+>", "", str(macro(ItemScore(None, None)))).strip() == "—"

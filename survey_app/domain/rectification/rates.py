@@ -22,7 +22,8 @@ from ...extensions import db
 from ...models import Campaign, Company, Compound, Dimension, RectificationConfirmation, RectificationItem, Street
 from ..stats.rounds import dimension_means
 
-BY = ("company", "street")
+# What a table of rates is per: the unit's id column and name column, chosen in `loop_rates`.
+BY = {"company": "物业服务企业", "street": "街道"}
 
 
 def start_days() -> int:
