@@ -18,7 +18,7 @@ from survey_app.domain.responses import codes as tokens
 from survey_app.domain.stats.reports import company_ranking
 from survey_app.extensions import db as _db
 from survey_app.logs import RedactCodes
-from survey_app.models import Campaign, Compound, Household, Response, User
+from survey_app.models import Campaign, Compound, Household, RectificationEvent, RectificationItem, Response, User
 
 from .conftest import make_config
 from .sheets import header_row, table, title_block
@@ -47,6 +47,11 @@ def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
     ranking = company_ranking(db.session.scalar(select(Campaign)), Area("city"))
     means = [r.stats.mean for r in ranking.ranked]
     assert len(means) >= 4 and max(means) - min(means) > 10
+    # The rectification loop has something to show in every state, each item with its history.
+    states = dict(db.session.execute(select(RectificationItem.status, func.count()).group_by(RectificationItem.status)))
+    assert set(states) == {"open", "assigned", "in_progress", "submitted", "returned", "verified", "closed"}, states
+    events = db.session.scalar(select(func.count()).select_from(RectificationEvent))
+    assert events > sum(states.values())
     assert ranking.unranked  # some compounds are kept far too low to rank
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0 and "已有数据" in again.output

@@ -20,6 +20,7 @@ from .clock import now
 from .campaigns.standard import create_campaign
 from .stats.scoring import response_index
 from .responses.survey import dimension_specs
+from .rectification import demo as rectification_demo
 from .responses.codes import issue_codes, survey_url
 from .users import street_grids
 
@@ -192,6 +193,8 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     totals.rebuild(campaign.id)
 
     users = _demo_users(districts[0], streets[0], companies[0])
+    report("rectification", 0, 1)
+    rectification_demo.walk(campaign, seed=seed)
     sample = db.session.scalars(
         select(Household.id).join(Compound, Compound.id == Household.compound_id)
         .where(Compound.street_id == streets[0].id,
