@@ -258,3 +258,11 @@ def test_the_hint_states_the_configured_limits(app):
     lim = photos.limits()
     assert (lim.max_mb, lim.max_count) == ("0.5", 4)
     assert photos.request_limit() == 4 * 512 * 1024 + 1024 * 1024
+
+
+def test_a_photo_with_damaged_exif_is_kept_as_decoded_without_it(db, folder, item, officer):
+    out = io.BytesIO()
+    Image.new("RGB", (20, 10), (0, 90, 0)).save(out, "JPEG", exif=b"Exif\x00\x00II*\x00\x08\x00\x00\x00\xff\xff")
+    [photo] = photos.accept_photos([upload(out.getvalue(), "odd.jpg")], item=item, user=officer)
+    stored_photo = Image.open(photos.photo_path(photo))
+    assert stored_photo.size == (20, 10) and len(stored_photo.getexif()) == 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import struct
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,11 @@ def _reencode(data: bytes, name: str, lim: Limits) -> Prepared:
     probe.verify()  # a PNG's chunk checksums; a JPEG is checked by decoding it below
     img = Image.open(io.BytesIO(data), formats=("JPEG", "PNG"))
     img.load()  # a truncated file fails here (LOAD_TRUNCATED_IMAGES stays off)
-    img = ImageOps.exif_transpose(img)
+    try:
+        upright = ImageOps.exif_transpose(img)
+    except (SyntaxError, ValueError, TypeError, KeyError, OSError, struct.error):
+        upright = img  # a damaged EXIF block: the pixels are fine, kept as they were decoded
+    img = upright
     alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     img = img.convert("RGBA" if alpha else "RGB")
     img.thumbnail((lim.max_side, lim.max_side), Image.Resampling.LANCZOS)
