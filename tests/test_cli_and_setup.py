@@ -48,7 +48,8 @@ def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
     means = [r.stats.mean for r in ranking.ranked]
     assert len(means) >= 4 and max(means) - min(means) > 10
     # The rectification loop has something to show in every state, each item with its history.
-    states = dict(db.session.execute(select(RectificationItem.status, func.count()).group_by(RectificationItem.status)))
+    states = dict(db.session.execute(select(RectificationItem.status, func.count())
+                                     .group_by(RectificationItem.status)).all())
     assert set(states) == {"open", "assigned", "in_progress", "submitted", "returned", "verified", "closed"}, states
     events = db.session.scalar(select(func.count()).select_from(RectificationEvent))
     assert events > sum(states.values())
