@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import re
-import shutil
-import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,43 +17,19 @@ from sqlalchemy import select
 from survey_app import create_app
 from survey_app.extensions import db
 
-from ..conftest import make_config, need
+from ..conftest import make_config
 from ..factories import PASSWORD, build_world
 from ..sheets import table
+from .conftest import serve
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 COMPANY = "甲物业服务有限公司"
-
-
-def _chromium() -> str | None:
-    if os.path.exists("/usr/bin/chromium"):
-        return "/usr/bin/chromium"
-    return shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium_path():
-    path = _chromium()
-    if path is None:
-        need("Chromium is not installed (/usr/bin/chromium or `chromium` on PATH)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def shots():
-    folder = Path(os.environ.get("SHOTS_DIR") or tempfile.mkdtemp(prefix="survey-shots-"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
 def live(tmp_path):
     """The app on a SQLite file, with the test world, served on 127.0.0.1 at a free port."""
-    from werkzeug.serving import make_server
-
     app = create_app(make_config(f"sqlite:///{tmp_path / 'e2e.db'}", WTF_CSRF_ENABLED=True))
     with app.app_context():
         db.create_all()
@@ -71,30 +43,8 @@ def live(tmp_path):
         }
         db.session.remove()
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    base = f"http://127.0.0.1:{server.server_port}"
-    app.config["PUBLIC_BASE_URL"] = base
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve(app) as base:
         yield base, ids
-    finally:
-        server.shutdown()
-        thread.join()
-        with app.app_context():
-            db.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need("the Python package playwright is not installed (pip install -e .[dev])")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _decode_qr(data_uri: str) -> str:
