@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import openpyxl
+from sqlalchemy import event
 
 from survey_app.domain.campaigns import lifecycle as camp
 from survey_app.domain.clock import now
@@ -162,3 +163,27 @@ def test_the_item_page_macro_shows_both_rounds_and_the_change(app):
         assert "提出时 25.0 分" in shown and "下一轮 75.0 分" in shown and "+50.0" in shown
         assert "提出时 25.0 分 → 下一轮暂无得分" in re.sub(r"<[^>]+>", "", str(macro(ItemScore(25.0, None))))
         assert re.sub(r"<[^>]+>", "", str(macro(ItemScore(None, None)))).strip() == "—"
+
+
+def test_the_loop_costs_the_overview_the_same_queries_for_many_items(client, world, login, db):
+    _items(db, world)
+    login("street1")
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        client.get("/office/overview/")
+        few = len(statements)
+        for i in range(20):
+            _item(db, world, world.k1 if i % 2 else world.k2, f"x{i}", "in_progress", assigned_days_ago=3,
+                  started_after=1, deadline_in=-1)
+        db.session.commit()
+        statements.clear()
+        page = client.get("/office/overview/").data.decode()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(statements) == few
+    assert _cells(_row(_section(page, "整改闭环"), "乙物业服务有限公司"))[-2:] == ["11", "11"]

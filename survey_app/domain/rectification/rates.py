@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from ...access import Area
 from ...extensions import db
 from ...models import Campaign, Company, Compound, Dimension, RectificationConfirmation, RectificationItem, Street
-from ..stats.rounds import dimension_means
+from ..stats.rounds import dimension_sums, shown_mean
 
 # What a table of rates is per: the unit's id column and name column, chosen in `loop_rates`.
 BY = {"company": "物业服务企业", "street": "街道"}
@@ -190,7 +190,8 @@ def fix_effect(campaign: Campaign, area: Area) -> FixEffect | None:
     """The items raised in the round `campaign` was copied from, in the area, and for those fixed
     (verified) and those not, the mean change of their dimension's score for their compound from
     that round to this one (items whose compound shows a figure in both rounds). None when the
-    campaign was not copied from an earlier round. Two queries."""
+    campaign was not copied from an earlier round. One query: the items, each joined to its
+    compound's dimension sums in both rounds."""
     if campaign.copied_from_id is None:
         return None
     previous = db.session.get(Campaign, campaign.copied_from_id)
@@ -198,24 +199,22 @@ def fix_effect(campaign: Campaign, area: Area) -> FixEffect | None:
         return None
     I = RectificationItem
     clause = area.compound_clause()
+    then, now_ = dimension_sums(previous.id, clause), dimension_sums(campaign.id, clause)
     rows = db.session.execute(
-        select(I.compound_id, I.status, Dimension.key)
+        select(I.status, then.c.n, then.c.total, now_.c.n, now_.c.total)
         .join(Compound, Compound.id == I.compound_id)
         .outerjoin(Dimension, Dimension.id == I.dimension_id)
+        .outerjoin(then, and_(then.c.compound_id == I.compound_id, then.c.key == Dimension.key))
+        .outerjoin(now_, and_(now_.c.compound_id == I.compound_id, now_.c.key == Dimension.key))
         .where(I.campaign_id == previous.id, clause)).all()
     out = FixEffect(previous=previous, items=len(rows))
-    if not rows:
-        return out
-    means = dimension_means([previous.id, campaign.id], clause)
-    for compound_id, status, key in rows:
+    for status, then_n, then_total, now_n, now_total in rows:
         group = out.fixed if status == "verified" else out.unfixed
         group.items += 1
         out.closed += status == "closed"
-        if key is None:
-            continue
-        then, now_ = means.get((previous.id, compound_id, key)), means.get((campaign.id, compound_id, key))
-        if then is not None and now_ is not None:
-            group.changes.append(now_ - then)
+        before, after = shown_mean(then_n, then_total), shown_mean(now_n, now_total)
+        if before is not None and after is not None:
+            group.changes.append(after - before)
     return out
 
 

@@ -210,6 +210,24 @@ def next_rounds(campaign_ids: Iterable[int]) -> dict[int, int]:
     return out
 
 
+def dimension_sums(campaign_id: int, compound_clause=None):
+    """A subquery of (compound_id, key, n, total): one round's published per-response dimension scores
+    summed per compound and dimension key, for joining to rows that name a compound and a key."""
+    T = DimensionTotal
+    return (select(T.compound_id.label("compound_id"), Dimension.key.label("key"), func.sum(T.n).label("n"),
+                   func.sum(T.total).label("total"))
+            .join(Dimension, Dimension.id == T.dimension_id)
+            .join(Compound, Compound.id == T.compound_id)
+            .where(T.campaign_id == campaign_id, T.status.in_(PUBLISHED),
+                   compound_clause if compound_clause is not None else true())
+            .group_by(T.compound_id, Dimension.key).subquery())
+
+
+def shown_mean(n, total) -> float | None:
+    """The mean of summed scores, None below privacy.MIN_GROUP responses (the rule of `guard`)."""
+    return guard(UnitStats(key=None, n=int(n or 0), total=float(total or 0))).mean
+
+
 def dimension_means(campaign_ids: Iterable[int], compound_clause=None) -> dict[tuple[int, int, str], float | None]:
     """{(campaign id, compound id, dimension key): mean dimension score} over published responses,
     for every round asked for in one GROUP BY; None below privacy.MIN_GROUP responses.
@@ -227,8 +245,7 @@ def dimension_means(campaign_ids: Iterable[int], compound_clause=None) -> dict[t
          .group_by(T.campaign_id, T.compound_id, Dimension.key))
     out = {}
     for campaign_id, compound_id, key, n, total in db.session.execute(q):
-        stats = guard(UnitStats(key=key, n=int(n or 0), total=float(total or 0)))
-        out[(campaign_id, compound_id, key)] = stats.mean
+        out[(campaign_id, compound_id, key)] = shown_mean(n, total)
     return out
 
 
@@ -259,5 +276,5 @@ def item_scores(items) -> dict[int, ItemScore]:
     return out
 
 
-__all__ = ["Change", "Comparison", "ItemScore", "compare_unit", "dimension_means", "item_scores", "next_rounds",
-           "overall_changes", "previous_round", "same_questionnaire"]
+__all__ = ["Change", "Comparison", "ItemScore", "compare_unit", "dimension_means", "dimension_sums", "item_scores", "next_rounds",
+           "overall_changes", "previous_round", "same_questionnaire", "shown_mean"]
