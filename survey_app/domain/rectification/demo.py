@@ -37,6 +37,7 @@ def walk(campaign: Campaign, seed: int = 20261123) -> int:
         if roll < 0.2:
             continue  # still waiting to be handed over
         assigned = today - timedelta(days=rng.randint(5, 45))
+        item.created_at = item.events[0].at = assigned - timedelta(days=rng.randint(1, 3))  # raised before
         deadline = (assigned + timedelta(days=30)).date()
         act(item, "assign", actor="demo", deadline=deadline, when=assigned)
         if roll < 0.3:
