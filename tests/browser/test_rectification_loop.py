@@ -60,6 +60,15 @@ def _jpeg(path):
     return path
 
 
+def _move(page, action: str):
+    """The form of one move on the item page, opened first if it is folded away (as a user would)."""
+    move = page.locator(f".action-{action}")
+    summary = move.locator(":scope > summary")
+    if summary.count() and move.get_attribute("open") is None:
+        summary.click()
+    return move
+
+
 def _no_sideways_scroll(page, width: int) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
 
@@ -119,7 +128,7 @@ def test_low_score_item_fixed_with_a_photo_confirmed_and_verified(loop, browser,
     expect(office.locator("main")).to_contain_text("环境卫生得分")
     expect(office.locator("main")).to_contain_text("6 户作答")
     expect(office.locator("ul.comments")).to_contain_text("垃圾桶")
-    assign = office.locator("form.action-assign")
+    assign = _move(office, "assign")
     expect(assign.locator("select[name=company_id] option:checked")).to_have_text(COMPANY)
     deadline = (now() + timedelta(days=14)).date().isoformat()
     assign.locator("input[name=deadline]").fill(deadline)
@@ -130,7 +139,7 @@ def test_low_score_item_fixed_with_a_photo_confirmed_and_verified(loop, browser,
     expect(office.locator(".flash.success")).to_contain_text("已交办物业")
     expect(office.locator(".status-line .state")).to_have_text("已派发")
     expect(office.locator("dl.facts")).to_contain_text(deadline)
-    expect(office.locator("form.action-assign")).to_have_count(0)
+    expect(office.locator(".action-assign")).to_have_count(0)
 
     # -- 3. company1 finds the item on its page, starts, and submits it with words and a photo.
     firm_ctx = browser.new_context(viewport=OFFICE_VIEW, locale="zh-CN")
@@ -143,10 +152,10 @@ def test_low_score_item_fixed_with_a_photo_confirmed_and_verified(loop, browser,
     mine.get_by_role("link", name=COMPOUND).click()
     firm.wait_for_url(item_url)
     expect(firm.locator(".status-line .state")).to_have_text("已派发")
-    expect(firm.locator("form.action-verify")).to_have_count(0)  # the company never verifies its own work
-    firm.locator("form.action-start").get_by_role("button", name="开始整改").click()
+    expect(firm.locator(".action-verify")).to_have_count(0)  # the company never verifies its own work
+    _move(firm, "start").get_by_role("button", name="开始整改").click()
     expect(firm.locator(".status-line .state")).to_have_text("整改中")
-    submit = firm.locator("form.action-submit")
+    submit = _move(firm, "submit")
     submit.locator("textarea[name=note]").fill(FIX)
     submit.locator("input[type=file][name=photos]").set_input_files(str(_jpeg(tmp_path / "after.jpg")))
     _no_sideways_scroll(firm, OFFICE_VIEW["width"])
@@ -213,13 +222,13 @@ def test_low_score_item_fixed_with_a_photo_confirmed_and_verified(loop, browser,
     _no_sideways_scroll(office, OFFICE_VIEW["width"])
     office.screenshot(path=str(shots / "loop-08-officer-review.png"), full_page=True)
 
-    verify = office.locator("form.action-verify")
+    verify = _move(office, "verify")
     verify.locator("textarea[name=note]").fill("现场查看属实，居民反馈已解决。")
     verify.get_by_role("button", name="核验通过").click()
     expect(office.locator(".flash.success")).to_contain_text("已核验通过")
     expect(office.locator(".status-line .state")).to_have_text("已整改（核验通过）")
     expect(office.locator("table.history tbody tr")).to_have_count(5)
-    expect(office.locator("form.action-verify")).to_have_count(0)
+    expect(office.locator(".action-verify")).to_have_count(0)
     office.screenshot(path=str(shots / "loop-09-verified.png"), full_page=True)
 
     office.locator(".crumbs").get_by_role("link", name="整改清单").click()
