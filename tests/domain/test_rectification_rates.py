@@ -9,7 +9,7 @@ from survey_app.domain.clock import now
 from survey_app.domain.rectification.rates import LoopRates, fix_effect, loop_rates, totals
 from survey_app.domain.stats import benchmark
 from survey_app.domain.stats.rounds import ItemScore, item_scores
-from survey_app.models import Compound, Household, RectificationConfirmation, RectificationItem
+from survey_app.models import Household, RectificationConfirmation, RectificationItem
 
 from ..factories import answer, households_of
 

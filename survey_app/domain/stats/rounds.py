@@ -276,5 +276,5 @@ def item_scores(items) -> dict[int, ItemScore]:
     return out
 
 
-__all__ = ["Change", "Comparison", "ItemScore", "compare_unit", "dimension_means", "dimension_sums", "item_scores", "next_rounds",
-           "overall_changes", "previous_round", "same_questionnaire", "shown_mean"]
+__all__ = ["Change", "Comparison", "ItemScore", "compare_unit", "dimension_means", "dimension_sums", "item_scores",
+           "next_rounds", "overall_changes", "previous_round", "same_questionnaire", "shown_mean"]
