@@ -250,7 +250,7 @@ def test_low_score_item_fixed_with_a_photo_confirmed_and_verified(loop, browser,
         events = db.session.scalars(select(RectificationEvent).where(RectificationEvent.item_id == item.id)
                                     .order_by(RectificationEvent.id)).all()
         assert [(e.from_state, e.to_state, e.user.username if e.user else None) for e in events] == [
-            (None, "open", None), ("open", "assigned", "street1"), ("assigned", "in_progress", "company1"),
+            (None, "open", "street1"), ("open", "assigned", "street1"), ("assigned", "in_progress", "company1"),
             ("in_progress", "submitted", "company1"), ("submitted", "verified", "street1")]
         assert events[3].note == FIX
         [photo] = db.session.scalars(select(RectificationPhoto)).all()

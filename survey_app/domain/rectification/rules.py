@@ -131,9 +131,9 @@ def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateRes
         existing[(cid, dim.key)] = _new_item(
             campaign, compounds[cid], dim.key, "low_score",
             f"{dim.name}得分 {s.mean:.1f}（满分100），满意率 {s.satisfaction_rate:.0%}，{s.n} 户作答",
-            score=s.mean, rate=s.satisfaction_rate, respondents=s.n, samples=evidence_samples(cid))
+            user=user, score=s.mean, rate=s.satisfaction_rate, respondents=s.n, samples=evidence_samples(cid))
         result.created += 1
-    _generate_categories(campaign, compounds, existing, result, evidence_samples)
+    _generate_categories(campaign, compounds, existing, result, evidence_samples, user)
     if user is not None:
         audit.record("rectification.generate", f"campaign:{campaign.id}", user=user,
                      detail=f"新生成整改事项 {result.created} 条，已存在 {result.existing} 条",
@@ -141,7 +141,7 @@ def generate(campaign: Campaign, compound_clause=True, user=None) -> GenerateRes
     return result
 
 
-def _generate_categories(campaign, compounds, existing, result, evidence_samples) -> None:
+def _generate_categories(campaign, compounds, existing, result, evidence_samples, user=None) -> None:
     """Rule (b), once the questionnaire has a multiple-choice "which most need improving?" question."""
     shares = category_shares(campaign.id, list(compounds))
     threshold = float(current_app.config.get("RECTIFICATION_CATEGORY_SHARE", 0.30))
@@ -156,10 +156,10 @@ def _generate_categories(campaign, compounds, existing, result, evidence_samples
                 item = existing[(cid, key)]
                 if item.share is None:  # raised by another rule: add this evidence once
                     item.share = s.share
-                    _add_evidence(item, evidence)
+                    _add_evidence(item, evidence, user=user)
                 result.existing += 1
                 continue
-            existing[(cid, key)] = _new_item(campaign, compounds[cid], key, "category", evidence,
+            existing[(cid, key)] = _new_item(campaign, compounds[cid], key, "category", evidence, user=user,
                                              respondents=s.n, share=s.share, samples=evidence_samples(cid))
             result.created += 1
 
