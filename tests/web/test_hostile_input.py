@@ -271,10 +271,16 @@ def test_resident_survey_survives_the_corpus(app, stage, db):
     resident = app.test_client()
     corpus = Corpus(resident)
     assert resident.get(f"/s/{token}").status_code == 302
-    names = list(form_for(world.campaign)) + ["comment", "csrf_token", "household", "campaign"]
+    names = list(form_for(world.campaign)) + ["comment", "csrf_token", "household", "campaign", "followup",
+                                              "followup_category", "followup_text"]
+    key = world.campaign.dimensions[0].key
     for value in HOSTILE:
         corpus.send("POST", "/s/", f"all = {value[:20]!r}", data={n: value for n in names})
         corpus.send("POST", "/s/", f"comment = {value[:20]!r}", data=form_for(world.campaign, comment=value))
+        corpus.send("POST", "/s/", f"follow-up = {value[:20]!r}", data=form_for(
+            world.campaign, followup="1", followup_category=key, followup_text=value))
+        corpus.send("POST", "/s/confirm", f"confirmation = {value[:20]!r}",
+                    data={"item-1": value, f"item-{value}": "fixed", "csrf_token": value})
     corpus.send("POST", "/s/", "repeated", data=MultiDict([(n, v) for n in names for v in ("5", "1", "١")]))
     corpus.send("POST", "/s/", "invalid UTF-8", data=b"comment=\xff\xfe&" + "&".join(
         f"{n}=4" for n in form_for(world.campaign)).encode(), content_type="application/x-www-form-urlencoded")
