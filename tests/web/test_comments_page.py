@@ -94,6 +94,8 @@ def test_officers_read_masked_texts_counted_once(client, world, login, said):
     assert "求助跟进" in next(r for r in rows if "请尽快修电梯" in r)
     assert rows[0].count("碧水家园的意见") == 1  # the most said first
     assert now().strftime("%Y-%m-%d") in page and now().strftime("%H:%M") not in page
+    english = client.get("/office/comments?lang=en")
+    assert english.status_code == 200 and "[手机号已隐藏]" in english.get_data(as_text=True)
 
 
 def test_small_compounds_held_responses_and_other_districts_stay_out(client, world, login, said):

@@ -210,7 +210,7 @@ def _shown_groups(campaign: Campaign, area: Area, filters: Filters):
     return (select(Response.compound_id.label("compound_id"),
                    func.coalesce(Response.company_id, 0).label("company_key"))
             .where(*_scope(campaign, area, filters))
-            .group_by(Response.compound_id, func.coalesce(Response.company_id, 0))
+            .group_by(Response.compound_id, Response.company_id)
             .having(func.count(Response.id) >= MIN_GROUP)).subquery()
 
 
