@@ -15,7 +15,7 @@ responses' answers.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator, Mapping
 
@@ -108,7 +108,6 @@ class CommentPage:
     number: int
     pages: int
     withheld: int  # compounds in the area with a group under MIN_GROUP: none of their texts is shown
-    truncated: bool = field(default=False)  # the list was cut at the export limit
 
 
 def normalise(text: str) -> str:
