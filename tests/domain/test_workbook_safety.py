@@ -74,7 +74,7 @@ def stage(app, db, world, client, login):
     for h in households_of(world.k1)[:8]:
         answer(world.campaign, h, 1, comment="初始意见")
     login("city")
-    assert client.post(f"/office/rectification/generate?campaign={world.campaign.id}").status_code == 302
+    assert client.post(f"/rectification/generate?campaign={world.campaign.id}").status_code == 302
     return world
 
 
@@ -120,7 +120,7 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
                                               follow_redirects=True)
     client.post("/logout")
     client.post("/login", data={"username": "city", "password": "pw-123456"})
-    assert {"office.ranking_xlsx", "office.rectification_xlsx", "visits.pending_xlsx", "campaigns.export",
+    assert {"office.ranking_xlsx", "rectification_sheets.export", "visits.pending_xlsx", "campaigns.export",
             "roster.template", "company.report_xlsx", "comments.export"} <= set(files)
     texts = {}
     for what, resp in files.items():
@@ -134,7 +134,9 @@ def test_every_workbook_writer_keeps_hostile_text_inert(app, db, stage, client, 
     # The hostile text really reached the files (as inert text), headers included.
     assert _written(dim.name) in texts["office.ranking_xlsx"]  # a header of 企业×维度
     assert _written(w.c1.name) in texts["office.ranking_xlsx"] and _written(w.k1.name) in texts["office.ranking_xlsx"]
-    assert _written(item.category) in texts["office.rectification_xlsx"]
+    assert _written(item.category) in texts["rectification_sheets.export"]
+    assert _written(item.evidence) in texts["rectification_sheets.export"]
+    assert _written(w.k1.name) in texts["rectification_sheets.export"] and _written(w.c1.name) in texts["company.report_xlsx"]
     assert _written(b.grid) in texts["visits.pending_xlsx"] and _written(h[-1].room) in texts["visits.pending_xlsx"]
     assert _written(dim.name) in texts["campaigns.export"] and _written(q.text) in texts["campaigns.export"]
     assert _written(dim.name) in texts["company.report_xlsx"]

@@ -68,7 +68,7 @@ def test_benchmark_candidates_and_reasons(client, world, login, db):
     login("city")
     page = client.get("/office/overview/benchmarks").data.decode()
     assert "甲物业服务有限公司" in page and "有 1 条逾期未完成的整改事项" in page
-    assert "已逾期" in client.get("/office/rectification").data.decode()
+    assert "已逾期" in client.get("/rectification/").data.decode()
     from survey_app.domain.stats import benchmark
     from survey_app.access import Area
 

@@ -60,12 +60,12 @@ def _pages(world, campaign, building_id: int) -> dict[str, list[str]]:
               f"/office/overview/compound/{k1}?{q}", f"/office/overview/benchmarks?{q}",
               f"/office/overview/benchmarks?{q}&area=street:{s1}", f"/office/compounds/{k1}?{q}",
               f"/office/buildings/{building_id}?{q}", f"/office/visits?{q}", f"/office/visits/pending.xlsx?{q}",
-              f"/office/rectification?{q}", f"/office/rectification.xlsx?{q}", f"/office/comments?{q}",
+              f"/rectification/?{q}", f"/rectification/export.xlsx?{q}", f"/office/comments?{q}",
               f"/office/comments.xlsx?{q}"]
     wide = [f"/office/overview/?{q}&area=district:{east}", f"/office/ranking.xlsx?{q}&area=district:{east}",
             f"/office/campaigns/{campaign.id}", f"/office/overview/?{q}&area=city:",
             f"/office/ranking.xlsx?{q}&area=city:"]
-    company = [f"/company/?{q}", f"/company/report.xlsx?{q}"]
+    company = [f"/company/?{q}", f"/company/report.xlsx?{q}", f"/rectification/?{q}", f"/rectification/export.xlsx?{q}"]
     return {"city": office + wide, "district": office + wide[:3], "street1": office, "grid1": office,
             "company1": company}
 

@@ -112,7 +112,7 @@ def test_every_workbook_download_has_a_title_block_and_prints_on_a4(app, client,
         for h in households_of(compound)[:8]:
             answer(world.campaign, h, 1, comment="楼道灯坏了")
     login("city")
-    assert client.post(f"/office/rectification/generate?campaign={world.campaign.id}").status_code == 302
+    assert client.post(f"/rectification/generate?campaign={world.campaign.id}").status_code == 302
     seen = set()
     for who in ("city", "company1"):
         login(who)
@@ -138,7 +138,7 @@ def test_every_workbook_download_has_a_title_block_and_prints_on_a4(app, client,
                 assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, where
                 assert ws.page_setup.orientation == ("landscape" if ws.max_column > 8 else "portrait"), where
                 assert ws.page_margins.left <= 0.75 and ws.page_margins.top <= 0.75, where
-    assert {"office.ranking_xlsx", "office.rectification_xlsx", "visits.pending_xlsx", "company.report_xlsx",
+    assert {"office.ranking_xlsx", "rectification_sheets.export", "visits.pending_xlsx", "company.report_xlsx",
             "audit.export"} <= seen, seen
 
 
