@@ -7,7 +7,12 @@
   category within a round, each with its evidence;
 - `workflow`: the moves (assign, start, submit, verify, send back, close, reopen, note), each kept
   as an event, deadlines that stay missed;
-- `photos`: photos of an inspection or of the company's work, checked, re-encoded and stored.
+- `photos`: photos of an inspection or of the company's work, checked, re-encoded and stored;
+- `residents`: a resident's follow-up request, the compound's items in plain words, "has this been
+  fixed?" and its counts;
+- `listing`: the list at city scale (filters, sorting, pages, counts per state) in SQL;
+- `rates`: whether the loop works (started in time, verified, confirmed, overdue, missed);
+- `sheet_import`: the filled-in workbook read back as moves; `demo`: the demo's loop.
 
 May import `access`, `errors`, `models`, `domain.audit`, `domain.stats`; never `web`.
 """
