@@ -130,8 +130,13 @@ def test_overdue_rows_are_filled_and_marked(world, db, items):
     assert ws.cell(row=late, column=col["是否逾期"]).value == "是"
     assert ws.cell(row=late, column=col["曾逾期"]).value == "是"
     assert ws.cell(row=fine, column=col["是否逾期"]).value == "否"
-    assert all(ws.cell(row=late, column=c).fill.fgColor.rgb.endswith("FCE4D6") for c in range(1, len(col) + 1))
-    assert ws.cell(row=fine, column=1).fill.fill_type is None
+    # every row whose 是否逾期 says 是 is filled (a conditional format over the whole table)
+    (cf,) = list(ws.conditional_formatting)
+    last = openpyxl.utils.get_column_letter(len(col))
+    assert str(cf.sqref) == f"A{top + 1}:{last}{top + len(at)}"
+    letter = openpyxl.utils.get_column_letter(col["是否逾期"])
+    (rule,) = cf.rules
+    assert rule.formula == [f'${letter}{top + 1}="是"'] and rule.dxf.fill.bgColor.rgb.endswith("FCE4D6")
     assert items["other"].id not in at  # 乙物业's item: not in 甲物业's workbook
 
 

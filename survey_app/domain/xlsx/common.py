@@ -6,7 +6,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.formatting.rule import FormulaRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -34,7 +35,8 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F5C99")
 TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(size=10, color="444444")
-HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6")  # rows that need attention (overdue items)
+# Rows that need attention (overdue items); a conditional format's solid fill reads bgColor.
+HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")
 
 # Number formats: shares (0.4962 shows as 49.6%), means and scores (one decimal), dates.
 PERCENT, MEAN, DATE, DATETIME = "0.0%", "0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
@@ -171,12 +173,13 @@ def print_setup(ws, columns: int, header_row: int) -> None:
 def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] | None = None,
                 formats: dict[int, str] | None = None, heading: Heading | None = None, *,
                 choices: dict[int, Sequence[str]] | None = None,
-                highlight: Callable[[Sequence], bool] | None = None) -> int:
+                highlight: tuple[int, str] | None = None) -> int:
     """Write an optional title block, then a header row and data rows with frozen header, filter,
     widths, number formats and A4 print set-up. Returns the header row's number (data follow it).
 
     `choices` (column → values) lets a column's data cells hold only those values (a drop-down
-    list, checked by the spreadsheet); `highlight(row)` true fills that row (HIGHLIGHT_FILL). A
+    list, checked by the spreadsheet); `highlight` (column, value) fills the rows whose cell in that
+    column holds that value (HIGHLIGHT_FILL, as a conditional format: it costs nothing per row). A
     write-only sheet (`Workbook(write_only=True)`) is streamed: rows are consumed one at a time and
     never held, so a workbook of any length takes the same memory."""
     if isinstance(ws, WriteOnlyWorksheet):
@@ -191,24 +194,27 @@ def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Se
     formats = formats or {}
     for r, row in enumerate(rows, start=top + 1):  # ws.cell is O(1); ws.max_row would make this quadratic
         count += 1
-        marked = highlight is not None and highlight(row)
         for col, v in enumerate(row, start=1):
             cell = ws.cell(row=r, column=col)
             text_cell(cell, v)  # never let openpyxl store text as a formula
             if col in formats:
                 cell.number_format = formats[col]
-            if marked:
-                cell.fill = HIGHLIGHT_FILL
     ws.freeze_panes = f"A{top + 1}"
-    _finish(ws, headers, widths, top, count, choices or {})
+    _finish(ws, headers, widths, top, count, choices or {}, highlight)
     return top
 
 
-def _finish(ws, headers, widths, top: int, count: int, choices) -> None:
-    """What follows the rows: the filter, drop-down lists, widths (a normal sheet), A4 set-up."""
-    ws.auto_filter.ref = f"A{top}:{get_column_letter(len(headers))}{top + count}"
+def _finish(ws, headers, widths, top: int, count: int, choices, highlight) -> None:
+    """What follows the rows: the filter, drop-down lists, highlights, widths (a normal sheet), A4 set-up."""
+    last = get_column_letter(len(headers))
+    ws.auto_filter.ref = f"A{top}:{last}{top + count}"
     for col, values in choices.items():
         add_choices(ws, col, values, top + 1, top + max(count, 1))
+    if highlight is not None and count:
+        col, value = highlight
+        literal = safe_text(str(value)).replace('"', '""')
+        ws.conditional_formatting.add(f"A{top + 1}:{last}{top + count}", FormulaRule(
+            formula=[f'${get_column_letter(col)}{top + 1}="{literal}"'], fill=HIGHLIGHT_FILL))
     if not isinstance(ws, WriteOnlyWorksheet):
         _set_widths(ws, headers, widths)
     print_setup(ws, len(headers), top)
@@ -267,25 +273,10 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
         proto = WriteOnlyCell(ws)
         proto.number_format = fmt
         styles[col - 1] = proto._style
-    marked_styles = {}
-    for col in range(len(headers)):
-        proto = WriteOnlyCell(ws)
-        if col + 1 in formats:
-            proto.number_format = formats[col + 1]
-        proto.fill = HIGHLIGHT_FILL
-        marked_styles[col] = proto._style
     count = 0
     append = ws.append
     for row in rows:
         count += 1
-        if highlight is not None and highlight(row):
-            out = []
-            for col, v in enumerate(row):
-                cell = WriteOnlyCell(ws, _cell_value(v))
-                cell._style = marked_styles[col]
-                out.append(cell)
-            append(out)
-            continue
         out = [_cell_value(v) for v in row]
         for col, style in styles.items():
             v = out[col]
@@ -295,7 +286,7 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
             cell._style = style
             out[col] = cell
         append(out)
-    _finish(ws, headers, widths, top, count, choices)
+    _finish(ws, headers, widths, top, count, choices, highlight)
     return top
 
 

@@ -4,7 +4,7 @@ imported again (domain/rectification/sheet_import.py reads it back).
 The sheet is streamed (openpyxl's write-only mode) from one query that joins the names it shows:
 rows are read in batches and written as they come, so 100,000 items take the same memory as 100.
 Figures are numbers (scores, rates, shares, counts), dates are dates, the 状态 column offers only
-the states' labels (a drop-down list the spreadsheet enforces), overdue rows are filled, and the
+the states' labels (a drop-down list the spreadsheet enforces), overdue rows are filled (a conditional format on 是否逾期), and the
 整改情况/说明 column is left empty for what the filler did, or why they send an item back or close it.
 """
 from __future__ import annotations
@@ -108,11 +108,6 @@ def _rows(result, today: date, columns: list[str]):
         yield row if whole else [row[i] for i in keep]
 
 
-def _is_overdue(columns: list[str]):
-    at = columns.index(OVERDUE)
-    return lambda row: row[at] == YES
-
-
 def write_items_sheet(ws, f: Filters, heading: Heading | None, columns: list[str] | None = None,
                       today: date | None = None) -> int:
     """Write the items of `f` into a sheet (write-only or normal) as a table under the title block;
@@ -134,7 +129,7 @@ def write_items_sheet(ws, f: Filters, heading: Heading | None, columns: list[str
                     formats={i: FORMATS[c] for i, c in enumerate(columns, start=1) if c in FORMATS},
                     heading=heading,
                     choices={columns.index(STATUS) + 1: list(status_labels.values())} if STATUS in columns else None,
-                    highlight=_is_overdue(columns))
+                    highlight=(columns.index(OVERDUE) + 1, YES))
     finally:
         result.close()
     return count
