@@ -17,6 +17,7 @@ from survey_app.domain.clock import now
 from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.models import AuditEvent, Campaign, RectificationItem, User
 
+from ..domain.test_rectification_sheets import edit as edit_sheet
 from ..domain.test_roster import row, xlsx
 from ..factories import PASSWORD, form_for, households_of
 
@@ -33,7 +34,8 @@ NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the
                       "users.password": "a password is never recorded, not even as a hash",
                       "auth.password": "a password is never recorded, not even as a hash"}
 # Downloads that are not data: the empty roster template.
-NOT_EXPORTS = {"roster.template": "an empty template, no data", "visits.old_pending_xlsx": "a redirect"}
+NOT_EXPORTS = {"roster.template": "an empty template, no data", "visits.old_pending_xlsx": "a redirect",
+               "office.rectification_xlsx": "a redirect (308) to rectification_sheets.export"}
 
 RECIPES: dict = {}
 STRONG = "Lantern-Pebble-42"
@@ -193,6 +195,14 @@ def _roster(w, db, client):
             {"content_type": "multipart/form-data"})
 
 
+@recipe("rectification_sheets.import_", "company1", "rectification.import", where="company")
+def _rectification_import(w, db, client):
+    item = _item(w, db, "assigned")
+    data = edit_sheet(client.get(f"/rectification/export.xlsx?campaign={w.campaign.id}").data,
+                      {item.id: {"状态": "整改中"}})
+    return "/rectification/import", {"file": (io.BytesIO(data), "整改清单.xlsx")}, {"content_type": "multipart/form-data"}
+
+
 @recipe("visits.assist_submit", "street1", "response.assisted", where="street")
 def _assist(w, db, client):
     h = households_of(w.k1)[0]
@@ -289,7 +299,7 @@ def _xlsx_endpoints(app) -> dict[str, str]:
 
 def test_every_workbook_download_is_an_export_event(app, client, world, login, db):
     endpoints = _xlsx_endpoints(app)
-    assert set(endpoints) - set(NOT_EXPORTS) >= {"office.ranking_xlsx", "office.rectification_xlsx",
+    assert set(endpoints) - set(NOT_EXPORTS) >= {"office.ranking_xlsx", "rectification_sheets.export",
                                                  "company.report_xlsx", "campaigns.export", "visits.pending_xlsx",
                                                  "audit.export"}
     for endpoint, rule in sorted(endpoints.items()):
@@ -312,3 +322,11 @@ def test_every_workbook_download_is_an_export_event(app, client, world, login, d
         elif actor == "company1":
             assert e.company_id == world.c1.id
         client.post("/logout")
+
+
+def test_every_recorded_action_has_a_readable_label():
+    """The audit log names each action in words; a new action without a label would show its code."""
+    from survey_app.domain.audit_log import ACTION_LABELS
+
+    recorded = {action for _actor, action, _where, _make in RECIPES.values()}
+    assert not recorded - ACTION_LABELS.keys()
