@@ -2,5 +2,7 @@
 running per-dimension totals kept in the same transaction (`totals`), and coverage of the visits
 (`coverage`).
 
-May import models, `access`, `errors`, `clock`, `stats.scoring`; never `web`, never commits.
+May import models, `access`, `errors`, `clock`, `stats.scoring`, `audit`, and
+`rectification.residents` (a household's follow-up request is saved with its answers); never
+`web`, never commits.
 """
