@@ -183,7 +183,7 @@ def _checked_category(campaign: Campaign, key: str) -> str:
 def raise_request(campaign: Campaign, household: Household, category_key: str, text: str) -> RectificationRequest:
     """Rule (c): a resident asks for a follow-up of their own problem (one request per household and
     round; asking again replaces the words). Joins the compound's item of that category, or raises one.
-    Only for such an item may the company see the household's address (access.may_see_requester)."""
+    Only for such an item may the company see the household's address (access.may_see_requesters)."""
     key = _checked_category(campaign, category_key)
     text = _checked_text(text, _("问题描述"))
     compound = db.session.get(Compound, household.compound_id)
