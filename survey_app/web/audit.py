@@ -2,16 +2,14 @@
 filtered and paged, an Excel export of the filtered list, and security events counted over time."""
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from .. import access
-from ..database import parse_id
 from ..domain import audit, audit_log
 from ..domain.clock import now
 from ..domain.xlsx.audit import audit_workbook
-from ..errors import Invalid
-from .common import requires, xlsx_response
+from .common import page_number, requires, xlsx_response
 
 bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 
@@ -19,22 +17,12 @@ bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 auditor_required = requires(access.may_see_audit, _l("仅限市、区级管理员和街道工作人员查看审计日志。"))
 
 
-def _page_number() -> int:
-    raw = request.args.get("page", "")
-    if not raw:
-        return 1
-    number = parse_id(raw)
-    if number is None:
-        raise Invalid(_("页码无效。"))
-    return number
-
-
 @bp.get("/")
 @auditor_required
 def index():
     filters = audit_log.Filters.parse(request.args)
     scope = access.audit_clause(current_user)
-    page = audit_log.page(scope, filters, _page_number())
+    page = audit_log.page(scope, filters, page_number())
     return render_template("audit/index.html", page=page, filters=filters, args=filters.args(),
                            actions=audit_log.actions(scope), categories=audit_log.CATEGORIES, log=audit_log)
 

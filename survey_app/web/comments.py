@@ -1,30 +1,17 @@
 """居民意见 (what residents said) for officers: comments, free-text answers and follow-up requests of
 an area, filtered, identical texts counted once, never who wrote them; an Excel download."""
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..database import parse_id
 from ..domain import audit
 from ..domain.clock import now
 from ..domain.stats import comments
 from ..domain.xlsx.comments import comments_workbook
-from ..errors import Invalid
 from ..models import Compound
-from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, xlsx_response
+from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, page_number, xlsx_response
 
 bp = Blueprint("comments", __name__, url_prefix="/office")
-
-
-def _page_number() -> int:
-    raw = request.args.get("page", "")
-    if not raw:
-        return 1
-    number = parse_id(raw)
-    if number is None:
-        raise Invalid(_("页码无效。"))
-    return number
 
 
 def _in_view():
@@ -44,7 +31,7 @@ def _in_view():
 @officer_required
 def index():
     campaign, area, filters = _in_view()
-    page = comments.comment_page(campaign, area, filters, _page_number())
+    page = comments.comment_page(campaign, area, filters, page_number())
     return render_template("comments/index.html", campaign=campaign, campaigns=all_campaigns(), area=area,
                            area_value=area.value, choices=access.area_choices(current_user), filters=filters,
                            args=filters.args(), page=page, compounds=comments.compound_choices(area),

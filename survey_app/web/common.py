@@ -32,6 +32,17 @@ def arg_id(name: str) -> int | None:
     return value
 
 
+def page_number() -> int:
+    """The page a list asks for (?page=), 1 when absent. :raise Invalid: not a page number."""
+    raw = request.args.get("page", "")
+    if not raw:
+        return 1
+    number = parse_id(raw)
+    if number is None:
+        raise Invalid(_("页码无效。"))
+    return number
+
+
 def campaign_in_view() -> Campaign:
     """The campaign named by ?campaign= (within the user's view), else the default one.
 

@@ -25,7 +25,7 @@ from ..domain.rectification.states import NOTE_LABELS, RESIDENT_LABELS, SOURCE_L
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Community, Company, Compound, RectificationItem
-from .common import all_campaigns, arg_id, area_in_view, campaign_in_view, requires
+from .common import all_campaigns, arg_id, area_in_view, campaign_in_view, page_number, requires
 from .rectification_photos import accepts_photos
 
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
@@ -70,7 +70,7 @@ def index():
     campaign = campaign_in_view()
     clause, area = _scope()
     f = _checked_filters(clause)
-    number = parse_id(request.args.get("page", "1")) or 1
+    number = page_number()
     today = now().date()
     pg = listing.page(clause, campaign.id, f, today, number)
     communities = companies = []

@@ -9,12 +9,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import access
-from ..database import parse_id
 from ..domain import users
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Company, District, User
-from .common import requires
+from .common import page_number, requires
 
 bp = Blueprint("users", __name__, url_prefix="/office/users")
 PAGE_SIZE = 50
@@ -75,7 +74,7 @@ def index():
     q = "".join(ch for ch in request.args.get("q", "") if ch.isprintable()).strip()[:SEARCH_MAX]
     role = request.args.get("role", "")
     state = request.args.get("state", "")
-    page = parse_id(request.args.get("page", "1")) or 1
+    page = page_number()
     where = [access.users_clause(current_user)]
     if q:
         where.append(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
