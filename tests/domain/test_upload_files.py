@@ -1,7 +1,7 @@
 """Uploaded workbooks that are broken, fake or bombs are refused with a clear message (never a 500).
 
-Both readers of uploads — the roster import and the questionnaire import — go through
-domain/xlsx/reading.py; each hostile file is tried on both.
+Every reader of uploads — the roster import, the questionnaire import and the rectification
+workbook's import — goes through domain/xlsx/reading.py; each hostile file is tried on each.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 from openpyxl import Workbook
 
 from survey_app.domain import roster
+from survey_app.domain.rectification import sheet_import
 from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.errors import Refusal
 
@@ -71,11 +72,12 @@ def _read_questionnaire(data):
 
 
 READERS = [pytest.param(_read_roster, roster.RosterFileError, id="roster"),
-           pytest.param(_read_questionnaire, qx.QuestionnaireFileError, id="questionnaire")]
+           pytest.param(_read_questionnaire, qx.QuestionnaireFileError, id="questionnaire"),
+           pytest.param(sheet_import.read_sheet, sheet_import.SheetFileError, id="rectification")]
 
-# A header both readers accept (the roster's columns, then the questionnaire's 维度 sheet's), so a
-# bomb below it is reached by either reader.
-HEADERS = roster.TEMPLATE_HEADERS + qx.DIM_HEADERS
+# A header every reader accepts (the roster's columns, the questionnaire's 维度 sheet's, the
+# rectification workbook's), so a bomb below it is reached by each reader.
+HEADERS = roster.TEMPLATE_HEADERS + qx.DIM_HEADERS + ["编号", "状态", "整改情况/说明"]
 HEADER_ROW = '<row r="1">' + "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
                                      for i, h in enumerate(HEADERS)) + "</row>"
 BROKEN = {

@@ -85,7 +85,6 @@ INSIDE_OK = {
     "office.building": ("city", "district", "street", "grid"),
     "office.household": ("city", "district", "street", "grid"),
     "office.rectification_list": ("city", "district", "street", "grid"),
-    "office.rectification_xlsx": ("city", "district", "street", "grid"),
     "overview.index": ("city", "district", "street", "grid"),
     "overview.compound": ("city", "district", "street", "grid"),
     "overview.benchmarks": ("city", "district", "street", "grid"),
@@ -107,6 +106,8 @@ INSIDE_OK = {
     "company.home": ("company",),
     "rectification_photos.show": ("city", "district", "street", "grid", "company"),
     "company.report_xlsx": ("company",),
+    "rectification_sheets.export": ("city", "district", "street", "grid", "company"),
+    "rectification_sheets.import_form": ("city", "district", "street", "grid", "company"),
 }
 
 # ... and what they must show there: the name check above is not vacuous.
@@ -666,6 +667,17 @@ def roster_file(street: str, district: str) -> bytes:
     return out.getvalue()
 
 
+def rectification_file(item_id: int) -> bytes:
+    """A filled-in rectification workbook that moves (and notes) an item outside the jurisdiction."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["编号", "状态", "整改情况/说明", "备注"])
+    ws.append([item_id, "已整改（核验通过）", "越权核验", "越权备注"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
 def post(client, url, form, files=None):
     data = dict(form)
     if files:
@@ -696,6 +708,8 @@ def test_post_outside_ids_are_refused_and_change_nothing(matrix):
                     files = {"file": (io.BytesIO(roster_file(s.name, s.district)), "roster.xlsx")}
                 elif rule.endpoint == "campaigns.import_":
                     files = {"file": (io.BytesIO(b"PK\x03\x04 not a workbook"), "q.xlsx")}
+                elif rule.endpoint == "rectification_sheets.import_":
+                    files = {"file": (io.BytesIO(rectification_file(pick(city, role, "item", False).id)), "r.xlsx")}
                 before = snapshot(app)
                 resp = post(clients[role], url, form, files)
                 after = snapshot(app)

@@ -239,6 +239,9 @@ def add_choices(ws, column: int, values: Sequence[str], first_row: int, last_row
     return dv
 
 
+SAFE_CACHE_TEXT, SAFE_CACHE_SIZE = 64, 50_000  # a streamed sheet's memory stays bounded
+
+
 def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading, choices, highlight) -> int:
     """write_table on a write-only sheet: what precedes the rows (widths, frozen header) is set
     first, each row is written as it comes, and the rest (filter, lists, print set-up) at the end.
@@ -275,9 +278,20 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
         styles[col - 1] = proto._style
     count = 0
     append = ws.append
+    safe: dict[str, str] = {}  # short texts repeat (names, labels): made safe once
     for row in rows:
         count += 1
-        out = [_cell_value(v) for v in row]
+        out = list(row)
+        for i, v in enumerate(out):
+            if type(v) is str:
+                s = safe.get(v)
+                if s is None:
+                    s = _cell_value(v)
+                    if len(v) <= SAFE_CACHE_TEXT and len(safe) < SAFE_CACHE_SIZE:
+                        safe[v] = s
+                out[i] = s
+            elif v is not None and not isinstance(v, (int, float, date)):
+                out[i] = _cell_value(v)
         for col, style in styles.items():
             v = out[col]
             if v is None or (type(v) is date and formats[col + 1] == DATE):

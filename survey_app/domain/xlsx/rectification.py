@@ -21,7 +21,7 @@ from ...models.rectification import COMPANY_HELD
 from ..clock import now
 from ..documents import in_chinese
 from ..rectification.states import SOURCE_LABELS, STATUS_LABELS
-from .common import DATE, MEAN, PERCENT, Heading, office_of, safe_text, to_bytes, write_table
+from .common import DATE, MEAN, PERCENT, Heading, office_of, to_bytes, write_table
 
 SHEET = "整改清单"
 # The columns, in order; the import finds them by these names (the header row under the title block).
@@ -82,29 +82,17 @@ def labels() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _rows(result, today: date, columns: list[str]):
-    """Each item as the cells of `columns`; repeated names are made safe once (a cache per export)."""
+    """Each item as the cells of `columns` (write_table makes the texts safe)."""
     status_label, source_label = labels()
-    safe: dict[str, str] = {}
-
-    def text(v):
-        if v is None:
-            return None
-        s = safe.get(v)
-        if s is None:
-            s = safe[v] = safe_text(v)
-        return s
-
     keep = [HEADERS.index(c) for c in columns]
     whole = len(keep) == len(HEADERS)
     for (ident, street, community, compound, company, category, source, evidence, score, rate, respondents, share,
          created, deadline, status, missed, note) in result:
         overdue = status in COMPANY_HELD and deadline is not None and deadline < today
-        row = [ident, text(street), text(community), text(compound), text(company) or "", text(category),
-               text(source_label.get(source, source)), safe_text(evidence) if evidence else evidence,
+        row = [ident, street, community, compound, company or "", category, source_label.get(source, source), evidence,
                None if score is None else round(score, 1), rate, respondents, share,
                created.date() if isinstance(created, datetime) else created, deadline,
-               text(status_label.get(status, status)), YES if overdue else NO,
-               YES if (overdue or missed) else NO, None, safe_text(note) if note else None]
+               status_label.get(status, status), YES if overdue else NO, YES if (overdue or missed) else NO, None, note]
         yield row if whole else [row[i] for i in keep]
 
 
