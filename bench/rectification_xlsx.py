@@ -190,7 +190,7 @@ def main() -> None:
         # Alternated, best of --repeat each: the machine is shared, and load drifts within a run.
         t_bare = t_export = float("inf")
         for _ in range(args.repeat):
-            t, bare = timed(lambda: bare_write(rows))
+            t, bare = timed(lambda rows=rows: bare_write(rows))
             t_bare = min(t_bare, t)
             t, (data, count) = timed(export)
             t_export = min(t_export, t)

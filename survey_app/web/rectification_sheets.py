@@ -8,7 +8,6 @@ from sqlalchemy import select
 from .. import access
 from ..database import parses_first
 from ..domain import audit
-from ..domain.documents import in_chinese
 from ..domain.rectification import sheet_import
 from ..domain.xlsx import rectification as workbook
 from ..domain.xlsx.common import office_of
@@ -42,13 +41,12 @@ def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
     user's jurisdiction) and the scope's name for the title block."""
     street_id, community_id, company_id = arg_id("street"), arg_id("community"), arg_id("company")
     names = []
-    with in_chinese():
-        if street_id is not None:
-            names.append(access.get_visible(current_user, Street, street_id).name)
-        if community_id is not None:
-            names.append(access.get_visible(current_user, Community, community_id).name)
-        if company_id is not None:
-            names.append(_company_in_view(current_user, company_id).name)
+    if street_id is not None:
+        names.append(access.get_visible(current_user, Street, street_id).name)
+    if community_id is not None:
+        names.append(access.get_visible(current_user, Community, community_id).name)
+    if company_id is not None:
+        names.append(_company_in_view(current_user, company_id).name)
     f = workbook.Filters(campaign.id, access.rectification_clause(current_user), street_id, community_id, company_id)
     return f, " ".join(names) or office_of(current_user)
 
@@ -56,6 +54,7 @@ def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
 @bp.get("/export.xlsx")
 @rectification_required
 def export():
+    """The items of the campaign in view (narrowed by ?street=, ?community=, ?company=) as the workbook."""
     campaign = campaign_in_view()
     f, scope = filters_in_view(campaign)
     data, count = workbook.rectification_workbook(f, campaign.name, scope, office_of(current_user))
@@ -65,6 +64,7 @@ def export():
 
 
 def _page(status: int = 200, **values):
+    """The import page, with a result or a file error when there is one."""
     values.setdefault("result", None)
     values.setdefault("file_error", None)
     campaign = values.pop("campaign", None)
@@ -75,6 +75,7 @@ def _page(status: int = 200, **values):
 @bp.get("/import")
 @rectification_required
 def import_form():
+    """The upload form: what the import reads and does, the limits, the current workbook's link."""
     return _page(campaign=campaign_in_view())
 
 
@@ -82,6 +83,7 @@ def import_form():
 @parses_first  # the file is read before the write lock is taken (import_items takes it)
 @rectification_required
 def import_():
+    """Check the uploaded workbook and make its moves, or none (422 with the refused rows)."""
     f = request.files.get("file")
     dry_run = request.form.get("dry_run") == "yes"
     if f is None or not f.filename:

@@ -41,7 +41,7 @@ from ..documents import in_chinese
 from ..xlsx.common import safe_text
 from ..xlsx.reading import open_workbook, sheet_rows
 from ..xlsx.rectification import DEADLINE, ID, NOTE, STATUS, WORDS, labels
-from .states import ACTION_LABELS, MOVES, STATUS_LABELS
+from .states import ACTION_LABELS, MOVES
 from .workflow import DEADLINE_MAX_DAYS, NOTE_MAX, act
 
 REQUIRED = (ID, STATUS, WORDS)
@@ -216,16 +216,29 @@ class _Item:
 
 def _load(ids: list[int], user) -> dict[int, _Item]:
     """The items of these ids the user may see (the others are "not found" to them)."""
-    out = {}
+    found = {}
     for i in range(0, len(ids), CHUNK):
-        chunk = ids[i:i + CHUNK]
-        for ident, status, deadline, note, company_id, compound_company in db.session.execute(
-                select(RectificationItem.id, RectificationItem.status, RectificationItem.deadline,
-                       RectificationItem.note, RectificationItem.company_id, Compound.company_id)
+        for ident, campaign_id, status, deadline, note, company_id, compound_company in db.session.execute(
+                select(RectificationItem.id, RectificationItem.campaign_id, RectificationItem.status,
+                       RectificationItem.deadline, RectificationItem.note, RectificationItem.company_id,
+                       Compound.company_id)
                 .join(Compound, Compound.id == RectificationItem.compound_id)
-                .where(RectificationItem.id.in_(chunk), access.rectification_clause(user))):
-            out[ident] = _Item(status, deadline, note, company_id or compound_company)
-    return out
+                .where(RectificationItem.id.in_(ids[i:i + CHUNK]))):
+            found[ident] = (campaign_id, _Item(status, deadline, note, company_id or compound_company))
+    visible = _visible(found, user)
+    return {ident: item for ident, (_campaign, item) in found.items() if ident in visible}
+
+
+def _visible(found: dict[int, tuple], user) -> set[int]:
+    """Which of the found items the user may see (`access.rectification_clause`).
+
+    Asked per campaign of the file's items rather than per id: SQLite would otherwise probe every
+    visible compound for every id of the list (a scan of compounds × ids)."""
+    campaigns = sorted({campaign for campaign, _item in found.values()})
+    if not campaigns:
+        return set()
+    return set(db.session.scalars(select(RectificationItem.id).where(
+        RectificationItem.campaign_id.in_(campaigns), access.rectification_clause(user))))
 
 
 def _moves_to(target: str) -> list[str]:
@@ -382,13 +395,14 @@ def import_items(file, user, *, dry_run: bool) -> ImportResult:
 
 
 def _items_for_update(ids: list[int], user) -> dict[int, RectificationItem]:
+    """The items to move, with their compounds, loaded once (those the user may see)."""
     out = {}
     for i in range(0, len(ids), CHUNK):
         for item in db.session.scalars(select(RectificationItem).options(joinedload(RectificationItem.compound))
-                                       .where(RectificationItem.id.in_(ids[i:i + CHUNK]),
-                                              access.rectification_clause(user))):
+                                       .where(RectificationItem.id.in_(ids[i:i + CHUNK]))):
             out[item.id] = item
-    return out
+    visible = _visible({i: (item.campaign_id, None) for i, item in out.items()}, user)
+    return {i: item for i, item in out.items() if i in visible}
 
 
 def _apply(item: RectificationItem, p: Planned, user, when: datetime) -> None:
@@ -402,4 +416,4 @@ def _apply(item: RectificationItem, p: Planned, user, when: datetime) -> None:
         act(item, "note", user, note=words[:NOTE_MAX], actor="import", when=when)
 
 
-__all__ = ["ImportResult", "RowError", "SheetFileError", "import_items", "plan", "read_sheet", "STATUS_LABELS"]
+__all__ = ["ImportResult", "RowError", "SheetFileError", "import_items", "plan", "read_sheet"]
