@@ -36,11 +36,11 @@ def test_company_workbook(client, world, login):
     resp = client.get("/company/report.xlsx")
     assert resp.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(resp.data))
-    assert wb.sheetnames == ["概况", "各小区", "各维度", "意见建议"]
+    assert wb.sheetnames == ["概况", "各小区", "各维度", "意见建议", "整改事项"]
     text = " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
     assert "碧水家园" not in text and "乙物业" not in text and "13812345678" not in text
     assert "秘密意见" not in text
-    first = {"概况": "项目", "各小区": "小区", "各维度": "维度", "意见建议": "小区"}
+    first = {"概况": "项目", "各小区": "小区", "各维度": "维度", "意见建议": "小区", "整改事项": "编号"}
     for ws in wb:  # a title block naming the company, the campaign, the date and the issuing office
         block = title_block(ws, header_row(ws, first[ws.title]))
         assert "范围：甲物业服务有限公司" in block[1] and f"测评活动：{world.campaign.name}" in block[1], block
