@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app.access import rectification_clause
 from survey_app.domain.clock import now
@@ -322,3 +322,21 @@ def test_the_company_workbook_gains_its_items(world, db, items, app):
     top = header_row(ws, "编号")
     assert [c.value for c in ws[top]] == workbook.COMPANY_SHEET_HEADERS
     assert set(rows_by_id(ws, top)) == {i.id for k, i in items.items() if k != "other"}
+
+
+def test_items_are_checked_again_under_the_write_lock(world, db, items, monkeypatch):
+    """An item moved by someone else between the check and the lock: the row is refused, nothing applied."""
+    data = edit(export(db, world, "company1"), {items["assigned"].id: {"状态": "整改中"},
+                                                items["returned"].id: {"状态": "整改中"}})
+    take = sheet_import.begin_write
+
+    def meanwhile():
+        take()
+        db.session.execute(update(RectificationItem).where(RectificationItem.id == items["assigned"].id)
+                           .values(status="closed"))  # closed by an officer while the file was parsed
+    monkeypatch.setattr(sheet_import, "begin_write", meanwhile)
+    result = sheet_import.import_items(data, user(db, "company1"), dry_run=False)
+    assert [(e.column, e.reason) for e in result.errors] == [
+        ("状态", "该整改事项目前为“已关闭（未整改）”，不能改为“整改中”。")]
+    assert states(db, items["returned"]) == ["returned"]
+    assert db.session.scalar(select(func.count()).select_from(RectificationEvent)) == 0
