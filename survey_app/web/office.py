@@ -157,13 +157,6 @@ def rectification_list():
     return moved("rectification.index")
 
 
-@bp.post("/rectification/generate")
-@officer_required
-def rectification_generate():
-    """Moved: 308 keeps the POST (and its CSRF token) on its way."""
-    return moved("rectification.generate")
-
-
 @bp.get("/rectification.xlsx")
 @officer_required
 def rectification_xlsx():

@@ -27,7 +27,6 @@ EXEMPT = {
     "resident.submit": "a resident's own answer: residents are not staff and are never named in the log",
     "resident.confirm_submit": "a resident's own answer to \"has it been fixed?\": residents are not staff and are never named in the log",
     "firm.firm": "redirects the old /firm/ addresses to /company/ and does nothing itself",
-    "office.rectification_generate": "redirects (308) to rectification.generate and does nothing itself",
 }
 # Actions whose event says who and what but has no fields to show before and after.
 NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the last login",

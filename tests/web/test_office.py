@@ -176,7 +176,7 @@ def test_rectification_generated_by_rule_listed_and_exported_without_formulas(cl
     items = db.session.scalars(select(RectificationItem)).all()
     assert [i.category for i in items] == ["环境卫生"]
     assert "得分 0.0" in items[0].evidence and "6 户作答" in items[0].evidence
-    client.post("/office/rectification/generate", follow_redirects=True)  # the old address; idempotent
+    client.post("/rectification/generate")  # idempotent
     assert db.session.scalar(select(func.count()).select_from(RectificationItem)) == 1
     assert "环境卫生" in client.get("/office/rectification", follow_redirects=True).data.decode()
     old = client.get("/office/rectification.xlsx")  # the old address leads to the rectification workbook

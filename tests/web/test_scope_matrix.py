@@ -54,6 +54,8 @@ EXEMPT = {
     "static": "files shipped with the app; no data, no ids",
     "auth.login": "logging in as someone else is not a scope question (tests/web/test_access.py)",
     "auth.logout": "ends the test client's session; no ids",
+    "office.rectification_list": "a redirect (308) to rectification.index, which the matrix checks",
+    "office.rectification_xlsx": "a redirect (308) to rectification_sheets.export, which the matrix checks",
 }
 
 # How each URL argument is filled: the kind of unit whose id (or key) it takes. An argument not
@@ -84,7 +86,7 @@ INSIDE_OK = {
     "office.compound": ("city", "district", "street", "grid"),
     "office.building": ("city", "district", "street", "grid"),
     "office.household": ("city", "district", "street", "grid"),
-    "office.rectification_list": ("city", "district", "street", "grid"),
+    "rectification.index": ("city", "district", "street", "grid", "company"),
     "overview.index": ("city", "district", "street", "grid"),
     "overview.compound": ("city", "district", "street", "grid"),
     "overview.benchmarks": ("city", "district", "street", "grid"),
@@ -740,7 +742,7 @@ def inside_url_outside_elsewhere(city: City):
     cases = []
     for role in ("district", "street", "grid"):
         for endpoint in ("office.building_labels", "office.household_code", "printing.pdf",
-                         "office.rectification_generate", "visits.assist_submit"):
+                         "rectification.generate", "visits.assist_submit"):
             cases.append((endpoint, role, camp, {"confirm_reissue": "yes", "why": "matrix"}))
     settings = {"name": "东湖区专项测评", "opens_at": "2030-01-01T09:00", "closes_at": "2030-02-01T18:00",
                 "min_responses": "5", "min_coverage": "10"}
