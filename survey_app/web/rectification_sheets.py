@@ -18,7 +18,6 @@ from ..models import Community, Company, Compound, Street
 from .common import arg_id, campaign_in_view, requires, xlsx_response
 
 bp = Blueprint("rectification_sheets", __name__, url_prefix="/rectification")
-MAX_ERRORS_SHOWN = 500
 
 rectification_required = requires(access.may_see_rectification, _l("仅限工作人员和物业服务企业用户。"))
 
@@ -93,5 +92,5 @@ def import_():
     except sheet_import.SheetFileError as e:
         return _page(e.status, file_error=e.message)
     if not result.ok:
-        return _page(422, result=result, shown=result.errors[:MAX_ERRORS_SHOWN])
-    return _page(result=result, shown=[])
+        return _page(422, result=result)
+    return _page(result=result)

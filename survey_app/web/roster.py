@@ -13,7 +13,6 @@ from ..errors import Forbidden
 from .common import officer_required, xlsx_response
 
 bp = Blueprint("roster", __name__, url_prefix="/office/roster")
-MAX_ERRORS_SHOWN = 500
 
 
 def street_checker(user):
@@ -57,6 +56,5 @@ def upload():
     except roster.RosterFileError as e:
         return render_template("roster/upload.html", result=None, file_error=e.message), e.status
     if not result.ok:
-        return render_template("roster/upload.html", result=result, file_error=None,
-                               errors=roster.format_errors(result.errors, MAX_ERRORS_SHOWN)), 422
-    return render_template("roster/upload.html", result=result, file_error=None, errors=[])
+        return render_template("roster/upload.html", result=result, file_error=None), 422
+    return render_template("roster/upload.html", result=result, file_error=None)

@@ -35,7 +35,7 @@ def test_bad_rows_are_listed_on_the_page_and_nothing_is_imported(client, world, 
     login("street1")
     resp = _upload(client, xlsx([row(room="101"), row(building=""), row(street="无名街道")]))
     html = resp.data.decode()
-    assert resp.status_code == 422 and "文件未导入：发现 2 处错误" in html
+    assert resp.status_code == 422 and "文件未导入：发现 2 处问题" in html
     assert "缺少楼栋" in html and "未知的街道「无名街道」" in html
     assert _households(db) == 130
 
