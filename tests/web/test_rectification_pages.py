@@ -292,3 +292,11 @@ def test_a_category_named_by_enough_respondents_raises_one_item(client, world, l
     assert "6 户作答中 2 户（33%）认为“停车管理”最需要改进" in items[0].evidence
     client.post(f"/rectification/generate?campaign={world.campaign.id}")  # idempotent
     assert db.session.scalar(select(func.count()).select_from(RectificationItem)) == 1
+
+
+def test_the_list_links_its_workbook_with_its_filters(client, world, login, db):
+    _item(world, db, "open")
+    login("street1")
+    page = client.get(f"/rectification/?company={world.c1.id}").data.decode()
+    assert f"/rectification/export.xlsx?campaign={world.campaign.id}" in page and f"company={world.c1.id}" in page
+    assert "/rectification/import" in page
