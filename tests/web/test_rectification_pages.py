@@ -186,6 +186,7 @@ def test_a_company_lists_only_its_own_items(client, world, login, db):
     assert client.get(f"/rectification/{theirs.id}").status_code == 404
     assert 'name="item"' not in page and "/rectification/assign" not in page  # no bulk hand-over for companies
     assert "/rectification/generate" not in page
+    assert 'href="/rectification/"' in client.get("/company/").data.decode()  # in the company's menu
 
 
 def test_many_items_are_handed_over_at_once_or_none_is(client, world, login, db):
