@@ -301,3 +301,14 @@ def test_the_list_links_its_workbook_with_its_filters(client, world, login, db):
     page = client.get(f"/rectification/?company={world.c1.id}").data.decode()
     assert f"/rectification/export.xlsx?campaign={world.campaign.id}" in page and f"company={world.c1.id}" in page
     assert "/rectification/import" in page
+
+
+def test_words_postgresql_cannot_store_are_refused_with_a_message(client, world, login, db):
+    login("street1")
+    item = _item(world, db, "assigned")
+    resp = _post(client, item, "note", note="a\x00b")
+    assert resp.status_code == 400 and "无法保存的字符" in resp.data.decode()
+    resp = client.post(f"/rectification/new?campaign={world.campaign.id}",
+                       data={"compound_id": world.k1.id, "category": "cleaning", "description": "a\x00b"})
+    assert resp.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(RectificationEvent)) == 0

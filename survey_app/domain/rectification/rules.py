@@ -166,6 +166,8 @@ def _generate_categories(campaign, compounds, existing, result, evidence_samples
 
 def _checked_text(text: str, what: str) -> str:
     text = " ".join((text or "").split())
+    if "\x00" in text:  # PostgreSQL cannot store NUL in text
+        raise Invalid(_("%(what)s中含有无法保存的字符。", what=what))
     if not text:
         raise Invalid(_("请填写%(what)s。", what=what))
     if len(text) > TEXT_MAX:

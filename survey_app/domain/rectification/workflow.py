@@ -42,6 +42,8 @@ def allowed_actions(item: RectificationItem, user) -> list[str]:
 
 def _checked_note(action: str, note: str) -> str:
     note = (note or "").strip()
+    if "\x00" in note:  # PostgreSQL cannot store NUL in text
+        raise Invalid(_("%(what)s中含有无法保存的字符。", what=_note_label(action)))
     if MOVES[action].needs_note and not note:
         raise Invalid(_("请填写%(what)s。", what=_note_label(action)))
     if len(note) > NOTE_MAX:
