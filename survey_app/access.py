@@ -19,8 +19,8 @@ from sqlalchemy import false, or_, select, true
 from .database import parse_id
 from .errors import Forbidden, Invalid, NotFound
 from .extensions import db
-from .models import (Building, Campaign, Community, Compound, District, Household, RectificationItem, Street,
-                     User)
+from .models import (Building, Campaign, Community, Company, Compound, District, Household, RectificationItem,
+                     Street, User)
 from .models.users import ROLES, UserGrid
 
 # The roles (models/users.py stores them) grouped by what they may do.
@@ -337,6 +337,11 @@ def rectification_clause(user: User):
     return RectificationItem.compound_id.in_(select(Compound.id).where(compound_clause(user)))
 
 
+def company_clause(user: User):
+    """SQL condition on Company: the companies managing a compound the user sees (a company: itself)."""
+    return Company.id.in_(select(Compound.company_id).where(compound_clause(user)))
+
+
 def visible_compounds(user: User):
     """A select of the compounds the user may see."""
     return select(Compound).where(compound_clause(user))
@@ -396,6 +401,7 @@ _VISIBLE = {
     Household: household_clause,
     Campaign: campaign_clause,
     RectificationItem: rectification_clause,
+    Company: company_clause,
 }
 
 

@@ -50,16 +50,14 @@ def _scope():
     return clause, None
 
 
-def _checked_filters(clause) -> listing.Filters:
+def _checked_filters() -> listing.Filters:
     f = listing.Filters.parse(request.args)
     community = arg_id("community")
     if community is not None:
         f.community_id = access.get_visible(current_user, Community, community).id
     company = arg_id("company")
     if company is not None:
-        if db.session.get(Company, company) is None:
-            raise Invalid(_("没有这个物业服务企业。"))
-        f.company_id = company
+        f.company_id = access.get_visible(current_user, Company, company).id
     return f
 
 
@@ -69,7 +67,7 @@ def index():
     """The items in scope: filtered, sorted, paged, with counts per state."""
     campaign = campaign_in_view()
     clause, area = _scope()
-    f = _checked_filters(clause)
+    f = _checked_filters()
     number = page_number()
     today = now().date()
     pg = listing.page(clause, campaign.id, f, today, number)
@@ -116,13 +114,13 @@ def show(item_id: int):
     after a fix was reported, and the moves the user may make now."""
     item = _item(item_id)
     today = now().date()
+    actions = rectification.allowed_actions(item, current_user)
     return render_template(
-        "rectification/item.html", item=item, labels=_labels(), today=today,
-        actions=rectification.allowed_actions(item, current_user),
+        "rectification/item.html", item=item, labels=_labels(), today=today, actions=actions,
         samples=json.loads(item.samples) if item.samples else [],
         counts=residents.confirmation_counts(item),
         requests=residents.requests_of(item) if access.may_see_requesters(current_user, item) else [],
-        companies=_companies_for(item), default_deadline=_default_deadline(today),
+        companies=_companies() if "assign" in actions else [], default_deadline=_default_deadline(today),
         scores=_scores(item), rule_needs_note=lambda action: rectification.MOVES[action].needs_note)
 
 
@@ -131,9 +129,8 @@ def _scores(item: RectificationItem):
     return item_scores([item]).get(item.id)
 
 
-def _companies_for(item: RectificationItem) -> list:
-    if "assign" not in rectification.allowed_actions(item, current_user):
-        return []
+def _companies() -> list:
+    """The companies an item may be handed to (any: a compound may have changed hands)."""
     return db.session.execute(select(Company.id, Company.name).order_by(Company.name)).all()
 
 

@@ -3,7 +3,6 @@ import the same workbook after a company or an office filled it in (dry run, all
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import access
 from ..database import parses_first
@@ -12,27 +11,12 @@ from ..domain.rectification import sheet_import
 from ..domain.xlsx import rectification as workbook
 from ..domain.xlsx.common import office_of
 from ..domain.xlsx.reading import limits
-from ..errors import NotFound
-from ..extensions import db
-from ..models import Community, Company, Compound, Street
+from ..models import Community, Company, Street
 from .common import arg_id, campaign_in_view, requires, xlsx_response
 
 bp = Blueprint("rectification_sheets", __name__, url_prefix="/rectification")
 
 rectification_required = requires(access.may_see_rectification, _l("仅限工作人员和物业服务企业用户。"))
-
-
-def _company_in_view(user, company_id: int) -> Company:
-    """A company the user may filter by: one managing a compound the user sees (a company user: itself).
-
-    :raise NotFound: no such company, or none of its compounds in the user's view.
-    """
-    company = db.session.scalar(select(Company).where(
-        Company.id == company_id,
-        Company.id.in_(select(Compound.company_id).where(access.compound_clause(user)))))
-    if company is None:
-        raise NotFound(_("没有找到，或不在您的权限范围内。"))
-    return company
 
 
 def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
@@ -45,7 +29,7 @@ def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
     if community_id is not None:
         names.append(access.get_visible(current_user, Community, community_id).name)
     if company_id is not None:
-        names.append(_company_in_view(current_user, company_id).name)
+        names.append(access.get_visible(current_user, Company, company_id, _("没有找到，或不在您的权限范围内。")).name)
     f = workbook.Filters(campaign.id, access.rectification_clause(current_user), street_id, community_id, company_id)
     return f, " ".join(names) or office_of(current_user)
 

@@ -13,7 +13,7 @@ from survey_app.domain.clock import now
 from survey_app.errors import Conflict, Forbidden, NotFound
 from survey_app.extensions import db
 from survey_app.models.rectification import STATUSES
-from survey_app.models import (AuditEvent, Building, Campaign, Community, Compound, District, Household,
+from survey_app.models import (AuditEvent, Building, Campaign, Community, Company, Compound, District, Household,
                                RectificationItem, Street, User)
 
 from ..factories import households_of
@@ -41,11 +41,12 @@ def test_one_loader_answers_for_every_scoped_model(world):
     inside = {District: world.east, Street: world.s1, Community: world.k1.community, Compound: world.k1,
               Building: db.session.scalar(select(Building).where(Building.compound_id == world.k1.id)),
               Household: households_of(world.k1)[0], Campaign: world.campaign,
-              RectificationItem: _item(world, world.k1), User: _user("grid1")}  # accounts: those it manages
+              RectificationItem: _item(world, world.k1), User: _user("grid1"),  # accounts: those it manages
+              Company: world.c1}  # companies: those managing a compound the user sees
     outside = {Street: world.s3, Community: world.k4.community, Compound: world.k4,
                Building: db.session.scalar(select(Building).where(Building.compound_id == world.k4.id)),
                Household: households_of(world.k4)[0], RectificationItem: _item(world, world.k4),
-               User: _user("street3")}
+               User: _user("street3"), Company: world.c3}
     assert set(inside) == set(access._VISIBLE)
     for model, obj in inside.items():
         if model is District:  # a street officer sees a street, not the whole of its district
