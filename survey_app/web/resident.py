@@ -4,14 +4,14 @@ see the compound's rectification items and say whether those the company submitt
 A household that answered keeps its code after the campaign ends: it still sees the items and is
 asked about each submission ("已解决 / 未解决 / 不清楚", domain/rectification/residents.py)."""
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import gettext as _
 
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
 from ..domain.rectification import residents
-from ..domain.rectification.states import OTHER, OTHER_LABEL
+from ..domain.rectification.states import CONFIRMATION_LABELS, OTHER, OTHER_LABEL
 from ..domain.responses.survey import (SurveyClosed, closed_reason, covers, existing_response, form_values,
     has_ended, is_required, parse_form, save_response)
 from ..errors import render_error
@@ -24,7 +24,6 @@ SESSION_SINCE = "household_code_since"  # when the code was scanned: the session
 SESSION_CHANGED = "household_answer_changed"  # the last submission replaced earlier answers: thanked as a change
 # "以后再说": the items (id:submission) this visit put off; asked again at the next visit with the code.
 SESSION_LATER = "household_confirm_later"
-ANSWER_LABELS = {"fixed": _l("已解决"), "not_fixed": _l("未解决"), "unsure": _l("不清楚")}
 
 
 def _code_failure_limit():
@@ -187,7 +186,7 @@ def _confirm_page(code: HouseholdCode, items: list, error: str | None = None, st
     questions = [{"item": i, "said": residents.submitted_note(i), "category_en": english.get(i.category_key),
                   "category": OTHER_LABEL if i.category_key == OTHER else i.category} for i in items]
     return render_template("resident/confirm.html", compound=code.household.building.compound, questions=questions,
-                           answers=list(ANSWER_LABELS.items()), error=error), status
+                           answers=list(CONFIRMATION_LABELS.items()), error=error), status
 
 
 @bp.get("/confirm")

@@ -29,6 +29,7 @@ from .. import audit
 from ..clock import now
 from ..stats.aggregates import dimension_stats_by_compound
 from ..stats.categories import category_shares
+from ..stats.comments import normalise
 from ..stats.privacy import MIN_GROUP, mask
 from .states import OTHER, OTHER_NAME
 
@@ -99,7 +100,7 @@ def sample_comments(campaign_id: int, compound_id: int, limit: int = SAMPLES) ->
         .order_by(Response.score.asc().nulls_last(), Response.id).limit(limit * 3)).all()
     out: list[str] = []
     for text in rows:
-        masked = mask(" ".join(text.split()))[:200]
+        masked = normalise(text)[:200]
         if masked not in out:
             out.append(masked)
     return out[:limit]

@@ -29,6 +29,8 @@ ACTION_LABELS = {
     "assign": _l("交办物业"), "start": _l("开始整改"), "submit": _l("提交核验"), "verify": _l("核验通过"),
     "return": _l("退回重新整改"), "close": _l("关闭（不整改）"), "reopen": _l("重新打开"), "note": _l("添加备注"),
 }
+# A resident's answer to "has this been fixed?" (models.rectification.CONFIRMATION_ANSWERS).
+CONFIRMATION_LABELS = {"fixed": _l("已解决"), "not_fixed": _l("未解决"), "unsure": _l("不清楚")}
 OTHER = "other"  # the category key of "其他"
 OTHER_LABEL = _l("其他")
 OTHER_NAME = "其他"  # stored on items (like dimension names, in the document's language)
