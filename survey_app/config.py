@@ -97,6 +97,12 @@ class Config:
     # many addresses locks it only for this window); LOGIN_RATE_LIMIT is per address and stricter.
     LOGIN_USER_RATE_LIMIT = os.environ.get("LOGIN_USER_RATE_LIMIT", "20 per 15 minutes")
     WTF_CSRF_TIME_LIMIT = None  # a survey may stay open on a phone for a long time
+    # integrity (docs/integrity.md): signals kept with each response (hashed device cookie, network
+    # prefix and user agent, times) are purged this many days after the campaign closes
+    # (`flask integrity purge`); the detectors' thresholds follow.
+    INTEGRITY_SIGNAL_DAYS = int(os.environ.get("INTEGRITY_SIGNAL_DAYS", "90"))
+    DEVICE_COOKIE = "device"  # a random first-party id for the resident's browser (stored hashed)
+    DEVICE_COOKIE_DAYS = 400
 
 
 class TestConfig(Config):
