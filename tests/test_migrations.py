@@ -125,3 +125,58 @@ def test_rectification_loop_migration_keeps_items_postgresql(pg_server):
     if pg_server is None:
         pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
     _check_rectification_loop(pg_server.create_database("survey_populated_loop"))
+
+
+BEFORE_SIGNALS = "e0e08fc21cc6"
+
+
+def _check_signals(url: str):
+    """Campaigns that exist gain each a salt of their own; their responses keep their status, with no signals."""
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade(revision=BEFORE_SIGNALS)
+        _db.engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
+        conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
+        conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, '幸福社区')"))
+        conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name) "
+                          "VALUES (1, 1, 1, 1, '阳光小区')"))
+        conn.execute(text("INSERT INTO buildings (id, compound_id, name) VALUES (1, 1, '1号楼')"))
+        conn.execute(text("INSERT INTO households (id, building_id, compound_id, unit, room) "
+                          "VALUES (1, 1, 1, '1', '101')"))
+        for cid in (1, 2):
+            conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, "
+                              "min_responses, min_coverage, comment_label) VALUES (:id, :name, 'city', "
+                              "'2026-01-01 00:00:00', '2026-06-30 00:00:00', 'open', 10, 0.1, '意见')"),
+                         {"id": cid, "name": f"第 {cid} 轮"})
+        conn.execute(text("INSERT INTO responses (id, campaign_id, household_id, compound_id, submitted_at, "
+                          "updated_at, mode, status, score) VALUES (1, 1, 1, 1, '2026-02-01 19:00:00', "
+                          "'2026-02-01 19:00:00', 'self', 'published', 80.0)"))
+    with app.app_context():
+        upgrade()
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        salts = [r[0] for r in conn.execute(text("SELECT signal_salt FROM campaigns ORDER BY id"))]
+        status = conn.execute(text("SELECT status FROM responses")).scalar()
+        signals = conn.execute(text("SELECT count(*) FROM response_signals")).scalar()
+    assert all(s is not None and len(bytes(s)) == 32 for s in salts) and bytes(salts[0]) != bytes(salts[1])
+    assert (status, signals) == ("published", 0)
+    with app.app_context():
+        downgrade(revision=BEFORE_SIGNALS)
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM responses")).scalar() == 1
+    engine.dispose()
+
+
+def test_signals_migration_salts_every_campaign_and_keeps_responses_sqlite(tmp_path):
+    _check_signals(f"sqlite:///{tmp_path / 'populated.db'}")
+
+
+@pytest.mark.postgres
+def test_signals_migration_salts_every_campaign_and_keeps_responses_postgresql(pg_server):
+    if pg_server is None:
+        pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
+    _check_signals(pg_server.create_database("survey_populated_signals"))

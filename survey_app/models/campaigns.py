@@ -1,7 +1,8 @@
 """Campaigns and their questionnaire: weighted dimensions of questions, with stable keys across rounds."""
+import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,9 @@ class Campaign(db.Model):
     min_responses: Mapped[int] = mapped_column(Integer, default=10)
     min_coverage: Mapped[float] = mapped_column(Float, default=0.10)
     comment_label: Mapped[str] = mapped_column(String(200), default="您还有什么意见或建议？（选填）")
+    # The campaign's own salt for hashing integrity signals (with SECRET_KEY): devices and networks
+    # cannot be linked across campaigns; cleared when its signals are purged.
+    signal_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32), default=lambda: secrets.token_bytes(32))
     # The round this one was copied from (questionnaire keys carried over), if any.
     copied_from_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
     copied_from: Mapped["Campaign | None"] = relationship(remote_side="Campaign.id")
