@@ -208,6 +208,12 @@ def may_review_responses(user: User) -> bool:
     return getattr(user, "role", None) in ("city", "district", "street")
 
 
+def may_see_held_figures(user: User) -> bool:
+    """Whoever may review held responses may also see figures counting them ("含待复核答卷");
+    companies and grid workers see published figures only."""
+    return may_review_responses(user)
+
+
 def may_manage_users(user: User) -> bool:
     return getattr(user, "role", None) in ("city", "district", "street")
 

@@ -9,13 +9,15 @@ from ..domain import audit
 from ..domain.clock import now
 from ..domain.printing import qr
 from ..domain.responses import codes as tokens, coverage
-from ..domain.stats.reports import company_ranking, compounds_overview
+from ..domain.stats.aggregates import PUBLISHED
+from ..domain.stats.reports import company_ranking, compounds_overview, held_count
 from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
 from ..extensions import db
 from ..models import Building, Compound, Household, Response
 from .common import (all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
                      xlsx_response)
+from .overview import held_in_view
 from .printing import download_name
 
 
@@ -45,11 +47,13 @@ def participation():
 def ranking():
     campaign = campaign_in_view()
     area = area_in_view()
-    result = company_ranking(campaign, area)
+    include_held = held_in_view()
+    result = company_ranking(campaign, area, include_held)
     previous, changes = overall_changes(campaign, area, current=[r.stats for r in result.rows])
     return render_template("office/ranking.html", campaign=campaign, campaigns=all_campaigns(), area=area,
                            area_value=area.value, choices=access.area_choices(current_user), ranking=result,
-                           previous=previous, changes=changes)
+                           previous=previous, changes=changes, include_held=include_held,
+                           held=held_count(campaign, area))
 
 
 @bp.get("/ranking.xlsx")
@@ -57,8 +61,10 @@ def ranking():
 def ranking_xlsx():
     campaign = campaign_in_view()
     area = area_in_view()
-    data = ranking_workbook_for(campaign, area, now())
-    audit.exported("ranking", f"campaign:{campaign.id} {area.value}", user=current_user, detail=area.name(),
+    include_held = held_in_view()
+    data = ranking_workbook_for(campaign, area, now(), include_held=include_held)
+    detail = f"{area.name()}（含待复核答卷）" if include_held else area.name()
+    audit.exported("ranking", f"campaign:{campaign.id} {area.value}", user=current_user, detail=detail,
                    where=audit.where_area(area.level, area.id))
     return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
 
@@ -71,9 +77,11 @@ def compound(compound_id: int):
     households = dict(db.session.execute(
         select(Household.building_id, func.count(Household.id)).where(Household.compound_id == c.id)
         .group_by(Household.building_id)).all())
+    # 参评 per building is a published figure: published responses only (the building's page, a
+    # list of households to visit, marks a household with a response of any status as answered).
     answered = dict(db.session.execute(
         select(Household.building_id, func.count(Response.id)).join(Response, Response.household_id == Household.id)
-        .where(Household.compound_id == c.id, Response.campaign_id == campaign.id)
+        .where(Household.compound_id == c.id, Response.campaign_id == campaign.id, Response.status.in_(PUBLISHED))
         .group_by(Household.building_id)).all())
     buildings = db.session.scalars(select(Building).where(Building.compound_id == c.id,
                                                           access.visible(current_user, Building))
@@ -90,6 +98,7 @@ def building(building_id: int):
     b = access.get_visible(current_user, Building, building_id)
     ids = [h.id for h in b.households]
     live = tokens.live_count(campaign.id, ids)
+    # Who still needs a visit: a household with a response of any status (held, rejected too) has answered.
     answered = set(db.session.scalars(select(Response.household_id).where(
         Response.campaign_id == campaign.id, Response.household_id.in_(ids))).all())
     return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
@@ -121,6 +130,7 @@ def household(household_id: int):
     campaign = campaign_in_view()
     h = access.get_visible(current_user, Household, household_id)
     live = tokens.live_count(campaign.id, [h.id])
+    # Any status counts as answered here, as on the visits list: the household need not be asked again.
     answered = db.session.scalar(select(Response.id).where(Response.campaign_id == campaign.id,
                                                           Response.household_id == h.id)) is not None
     return render_template("office/household.html", campaign=campaign, household=h, live=live, answered=answered,

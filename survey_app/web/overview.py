@@ -17,12 +17,18 @@ from .common import all_campaigns, area_in_view, campaign_in_view, officer_requi
 bp = Blueprint("overview", __name__, url_prefix="/office/overview")
 
 
+def held_in_view() -> bool:
+    """The officer's switch ?held=1 ("含待复核答卷"): figures with held responses, for those who may
+    see them (access.may_see_held_figures); anyone else asking gets the published figures."""
+    return request.args.get("held") == "1" and access.may_see_held_figures(current_user)
+
+
 @bp.get("/")
 @officer_required
 def index():
     campaign = campaign_in_view()
     area = area_in_view()
-    include_held = request.args.get("held") == "1"
+    include_held = held_in_view()
     # The loop per street for the city or a district, per company on a street's page: one query;
     # a street's page adds two for what the previous round's items did.
     loop_by = "company" if area.level == "street" else "street"

@@ -1,4 +1,9 @@
-"""Coverage for the visits: who has answered, who has not, and how many answers were assisted."""
+"""Coverage for the visits: who has answered, who has not, and how many answers were assisted.
+
+The visits lists ask "does this household still need a visit?": a household with a response of
+any status (published, held for review or rejected) has answered and is not sent a visitor
+again. Published figures (参评率 on the participation and ranking pages) count published responses
+only (stats.aggregates.PUBLISHED), and so does `assisted_by_compound`, shown as their share."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +12,7 @@ from sqlalchemy import and_, case, func, select
 
 from ...extensions import db
 from ...models import Building, Compound, Household, Response, User
+from ..stats.aggregates import PUBLISHED
 
 
 @dataclass
@@ -26,7 +32,8 @@ def _answered(campaign_id: int):
 
 
 def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=None) -> list[BuildingCoverage]:
-    """Households, responses (any status) and assisted responses per building, straight from the tables."""
+    """Households, responses (any status: the visits list's "answered") and assisted responses per
+    building, straight from the tables."""
     q = (select(Building, func.count(Household.id), func.count(Response.id),
                 func.sum(case((Response.mode == "assisted", 1), else_=0)))
          .join(Compound, Compound.id == Building.compound_id)
@@ -43,7 +50,7 @@ def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=
 
 def pending_households(campaign_id: int, compound_clause, compound_id=None, grid=None, building_id=None,
                        limit: int | None = None):
-    """Households that have not answered yet, in visiting order (compound, building, unit, room)."""
+    """Households without a response of any status yet, in visiting order (compound, building, unit, room)."""
     q = (select(Household, Building, Compound)
          .join(Building, Building.id == Household.building_id)
          .join(Compound, Compound.id == Household.compound_id)
@@ -68,7 +75,8 @@ def grids(compound_clause) -> list[str]:
 
 
 def assisted_by_worker(campaign_id: int, compound_clause) -> list[tuple[str, int, int]]:
-    """(worker, assisted responses, compounds) for responses submitted as assisted."""
+    """(worker, assisted responses, compounds) for responses submitted as assisted (any status: the
+    worker's visits, not a published figure)."""
     q = (select(User.display_name, func.count(Response.id), func.count(func.distinct(Response.compound_id)))
          .join(Response, Response.assisted_by_id == User.id)
          .join(Compound, Compound.id == Response.compound_id)
@@ -78,9 +86,10 @@ def assisted_by_worker(campaign_id: int, compound_clause) -> list[tuple[str, int
 
 
 def assisted_by_compound(campaign_id: int, compound_clause) -> dict[int, int]:
-    """{compound_id: responses submitted as assisted}."""
+    """{compound_id: published responses submitted as assisted} (a share of the published ones)."""
     q = (select(Response.compound_id, func.count(Response.id))
          .join(Compound, Compound.id == Response.compound_id)
-         .where(Response.campaign_id == campaign_id, Response.mode == "assisted", compound_clause)
+         .where(Response.campaign_id == campaign_id, Response.mode == "assisted", Response.status.in_(PUBLISHED),
+                compound_clause)
          .group_by(Response.compound_id))
     return dict(db.session.execute(q).all())

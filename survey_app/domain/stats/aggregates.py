@@ -18,6 +18,9 @@ from ...access import Area
 from .privacy import guard
 from .scoring import UnitStats
 
+# The one definition of which responses count (docs/scoring.md): "published" ones in every
+# published figure; "held" ones (kept out until an officer reviews them) only when an officer
+# asks for the figures with them (`include_held`); "rejected" ones never.
 PUBLISHED = ("published",)
 WITH_HELD = ("published", "held")
 LEVELS = ("compound", "company", "community", "street", "district", "city")
@@ -32,7 +35,8 @@ _KEYS = {
 }
 
 
-def _statuses(include_held: bool):
+def statuses(include_held: bool = False) -> tuple[str, ...]:
+    """The response statuses a figure counts: PUBLISHED, or WITH_HELD on an officer's switch."""
     return WITH_HELD if include_held else PUBLISHED
 
 
@@ -91,7 +95,7 @@ class AreaSums:
                     func.sum(Response.score * Response.score), func.sum(case((Response.overall >= 4, 1), else_=0)),
                     func.count(Response.overall))
              .join(Compound, Compound.id == Response.compound_id)
-             .where(Response.campaign_id == campaign_id, Response.status.in_(_statuses(include_held)),
+             .where(Response.campaign_id == campaign_id, Response.status.in_(statuses(include_held)),
                     Response.score.is_not(None), *where)
              .group_by(Response.compound_id, Response.company_id))
         sums = {(row[0], row[1]): (int(row[2]), float(row[3] or 0), float(row[4] or 0), int(row[5] or 0),
@@ -171,7 +175,7 @@ def dimension_stats(campaign_id: int, area: Area, level: str, include_held: bool
     group = ([key] if key is not None else []) + [T.dimension_id]
     q = (select(*group, func.sum(T.n), func.sum(T.total), func.sum(T.total_sq), func.sum(T.satisfied))
          .join(Compound, Compound.id == T.compound_id)
-         .where(T.campaign_id == campaign_id, T.status.in_(_statuses(include_held)), area.compound_clause(),
+         .where(T.campaign_id == campaign_id, T.status.in_(statuses(include_held)), area.compound_clause(),
                 extra if extra is not None else true())
          .group_by(*group))
     if households is None:

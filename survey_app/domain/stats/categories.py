@@ -13,6 +13,7 @@ from sqlalchemy import distinct, func, select
 
 from ...extensions import db
 from ...models import Answer, AnswerChoice, Dimension, Question, QuestionOption, Response
+from .aggregates import PUBLISHED
 
 MULTI_KIND = "multi"
 
@@ -31,8 +32,8 @@ def category_shares(campaign_id: int, compound_ids: Iterable[int]) -> dict[int, 
 
     For each compound of `compound_ids`:
 
-    * n — the compound's published responses (`Response.status == "published"`; held ones are left
-      out) to the campaign that hold an answer to a multiple-choice question of the campaign. Every
+    * n — the compound's published responses (`aggregates.PUBLISHED`; held and rejected ones are
+      left out) to the campaign that hold an answer to a multiple-choice question of the campaign. Every
       submitted survey stores that answer, ticks or none, so n counts those who were asked,
       including those who ticked nothing;
     * named — those of them with the option key ticked (in any of the campaign's multiple-choice
@@ -49,7 +50,7 @@ def category_shares(campaign_id: int, compound_ids: Iterable[int]) -> dict[int, 
         return {}
     multi_questions = (select(Question.id).join(Dimension, Dimension.id == Question.dimension_id)
                        .where(Dimension.campaign_id == campaign_id, Question.kind == MULTI_KIND))
-    counted = (Response.campaign_id == campaign_id, Response.status == "published", Response.compound_id.in_(ids),
+    counted = (Response.campaign_id == campaign_id, Response.status.in_(PUBLISHED), Response.compound_id.in_(ids),
                Answer.question_id.in_(multi_questions))
     n_by_compound = dict(db.session.execute(
         select(Response.compound_id, func.count(distinct(Response.id)))

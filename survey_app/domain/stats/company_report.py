@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Campaign, Compound, Response
 from ...access import Area
-from .aggregates import AreaSums, compound_stats, dimension_stats, unit_stats
+from .aggregates import PUBLISHED, AreaSums, compound_stats, dimension_stats, unit_stats
 from .privacy import MIN_GROUP, mask, shown
 from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
@@ -61,7 +61,7 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list
     """
     if not compound_ids:
         return []
-    about = (Response.campaign_id == campaign_id, Response.company_id == company_id, Response.status == "published")
+    about = (Response.campaign_id == campaign_id, Response.company_id == company_id, Response.status.in_(PUBLISHED))
     enough = (select(Response.compound_id).where(*about, Response.compound_id.in_(compound_ids))
               .group_by(Response.compound_id).having(func.count(Response.id) >= MIN_GROUP))
     rows = db.session.execute(

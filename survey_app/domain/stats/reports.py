@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ...access import Area
 from ...extensions import db
 from ...models import Campaign, Compound, Response
-from .aggregates import AreaSums, company_stats, compound_stats, dimension_stats
+from .aggregates import PUBLISHED, WITH_HELD, AreaSums, company_stats, compound_stats, dimension_stats
 from .ranking import Ranking, rank_units
 from .rounds import overall_changes
 
@@ -20,8 +20,18 @@ def company_ranking(campaign: Campaign, area: Area, include_held: bool = False) 
     return rank_units(units, campaign.min_responses, campaign.min_coverage)
 
 
+def held_count(campaign: Campaign, area: Area) -> int:
+    """Responses of the area held for review: the N of the officer's switch "含待复核答卷（N 份）"."""
+    held = [s for s in WITH_HELD if s not in PUBLISHED]
+    return db.session.scalar(select(func.count(Response.id)).join(Compound, Compound.id == Response.compound_id)
+                             .where(Response.campaign_id == campaign.id, Response.status.in_(held),
+                                    area.compound_clause())) or 0
+
+
 @dataclass
 class Coverage:
+    """Households of some compounds and their published responses (参评率 is a published figure)."""
+
     households: int
     responses: int
 
@@ -78,9 +88,7 @@ def area_overview(campaign: Campaign, area: Area, include_held: bool = False) ->
     child = CHILD_LEVEL[area.level]
     sums = AreaSums.load(campaign.id, area, include_held)  # one scan of the responses for every level
     children = rank_units(sums.unit_stats(child), campaign.min_responses, campaign.min_coverage)
-    held = db.session.scalar(select(func.count(Response.id)).join(Compound, Compound.id == Response.compound_id)
-                             .where(Response.campaign_id == campaign.id, Response.status == "held",
-                                    area.compound_clause())) or 0
+    held = held_count(campaign, area)
     companies = rank_units(sums.unit_stats("company"), campaign.min_responses, campaign.min_coverage)
     ov = Overview(
         area=area, total=sums.unit_stats("city")[0], child_level=child,

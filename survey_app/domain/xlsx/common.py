@@ -90,12 +90,14 @@ def _cell_value(v):
 @dataclass
 class Heading:
     """The title block above a sheet's table: what the sheet is, its scope (an area's name), the
-    campaign, the date it was made and the issuing office. Empty parts are left out."""
+    campaign, the date it was made and the issuing office, and a `note` line when the figures are
+    not the published ones (e.g. "含待复核答卷"). Empty parts are left out."""
     what: str
     scope: str = ""
     campaign: str = ""
     made: date | datetime | None = None
     office: str = ""
+    note: str = ""
 
     def lines(self) -> list[str]:
         """The block's lines, in Chinese (workbooks are Chinese documents)."""
@@ -104,11 +106,11 @@ class Heading:
         made = self.made.strftime("%Y-%m-%d") if self.made else ""
         second = "　".join(p for p in (f"制表日期：{made}" if made else "",
                                        f"制表单位：{self.office}" if self.office else "") if p)
-        return [self.what] + [line for line in (first, second) if line]
+        return [self.what] + [line for line in (first, second, self.note) if line]
 
     def for_sheet(self, what: str) -> "Heading":
         """The same block for another sheet of the workbook."""
-        return Heading(what, self.scope, self.campaign, self.made, self.office)
+        return Heading(what, self.scope, self.campaign, self.made, self.office, self.note)
 
 
 def office_of(user=None) -> str:

@@ -20,7 +20,7 @@ from ..rectification.rates import LoopRates, loop_rates, start_days
 from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
-from ..stats.reports import LEVEL_NAMES
+from ..stats.reports import LEVEL_NAMES, held_count
 from .common import MEAN, PERCENT, Heading, office_of, rounded, safe_title, to_bytes, write_table
 
 
@@ -66,7 +66,19 @@ def loop_method_rows(days: int):
     ]
 
 
-def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime):
+HELD_NOTE = "含待复核答卷：本表数字包含尚待复核的答卷，仅供内部比较，不作为公布结果"
+
+
+def held_method_row(held: int | None) -> tuple[str, str]:
+    """The 待复核答卷 row of the 方法说明: left out (held None), or counted (held: how many)."""
+    if held is None:
+        return ("待复核答卷", "被完整性检查标记、尚待复核的答卷不计入本表；经复核驳回的答卷始终不计入。")
+    return ("待复核答卷", f"本表按要求包含尚待复核的答卷（{held} 份），仅供内部比较，不作为公布结果；"
+                     "经复核驳回的答卷不计入。")
+
+
+def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
+                held: int | None = None):
     return [
         ("测评活动", campaign_name),
         ("排名范围", scope_name),
@@ -85,20 +97,21 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
         ("单位间方差 τ²", rounded(ranking.tau2, 2)),
         ("等级组", "自第一名起，区间与本组第一名区间重叠的单位归入同一等级组；不重叠则另起一组。"
                 "同组单位之间的差异不能视为确定。"),
-        ("待复核答卷", "被完整性检查标记、尚待复核的答卷不计入本表。"),
+        held_method_row(held),
     ]
 
 
 def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
                      levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
                      company_dims: dict | None = None, compounds: Sequence = (), office: str | None = None,
-                     loop: Sequence[LoopRates] | None = None, loop_days: int = 7) -> bytes:
+                     loop: Sequence[LoopRates] | None = None, loop_days: int = 7, held: int | None = None) -> bytes:
     """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
     compounds, and the method with its parameters. Numbers stay numbers; bands are shaded; each
     sheet opens with a title block (scope, campaign, date, issuing office: the user's jurisdiction
-    unless `office` is given). `loop` (companies' LoopRates) adds the 整改闭环 sheet."""
+    unless `office` is given). `loop` (companies' LoopRates) adds the 整改闭环 sheet. `held` (how
+    many held responses the figures include; None: published only) puts 含待复核答卷 in every title block."""
     heading = Heading("物业服务企业满意度排名", scope_name, campaign_name, generated,
-                      office if office is not None else office_of())
+                      office if office is not None else office_of(), HELD_NOTE if held is not None else "")
     wb = Workbook()
     ws = wb.active
     ws.title = "企业排名"
@@ -138,7 +151,7 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
                     formats={6: PERCENT, 8: PERCENT, 12: PERCENT},
                     heading=heading.for_sheet("物业服务企业整改闭环"))
     m = wb.create_sheet("方法说明")
-    methods = method_rows(ranking, scope_name, campaign_name, generated)
+    methods = method_rows(ranking, scope_name, campaign_name, generated, held)
     if loop is not None:
         methods += loop_method_rows(loop_days)
     top = write_table(m, ["项目", "说明"], methods,
@@ -162,17 +175,20 @@ def _ranking_sheet(ws, ranking: Ranking, unit_name: str, heading: Heading | None
                                       FormulaRule(formula=[f"MOD($B{top + 1},2)=1"], fill=BAND_FILL))
 
 
-def ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None = None) -> bytes:
-    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses.
+def ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None = None,
+                         include_held: bool = False) -> bytes:
+    """The full ranking workbook of an area (pages and CLI share it), from one scan of the responses:
+    published responses only, or with `include_held` (the officer's switch) the held ones too.
 
     The workbook is a Chinese document whatever the page's language: level names, the area's name
     and the reasons a unit is not ranked are all produced in Chinese."""
     with in_chinese():
-        return _ranking_workbook_for(campaign, area, generated, office)
+        return _ranking_workbook_for(campaign, area, generated, office, include_held)
 
 
-def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None) -> bytes:
-    sums = AreaSums.load(campaign.id, area)
+def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str | None,
+                          include_held: bool) -> bytes:
+    sums = AreaSums.load(campaign.id, area, include_held)
     rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
     below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
     compounds = sums.unit_stats("compound")
@@ -184,9 +200,10 @@ def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str
     return ranking_workbook(rank("company"), area.name(), campaign.name, generated,
                                     levels=[(str(LEVEL_NAMES[level]), rank(level)) for level in below],
                                     dimensions=list(campaign.dimensions),
-                                    company_dims=dimension_stats(campaign.id, area, "company",
+                                    company_dims=dimension_stats(campaign.id, area, "company", include_held,
                                                                  households=sums.households_by("company")),
                                     compounds=compounds, office=office,
                                     loop=list(loop_rates(campaign.id, by="company", compound_clause=area.compound_clause(),
                                                          today=generated.date()).values()),
-                                    loop_days=start_days())
+                                    loop_days=start_days(),
+                                    held=held_count(campaign, area) if include_held else None)
