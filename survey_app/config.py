@@ -101,6 +101,38 @@ class Config:
     # prefix and user agent, times) are purged this many days after the campaign closes
     # (`flask integrity purge`); the detectors' thresholds follow.
     INTEGRITY_SIGNAL_DAYS = int(os.environ.get("INTEGRITY_SIGNAL_DAYS", "90"))
+    # One device (cookie) answering for this many households holds them (for 2: a weak flag).
+    INTEGRITY_DEVICE_HOUSEHOLDS = int(os.environ.get("INTEGRITY_DEVICE_HOUSEHOLDS", "3"))
+    # This many households from one network prefix within so many minutes: a weak flag only.
+    INTEGRITY_NETWORK_HOUSEHOLDS = int(os.environ.get("INTEGRITY_NETWORK_HOUSEHOLDS", "10"))
+    INTEGRITY_NETWORK_MINUTES = float(os.environ.get("INTEGRITY_NETWORK_MINUTES", "60"))
+    # A burst (weak): at least BURST_MIN answers of a compound within BURST_MINUTES and BURST_FACTOR
+    # times the compound's usual rate over the campaign so far.
+    INTEGRITY_BURST_MIN = int(os.environ.get("INTEGRITY_BURST_MIN", "8"))
+    INTEGRITY_BURST_MINUTES = float(os.environ.get("INTEGRITY_BURST_MINUTES", "30"))
+    INTEGRITY_BURST_FACTOR = float(os.environ.get("INTEGRITY_BURST_FACTOR", "10"))
+    # Speeding (holds): a duration under this share of the questionnaire's median, once at least
+    # SPEED_MIN_RESPONSES durations give a median.
+    INTEGRITY_SPEED_SHARE = float(os.environ.get("INTEGRITY_SPEED_SHARE", "0.2"))
+    INTEGRITY_SPEED_MIN_RESPONSES = int(os.environ.get("INTEGRITY_SPEED_MIN_RESPONSES", "20"))
+    # Copied comments (hold): comments of COPIED_CHARS letters and digits or more from different
+    # households, alike by COPIED_SIMILARITY (2 x characters in common / both lengths) or more.
+    INTEGRITY_COPIED_CHARS = int(os.environ.get("INTEGRITY_COPIED_CHARS", "20"))
+    INTEGRITY_COPIED_SIMILARITY = float(os.environ.get("INTEGRITY_COPIED_SIMILARITY", "0.8"))
+    # A grid worker's assisted answers (hold) once there are WORKER_MIN_ASSISTED of them and
+    # WORKER_MIN_SELF self-answered ones in his compounds: means WORKER_SCORE_GAP points apart, and
+    # all-alike answers WORKER_UNIFORM_GAP more often or a spread under WORKER_SPREAD_SHARE.
+    INTEGRITY_WORKER_MIN_ASSISTED = int(os.environ.get("INTEGRITY_WORKER_MIN_ASSISTED", "8"))
+    INTEGRITY_WORKER_MIN_SELF = int(os.environ.get("INTEGRITY_WORKER_MIN_SELF", "10"))
+    INTEGRITY_WORKER_SCORE_GAP = float(os.environ.get("INTEGRITY_WORKER_SCORE_GAP", "15"))
+    INTEGRITY_WORKER_UNIFORM_GAP = float(os.environ.get("INTEGRITY_WORKER_UNIFORM_GAP", "0.4"))
+    INTEGRITY_WORKER_SPREAD_SHARE = float(os.environ.get("INTEGRITY_WORKER_SPREAD_SHARE", "0.5"))
+    # A change from a new device moving the 0-100 index this many points (holds).
+    INTEGRITY_CHANGE_SCORE_GAP = float(os.environ.get("INTEGRITY_CHANGE_SCORE_GAP", "30"))
+    # A sequence (holds): SEQUENCE_MIN sessions from one network and user agent, none overlapping,
+    # each opened within SEQUENCE_GAP_MINUTES of the previous submission.
+    INTEGRITY_SEQUENCE_MIN = int(os.environ.get("INTEGRITY_SEQUENCE_MIN", "5"))
+    INTEGRITY_SEQUENCE_GAP_MINUTES = float(os.environ.get("INTEGRITY_SEQUENCE_GAP_MINUTES", "3"))
     DEVICE_COOKIE = "device"  # a random first-party id for the resident's browser (stored hashed)
     DEVICE_COOKIE_DAYS = 400
 
