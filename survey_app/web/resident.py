@@ -10,6 +10,7 @@ from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
 from ..domain.stats.scoring import LABELS
+from ..domain.integrity import signals
 from ..domain.rectification import residents
 from ..domain.rectification.states import CONFIRMATION_LABELS, OTHER, OTHER_LABEL
 from ..domain.responses.survey import (SurveyClosed, closed_reason, covers, existing_response, form_values,
@@ -17,6 +18,7 @@ from ..domain.responses.survey import (SurveyClosed, closed_reason, covers, exis
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..models import HouseholdCode
+from . import device
 
 bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
@@ -129,23 +131,30 @@ def survey():
         if _follows_up(code):
             return redirect(url_for(".thanks"))
         return closed_page(code.campaign, reason)
+    device.mark_opened(f"code:{code.id}")
     return render_survey(code.campaign, code.household)
 
 
 def render_survey(campaign, household, form=None, errors=None, status: int = 200, **extra):
     """The questionnaire for one household: blank, with its saved answers, or with a rejected form;
-    after its answers, the compound's rectification items."""
+    after its answers, the compound's rectification items.
+
+    Saved answers are shown only to the device that saved them: opened anywhere else (a label
+    left on a door in a shared stairwell), the page says the household answered on a date and
+    offers a blank form whose answers replace the earlier ones.
+    """
     resp = existing_response(campaign.id, household.id)
+    own = resp is not None and signals.is_own_device(campaign, resp, device.device_id())
     if form is not None:
         values, comment = form, form.get("comment", "")[:5000]
-    elif resp is not None:
+    elif own:
         values = {**form_values(campaign, resp), **residents.followup_values(campaign, household)}
         comment = resp.comment or ""
     else:
         values, comment = {}, ""
-    items = residents.compound_items(campaign, household) if resp is not None else None
+    items = residents.compound_items(campaign, household, own) if resp is not None else None
     return render_template("resident/survey.html", campaign=campaign, household=household, values=values,
-                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp,
+                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp, own=own,
                            is_required=is_required, followup_choices=residents.followup_choices(campaign),
                            followup_max=residents.TEXT_MAX, items=items, **extra), status
 
@@ -161,7 +170,7 @@ def submit():
         return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)
     changed = existing_response(campaign.id, code.household_id) is not None
     try:
-        save_response(campaign, code.household_id, parsed, code_id=code.id)
+        save_response(campaign, code.household_id, parsed, code_id=code.id, seen=device.seen(f"code:{code.id}"))
     except SurveyClosed as e:
         return closed_page(campaign, e.message)
     session[SESSION_CHANGED] = changed
@@ -176,9 +185,10 @@ def thanks():
     resp = existing_response(code.campaign_id, code.household_id)
     if resp is None:
         return redirect(url_for(".survey"))
+    own = signals.is_own_device(code.campaign, resp, device.device_id())
     return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound,
                            response=resp, changed=bool(session.get(SESSION_CHANGED)), ended=has_ended(code.campaign),
-                           items=residents.compound_items(code.campaign, code.household))
+                           items=residents.compound_items(code.campaign, code.household, own))
 
 
 def _confirm_page(code: HouseholdCode, items: list, error: str | None = None, status: int = 200):

@@ -12,6 +12,7 @@ from ..domain.xlsx.coverage import pending_workbook
 from ..errors import Conflict, Forbidden
 from ..extensions import db
 from ..models import Compound, Household
+from . import device
 from .common import arg_id, campaign_in_view, moved, officer_required, xlsx_response
 from .resident import closed_page, render_survey
 
@@ -98,6 +99,7 @@ def assist_form(household_id: int):
     reason = closed_reason(campaign, household=household)
     if reason:
         return closed_page(campaign, reason)
+    device.mark_opened(f"assist:{household.id}")
     return render_survey(campaign, household, assisted_by=current_user,
                          action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id,
                                         **_back()))
@@ -114,7 +116,8 @@ def assist_submit(household_id: int):
                              action=url_for(".assist_submit", household_id=household.id, campaign=campaign.id,
                                             **_back()))
     try:
-        save_response(campaign, household.id, parsed, mode="assisted", assisted_by_id=current_user.id)
+        save_response(campaign, household.id, parsed, mode="assisted", assisted_by_id=current_user.id,
+                      seen=device.seen(f"assist:{household.id}"))
     except SurveyClosed as e:
         return closed_page(campaign, e.message)
     flash(_("已保存 %(compound)s %(household)s 的协助填写答卷。", compound=household.building.compound.name,

@@ -25,6 +25,7 @@ from ...models import Answer, AnswerChoice, Campaign, Compound, Household, Respo
 from .. import audit
 from . import totals
 from ..clock import now
+from ..integrity import signals
 from ..rectification.residents import FollowUp, apply_followup, parse_followup
 from ..stats.scoring import DimensionSpec, response_index
 
@@ -202,8 +203,12 @@ def existing_response(campaign_id: int, household_id: int) -> Response | None:
 
 
 def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, mode: str = "self",
-                  assisted_by_id: int | None = None, code_id: int | None = None) -> Response:
+                  assisted_by_id: int | None = None, code_id: int | None = None,
+                  seen: signals.Seen | None = None) -> Response:
     """Store the household's answers in one transaction, replacing earlier ones; return the response.
+
+    `seen` is what the request says of the device it came from: kept as the response's integrity
+    signals (hashed; domain/integrity/signals.py), or as a change when it replaces earlier answers.
 
     A concurrent first submission from the same household hits the unique constraint; its
     savepoint is rolled back (the rest of the transaction stays) and it is retried as an update,
@@ -216,7 +221,7 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
-                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id)
+                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen)
                 if parsed.followup_asked:
                     apply_followup(campaign, household, parsed.followup)
             break
@@ -233,13 +238,14 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     return resp
 
 
-def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Response:
+def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen) -> Response:
     when = now()
     household = db.session.get(Household, household_id)
     compound = db.session.get(Compound, household.compound_id)
     dims = dimension_specs(campaign)
     overall_q = next((q.id for q in campaign.questions if q.is_overall), None)
     resp = existing_response(campaign.id, household_id)
+    first, score_before = resp is None, None if resp is None else resp.score
     if resp is None:
         resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when, status="published")
         db.session.add(resp)
@@ -286,6 +292,8 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id) -> Res
             resp.answers.append(Answer(question_id=q.id, text=text))
     db.session.flush()
     totals.add(resp, dims)
+    signals.record(resp, campaign, seen, first=first, score_before=score_before,
+                   uniform=signals.is_uniform(parsed.answers))
     return resp
 
 
