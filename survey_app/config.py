@@ -116,9 +116,11 @@ class Config:
     INTEGRITY_SPEED_SHARE = float(os.environ.get("INTEGRITY_SPEED_SHARE", "0.2"))
     INTEGRITY_SPEED_MIN_RESPONSES = int(os.environ.get("INTEGRITY_SPEED_MIN_RESPONSES", "20"))
     # Copied comments (hold): comments of COPIED_CHARS letters and digits or more from different
-    # households, alike by COPIED_SIMILARITY (2 x characters in common / both lengths) or more.
+    # households, alike by COPIED_SIMILARITY (2 x characters in common / both lengths) or more, found in
+    # one company or compound COPIED_FACTOR times as often as its share of the campaign's comments.
     INTEGRITY_COPIED_CHARS = int(os.environ.get("INTEGRITY_COPIED_CHARS", "20"))
     INTEGRITY_COPIED_SIMILARITY = float(os.environ.get("INTEGRITY_COPIED_SIMILARITY", "0.8"))
+    INTEGRITY_COPIED_FACTOR = float(os.environ.get("INTEGRITY_COPIED_FACTOR", "3"))
     # A grid worker's assisted answers (hold) once there are WORKER_MIN_ASSISTED of them and
     # WORKER_MIN_SELF self-answered ones in his compounds: means WORKER_SCORE_GAP points apart, and
     # all-alike answers WORKER_UNIFORM_GAP more often or a spread under WORKER_SPREAD_SHARE.

@@ -137,26 +137,47 @@ def test_answers_all_alike_never_hold_alone():
 COMMENT = "地下车库漏水很多年了，物业一直不处理，希望尽快维修！"
 
 
+def others_commenting(n: int = 60, start: int = 3000) -> list[Row]:
+    """Households of ten other companies, each with a comment of its own."""
+    rng = random.Random(8)
+    return [row(start + k, compound_id=10 + k % 20, company_id=10 + k % 10,
+                comment="".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(25))) for k in range(n)]
+
+
 def test_the_same_long_comment_from_different_households_holds_them():
-    rows = background() + [row(1, comment=COMMENT), row(2, comment="  地下车库漏水很多年了物业一直不处理 希望尽快维修。"),
-                           row(3, comment=COMMENT.replace("尽快", "马上"))]
+    rows = others_commenting() + [row(1, comment=COMMENT), row(2, comment="  地下车库漏水很多年了物业一直不处理 希望尽快维修。"),
+                                  row(3, comment=COMMENT.replace("尽快", "马上"))]
     found = detect(rows, TH)
     flag = flag_of(found, 1, "copied")
     assert flag.strong and flag.params == {"others": 2} and flag.cluster.startswith("copied:")
     assert flag_of(found, 2, "copied") == flag_of(found, 3, "copied") == flag
+    assert not any("copied" in kinds(found, r.response_id) for r in others_commenting())
 
 
 def test_short_or_different_comments_are_not_copied():
-    rows = background() + [row(1, comment="服务很好，继续保持"), row(2, comment="服务很好，继续保持"),
-                           row(3, comment=COMMENT), row(4, comment="楼道灯坏了三个月没人修，电梯也经常停运，物业电话打不通。")]
+    rows = others_commenting() + [row(1, comment="服务很好，继续保持"), row(2, comment="服务很好，继续保持"), row(3, comment=COMMENT),
+                                  row(4, comment="楼道灯坏了三个月没人修，电梯也经常停运，物业电话打不通。")]
     found = detect(rows, TH)
     assert not any("copied" in kinds(found, i) for i in (1, 2, 3, 4))
 
 
 def test_full_width_letters_and_digits_count_as_ascii():
-    rows = background() + [row(1, comment="ABC小区3号楼门禁坏了两个月没人管，希望物业重视"),
-                           row(2, comment="ＡＢＣ小区３号楼门禁坏了两个月没人管，希望物业重视")]
+    rows = others_commenting() + [row(1, comment="ABC小区3号楼门禁坏了两个月没人管，希望物业重视"),
+                                  row(2, comment="ＡＢＣ小区３号楼门禁坏了两个月没人管，希望物业重视")]
     assert "copied" in kinds(detect(rows, TH), 2)
+
+
+def test_a_phrase_residents_write_all_over_the_campaign_is_not_a_copy():
+    everywhere = [replace(r, comment=COMMENT if r.response_id % 2 == 0 else r.comment) for r in others_commenting(90)]
+    found = detect(everywhere + [row(1, comment=COMMENT), row(2, comment=COMMENT)], TH)
+    assert not any("copied" in kinds(found, r.response_id) for r in everywhere)
+    assert "copied" not in kinds(found, 1)
+
+
+def test_copies_gathered_in_one_compound_count_when_one_company_manages_them_all():
+    rows = [replace(r, company_id=1) for r in others_commenting()] + [row(1, comment=COMMENT), row(2, comment=COMMENT)]
+    found = detect(rows, TH)
+    assert flag_of(found, 1, "copied").params == {"others": 1}
 
 
 # --- grid worker -------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import difflib
 import re
 import statistics
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
@@ -39,6 +39,7 @@ class Thresholds:
     speed_min_responses: int = 20  # durations needed before the median is trusted
     copied_chars: int = 20  # comments this long (letters and digits) or longer are compared
     copied_similarity: float = 0.8  # how alike two comments are (2 x characters in common / both lengths)
+    copied_factor: float = 3.0  # times a company's (or compound's) share of the campaign's comments
     worker_min_assisted: int = 8  # assisted answers of a worker before they are compared
     worker_min_self: int = 10  # self-answered responses in his compounds to compare with
     worker_score_gap: float = 15.0  # points (0-100) between assisted and self-answered means...
@@ -190,12 +191,21 @@ def _pieces(key: str) -> set[int]:
     return {zlib.crc32(key[i:i + _SHINGLE].encode()) for i in range(len(key) - _SHINGLE + 1)}
 
 
-def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
-    """Near-identical comments of copied_chars or more from different households.
+def _units(r: Row) -> tuple[tuple, tuple]:
+    """The company and the compound a response counts in when comments are compared."""
+    return ("company", r.company_id if r.company_id is not None else -r.compound_id), ("compound", r.compound_id)
 
-    Identical after `comment_key`, or alike by copied_similarity or more (difflib's ratio: twice
-    the characters in common over both lengths). Candidates are comments filed under the same pair
-    of smallest 2-character piece hashes, so no comment is compared with every other.
+
+def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
+    """Near-identical comments of copied_chars or more from different households, gathered in one
+    company or one compound.
+
+    Alike: identical after `comment_key`, or alike by copied_similarity or more (difflib's ratio:
+    twice the characters in common over both lengths); candidates are comments filed under the
+    same pair of smallest 2-character piece hashes, so no comment is compared with every other.
+    Gathered: a company (or compound) has 2 or more households with the text and copied_factor
+    times its share of the campaign's compared comments; a phrase that residents all over the
+    campaign write ("物业费收支从来不公示，希望公开") is common speech, not a copy.
     """
     by_key: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
@@ -221,22 +231,42 @@ def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
             if len(pair) < 2:
                 break
             first = buckets.setdefault((band, pair), i)
-            if first != i and root(first) != root(i):
+            if first != i and root(first) != root(i) and len(p & pieces[first]) >= 0.5 * len(p | pieces[first]):
                 alike = difflib.SequenceMatcher(None, keys[first], keys[i], autojunk=False)
-                if alike.quick_ratio() >= th.copied_similarity and alike.ratio() >= th.copied_similarity:
+                if alike.ratio() >= th.copied_similarity:
                     parent[root(i)] = root(first)
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(keys)):
         clusters[root(i)].append(i)
+    compared: Counter = Counter()  # households with a compared comment, per company and compound
+    seen = set()
+    for group in by_key.values():
+        for r in group:
+            if r.household_id not in seen:
+                seen.add(r.household_id)
+                compared.update(_units(r))
+    total = len(seen)
     found = {}
     for top, members in clusters.items():
         group = [r for i in members for r in by_key[keys[i]]]
+        where: dict[tuple, set[int]] = defaultdict(set)
+        for r in group:
+            for unit in _units(r):
+                where[unit].add(r.household_id)
         households = len({r.household_id for r in group})
-        if households >= 2:
-            flag = Flag("copied", {"others": households - 1}, f"copied:{zlib.crc32(keys[top].encode()):08x}", True)
-            for r in group:
-                found[r.response_id] = flag
+        for unit, found_in in where.items():
+            n = len(found_in)
+            if n >= 2 and n >= th.copied_factor * households * compared[unit] / total:
+                flag = Flag("copied", {"others": n - 1},
+                            f"copied:{zlib.crc32(repr((keys[top], unit)).encode()):08x}", True)
+                for r in group:
+                    if r.household_id in found_in and not _more(found.get(r.response_id), n):
+                        found[r.response_id] = flag
     return found
+
+
+def _more(flag: Flag | None, n: int) -> bool:
+    return flag is not None and flag.params["others"] >= n - 1
 
 
 def worker_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
