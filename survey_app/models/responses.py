@@ -1,7 +1,7 @@
 """Household codes and the responses given with them."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, Float, ForeignKey, LargeBinary, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, Float, ForeignKey, Index, LargeBinary, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -24,10 +24,17 @@ class HouseholdCode(db.Model):
 
 
 class Response(db.Model):
-    """One household's answers in one campaign (one household, one voice)."""
+    """One household's answers in one campaign (one household, one voice).
+
+    At most one response per household and campaign counts or may count: a rejected one (an
+    officer found it was not the household's voice) is kept beside it, never counted, and the
+    household may answer again with a re-issued code.
+    """
 
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("campaign_id", "household_id"),)
+    __table_args__ = (Index("uq_responses_live", "campaign_id", "household_id", unique=True,
+                            sqlite_where=text("status != 'rejected'"),
+                            postgresql_where=text("status != 'rejected'")),)
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
@@ -39,7 +46,7 @@ class Response(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     mode: Mapped[str] = mapped_column(String(16), default="self")  # self | assisted
     assisted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    # published: counted; held: kept out of published figures until reviewed.
+    # published: counted; held: kept out of published figures until reviewed; rejected: never counted.
     status: Mapped[str] = mapped_column(String(16), default="published", index=True)
     score: Mapped[float | None] = mapped_column(Float)  # the response's 0-100 index
     overall: Mapped[int | None] = mapped_column(SmallInteger)  # answer to the overall question

@@ -78,7 +78,7 @@ def compound(compound_id: int):
         select(Household.building_id, func.count(Household.id)).where(Household.compound_id == c.id)
         .group_by(Household.building_id)).all())
     # 参评 per building is a published figure: published responses only (the building's page, a
-    # list of households to visit, marks a household with a response of any status as answered).
+    # list of households to visit, marks a household with a published or held response as answered).
     answered = dict(db.session.execute(
         select(Household.building_id, func.count(Response.id)).join(Response, Response.household_id == Household.id)
         .where(Household.compound_id == c.id, Response.campaign_id == campaign.id, Response.status.in_(PUBLISHED))
@@ -98,9 +98,10 @@ def building(building_id: int):
     b = access.get_visible(current_user, Building, building_id)
     ids = [h.id for h in b.households]
     live = tokens.live_count(campaign.id, ids)
-    # Who still needs a visit: a household with a response of any status (held, rejected too) has answered.
+    # Who still needs a visit: a household with a published or held response has answered; one whose
+    # answer was rejected is asked again (with a re-issued code).
     answered = set(db.session.scalars(select(Response.household_id).where(
-        Response.campaign_id == campaign.id, Response.household_id.in_(ids))).all())
+        Response.campaign_id == campaign.id, Response.household_id.in_(ids), Response.status != "rejected")).all())
     return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
 
 
@@ -130,9 +131,10 @@ def household(household_id: int):
     campaign = campaign_in_view()
     h = access.get_visible(current_user, Household, household_id)
     live = tokens.live_count(campaign.id, [h.id])
-    # Any status counts as answered here, as on the visits list: the household need not be asked again.
+    # Published or held counts as answered here, as on the visits list; a rejected answer does not.
     answered = db.session.scalar(select(Response.id).where(Response.campaign_id == campaign.id,
-                                                          Response.household_id == h.id)) is not None
+                                                          Response.household_id == h.id,
+                                                          Response.status != "rejected")) is not None
     return render_template("office/household.html", campaign=campaign, household=h, live=live, answered=answered,
                            issued=None)
 

@@ -5,7 +5,8 @@ from sqlalchemy import select
 
 from survey_app.domain import clock
 from survey_app.domain.integrity import signals
-from survey_app.domain.responses import survey
+from survey_app.domain.responses import survey, totals
+from survey_app.domain.responses.survey import dimension_specs
 from survey_app.models import Response, ResponseChange, ResponseSignal
 
 from ..factories import form_for, households_of, issue
@@ -94,3 +95,18 @@ def test_a_forged_device_cookie_is_replaced_by_a_new_id(app, client, world, db):
     client.set_cookie("device", "<script>")
     _enter(client, issue(world.campaign, h))
     assert client.get_cookie("device").value != "<script>"
+
+
+def test_a_household_whose_answer_was_rejected_answers_again_and_the_rejected_one_is_kept(app, client, world, db):
+    h = households_of(world.k1)[0]
+    _enter(client, issue(world.campaign, h))
+    client.post("/s/", data=form_for(world.campaign, "1", comment="代填的意见"))
+    first = db.session.scalar(select(Response))
+    totals.set_status(first, "rejected", dimension_specs(world.campaign))
+    db.session.commit()
+    resident = app.test_client()
+    page = _enter(resident, issue(world.campaign, h)).data.decode()  # re-issued code, the household's phone
+    assert "本户已于" not in page and "代填的意见" not in page
+    resident.post("/s/", data=form_for(world.campaign, "4"))
+    rows = db.session.execute(select(Response.status, Response.score, Response.comment).order_by(Response.id)).all()
+    assert [tuple(r) for r in rows] == [("rejected", 0.0, "代填的意见"), ("published", 75.0, None)]

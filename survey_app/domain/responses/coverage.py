@@ -1,8 +1,8 @@
 """Coverage for the visits: who has answered, who has not, and how many answers were assisted.
 
-The visits lists ask "does this household still need a visit?": a household with a response of
-any status (published, held for review or rejected) has answered and is not sent a visitor
-again. Published figures (参评率 on the participation and ranking pages) count published responses
+The visits lists ask "does this household still need a visit?": a household with a published
+response or one held for review has answered and is not sent a visitor again; one whose answer
+an officer rejected is asked again (with a re-issued code). Published figures (参评率 on the participation and ranking pages) count published responses
 only (stats.aggregates.PUBLISHED), and so does `assisted_by_compound`, shown as their share."""
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ class BuildingCoverage:
 
 
 def _answered(campaign_id: int):
-    return and_(Response.household_id == Household.id, Response.campaign_id == campaign_id)
+    """A household's response that means it need not be visited again: any but a rejected one."""
+    return and_(Response.household_id == Household.id, Response.campaign_id == campaign_id,
+                Response.status != "rejected")
 
 
 def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=None) -> list[BuildingCoverage]:
-    """Households, responses (any status: the visits list's "answered") and assisted responses per
+    """Households, responses (published or held: the visits list's "answered") and assisted responses per
     building, straight from the tables."""
     q = (select(Building, func.count(Household.id), func.count(Response.id),
                 func.sum(case((Response.mode == "assisted", 1), else_=0)))
@@ -50,7 +52,7 @@ def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=
 
 def pending_households(campaign_id: int, compound_clause, compound_id=None, grid=None, building_id=None,
                        limit: int | None = None):
-    """Households without a response of any status yet, in visiting order (compound, building, unit, room)."""
+    """Households without a published or held response (none, or only a rejected one), in visiting order (compound, building, unit, room)."""
     q = (select(Household, Building, Compound)
          .join(Building, Building.id == Household.building_id)
          .join(Compound, Compound.id == Household.compound_id)

@@ -198,8 +198,11 @@ def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
 
 
 def existing_response(campaign_id: int, household_id: int) -> Response | None:
+    """The household's response in the campaign: published or held, never a rejected one (kept
+    apart; the household may answer again)."""
     return db.session.scalar(select(Response).where(Response.campaign_id == campaign_id,
-                                                    Response.household_id == household_id))
+                                                    Response.household_id == household_id,
+                                                    Response.status != "rejected"))
 
 
 def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, mode: str = "self",
