@@ -70,33 +70,36 @@ _NAME_CUE = r"(?:我叫|我是|名叫|叫做|姓名|联系人|业主|保安|管�
 # A given name's character: Chinese, but not a word that ends the name (张三说, 李四的).
 _GIVEN = r"(?:(?![说的了在是和与及对也都就要已反投问讲称打来去让把被给向等从住家楼电手号很太挺真不没又还才只])[\u4e00-\u9fff])"
 
+# The markers of a way to reach someone (adverts.is_advert looks for them); ID numbers and doors are not.
+PHONE, LANDLINE, HANDLE, LINK, EMAIL = "[手机号已隐藏]", "[电话已隐藏]", "[联系方式已隐藏]", "[网址已隐藏]", "[邮箱已隐藏]"
+CONTACTS = (PHONE, LANDLINE, HANDLE, LINK, EMAIL)
 _DIGIT = "[0-9]"
 # (gate, pattern, marker): a rule runs only on a text where its gate (a cheap character search) is found.
 _RULES = [
     # e-mail (ASCII local part, so the Chinese before it stays): zhang.san@example.com
-    ("@", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[邮箱已隐藏]"),
+    ("@", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), EMAIL),
     # links: http(s)://…, www.…, bare domains (abc.com/xx, t.cn/xx), up to a space or Chinese text
     (r"\.", re.compile(r"(?:https?://|www\.)[^\s\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+"
                 r"|(?<![A-Za-z0-9.@-])(?:[A-Za-z0-9-]+\.)+(?:com|cn|net|org|top|xyz|vip|cc|me|info|io|co|shop|site|"
-                r"online|club|ltd|wang|link|tv|la|ly)(?![A-Za-z0-9-])(?:/[!-~]*)?", re.I), "[网址已隐藏]"),
+                r"online|club|ltd|wang|link|tv|la|ly)(?![A-Za-z0-9-])(?:/[!-~]*)?", re.I), LINK),
     # ID numbers: 18 digits (the last may be X), with or without spaces/dashes; 15-digit old ones
     (_DIGIT, re.compile(r"(?<![0-9A-Za-z])\d(?:[\s-]?\d){16}[\s-]?[\dXx](?![0-9A-Za-z])|(?<!\d)\d{15}(?!\d)"),
      "[身份证号已隐藏]"),
     # mobiles, +86/0086 optional, digits or Chinese numerals, spaced, dashed or dotted: 一三九 一二三四 五六七八
     ("[0-9一幺]", re.compile(rf"(?<![0-9])(?:(?:\+|00)?86{_SEP})?[1一幺]{_SEP}[3-9三四五六七八九](?:{_SEP}{_D}){{9}}(?![0-9])"),
-     "[手机号已隐藏]"),
+     PHONE),
     # landlines with an area code (0632-1234567, (010)12345678) and service numbers (400-123-4567)
     (_DIGIT, re.compile(r"(?<![0-9])(?:\(0\d{2,3}\)|0\d{2,3})[\s-]?\d{7,8}(?![0-9])"
-                r"|(?<![0-9])[48]00[\s-]?\d{3}[\s-]?\d{4}(?![0-9])"), "[电话已隐藏]"),
+                r"|(?<![0-9])[48]00[\s-]?\d{3}[\s-]?\d{4}(?![0-9])"), LANDLINE),
     # a bare 7-8 digit number right after a word for telephone: 电话 12345678
     (_DIGIT, re.compile(r"(电话|座机|热线|号码|手机|拨打|致电|打)(\s*[:：]?\s*)\d(?:[\s-]?\d){6,7}(?![0-9])"),
-     r"\1\2[电话已隐藏]"),
+     r"\1\2" + LANDLINE),
     # WeChat ids after 微信/微信号/vx/v信/威信/加V/wx: 加我微信：zhangsan_88
     ("[信vVwWxX]", re.compile(r"(?:微信号?|薇信|威信|v信|(?<![a-z])(?:vx|wx|weixin)|加我?\s*v(?![a-z])|[+＋]\s*v(?![a-z]))"
-                r"\s*(?:号|id)?\s*[:：]?\s*[a-z0-9][-_a-z0-9]{4,19}", re.I), "[联系方式已隐藏]"),
+                r"\s*(?:号|id)?\s*[:：]?\s*[a-z0-9][-_a-z0-9]{4,19}", re.I), HANDLE),
     # QQ numbers (5-11 digits) after QQ/扣扣/企鹅: QQ 12345678
     ("[qQ扣企]", re.compile(rf"(?:(?<![a-z])qq|扣扣|企鹅)\s*号?\s*[:：]?\s*[1-9一二三四五六七八九](?:{_SEP}{_D}){{4,10}}(?![0-9])",
-                re.I), "[联系方式已隐藏]"),
+                re.I), HANDLE),
     # doors with dashes: 3-2-502 (not a date: 2026-11-30, 11-30-2026)
     (_DIGIT, re.compile(r"(?<![\d-])\d{1,3}\s*[-—]\s*\d{1,2}\s*[-—]\s*(?!(?:19|20)\d\d(?!\d))\d{3,4}(?![\d-])"),
      "[门牌已隐藏]"),
