@@ -75,13 +75,15 @@ def issue(campaign, household) -> str:
     return token
 
 
-def answer(campaign, household, value=4, overrides=None, comment=None):
-    """Store a response for the household with every 5-point question answered `value`."""
+def answer(campaign, household, value=4, overrides=None, comment=None, seen=None):
+    """Store a response for the household with every 5-point question answered `value` (`seen`:
+    the device it came from, `signals.Seen`)."""
     token = issue(campaign, household)
     code = tokens.find_code(token)
     answers = {q.id: value for q in campaign.questions if q.scored}
     answers.update(overrides or {})
-    resp = save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id)
+    resp = save_response(campaign, household.id, ParsedSurvey(answers=answers, comment=comment), code_id=code.id,
+                         seen=seen)
     db.session.commit()  # the factory is the caller: it ends the transaction, as a request would
     return resp
 

@@ -17,7 +17,7 @@ from flask_babel import force_locale
 
 from ..errors import Refusal
 from ..extensions import db
-from . import campaigns, codes, demo, ranking, rectification, roster, totals, users
+from . import campaigns, codes, demo, integrity, ranking, rectification, roster, totals, users
 
 # Every top-level command and command group, in the order `flask --help` lists them anyway.
 COMMANDS = (
@@ -25,6 +25,7 @@ COMMANDS = (
     users.user_group,
     ranking.ranking_group,
     rectification.rectify_group,
+    integrity.integrity_group,
     totals.totals_group,
     codes.qr_group,
     codes.codes_group,

@@ -106,6 +106,8 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
         signal_device = signal.last_device_hash
         signal.last_device_hash = device
         signal.uniform = uniform
+        if signal.decision == "accepted":  # accepted as it was: changed answers are judged again
+            signal.decision, signal.decided_by_id, signal.decided_at = None, None, None
     db.session.add(ResponseChange(
         response_id=resp.id, campaign_id=campaign.id, at=when, device_hash=device, network_hash=network,
         new_device=signal_device is not None and device != signal_device,
