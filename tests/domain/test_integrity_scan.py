@@ -1,7 +1,7 @@
 """The scan: detectors over a campaign's stored responses, holding and releasing them; the purge."""
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey_app.access import Area
 from survey_app.domain import clock
@@ -9,7 +9,7 @@ from survey_app.domain.integrity import scan, signals
 from survey_app.domain.integrity.signals import Seen
 from survey_app.domain.stats.aggregates import company_stats
 
-from survey_app.models import Response, ResponseChange, ResponseSignal
+from survey_app.models import Campaign, Response, ResponseChange, ResponseSignal
 
 from ..factories import answer, households_of
 
@@ -70,17 +70,24 @@ def test_purge_deletes_signals_of_campaigns_closed_long_ago_but_keeps_those_stil
     assert (out.campaigns, out.signals, out.changes) == (1, 1, 1)
     left = db.session.scalars(select(ResponseSignal.response_id)).all()
     assert sorted(left) == sorted(db.session.scalars(select(Response.id).where(Response.status == "held")))
-    assert len(left) == 3 and world.campaign.signal_salt is not None
+    assert len(left) == 3
     assert db.session.scalar(select(func.count()).select_from(ResponseChange)) == 0
 
 
 def test_purge_from_the_command_line(app, world, db, runner):
     answer(world.campaign, households_of(world.k1)[0], 4, seen=Seen("a-phone-ffffffffffffffffffffff", "::1", "UA"))
-    world.campaign.closes_at = clock.now() - timedelta(days=10)
+    # Closed (and so frozen) ten days ago: the purge touches signals only, never the campaign.
+    db.session.execute(update(Campaign).values(closes_at=clock.now() - timedelta(days=10), status="closed"))
     db.session.commit()
     out = runner.invoke(args=["integrity", "purge", "--days", "7"])
     assert out.exit_code == 0 and "已清除 1 个活动的完整性信号：答卷信号 1 条" in out.output
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ResponseSignal)) == 0
-    assert world.campaign.signal_salt is None
     assert runner.invoke(args=["integrity", "purge", "--days", "-1"]).exit_code != 0
+
+
+def test_a_closed_campaign_is_not_scanned_again(app, world, db, runner):
+    db.session.execute(update(Campaign).values(status="closed"))
+    db.session.commit()
+    out = runner.invoke(args=["integrity", "scan", "--campaign", str(world.campaign.id)])
+    assert out.exit_code == 1 and "已结束，数据已冻结，不再重新检查答卷" in out.output

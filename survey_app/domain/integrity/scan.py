@@ -14,9 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ...errors import Refusal
 from ...extensions import db
 from ...models import Answer, Campaign, Response
 from ...models.integrity import ResponseChange, ResponseSignal
@@ -83,9 +85,18 @@ def load_rows(campaign_id: int) -> tuple[list[Row], dict[int, tuple[str, list | 
     return rows, state
 
 
+class ScanClosed(Refusal):
+    """A closed campaign's figures are frozen: its responses are no longer judged again."""
+
+
 def scan(campaign: Campaign, th: Thresholds | None = None) -> ScanResult:
     """Judge every response of the campaign again; hold or publish those whose decision changed.
-    The caller commits."""
+    The caller commits.
+
+    :raise ScanClosed: the campaign is closed (its figures are frozen, held responses stay held).
+    """
+    if campaign.status == "closed":
+        raise ScanClosed(_("活动「%(name)s」已结束，数据已冻结，不再重新检查答卷。", name=campaign.name))
     th = th or Thresholds.from_config(current_app.config)
     rows, state = load_rows(campaign.id)
     found = detect(rows, th)

@@ -9,7 +9,7 @@ random salt), so a device or a network cannot be followed from one campaign to t
 copy of the database alone cannot reverse a prefix's hash.
 
 `purge` deletes them INTEGRITY_SIGNAL_DAYS after a campaign closed (the signals of a response
-still held for review are kept until an officer decides) and forgets the campaign's salt.
+still held for review are kept).
 """
 from __future__ import annotations
 
@@ -41,12 +41,20 @@ class Seen:
     opened_at: datetime | None = None  # when this device first opened the survey for the household
 
 
+_KEYS: dict[tuple[bytes, bytes], bytes] = {}  # (secret, salt) -> key: a few campaigns, computed once each
+
+
 def campaign_key(campaign: Campaign) -> bytes:
     """The campaign's hashing key: SECRET_KEY with the campaign's salt (made when missing)."""
     if campaign.signal_salt is None:
         campaign.signal_salt = secrets.token_bytes(32)
-    secret = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(secret, b"integrity-signals:" + bytes(campaign.signal_salt), hashlib.sha256).digest()
+    found = (str(current_app.config["SECRET_KEY"]).encode(), bytes(campaign.signal_salt))
+    key = _KEYS.get(found)
+    if key is None:
+        if len(_KEYS) >= 64:
+            _KEYS.clear()
+        key = _KEYS[found] = hmac.new(found[0], b"integrity-signals:" + found[1], hashlib.sha256).digest()
+    return key
 
 
 def keyed(key: bytes, kind: str, value: str | None) -> bytes | None:
@@ -64,8 +72,7 @@ def network_prefix(address: str | None) -> str | None:
         return None
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    bits = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{bits}", strict=False))
+    return str(ipaddress.ip_network((ip, 24 if ip.version == 4 else 48), strict=False))
 
 
 def is_uniform(answers: dict[int, int | None]) -> bool:
@@ -91,7 +98,7 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
     device = keyed(key, "device", seen.device)
     network = keyed(key, "network", network_prefix(seen.address))
     when = resp.updated_at
-    signal = db.session.get(ResponseSignal, resp.id)
+    signal = None if first else db.session.get(ResponseSignal, resp.id)  # a new response has none yet
     if signal is None:
         opened = seen.opened_at if seen.opened_at is not None and seen.opened_at <= when else None
         db.session.add(ResponseSignal(
@@ -131,7 +138,8 @@ class Purged:
 
 def purge(days: int, when: datetime | None = None) -> Purged:
     """Delete the signals of campaigns closed more than `days` ago (those of responses still held
-    for review stay until decided); forget a campaign's salt once nothing of it is left."""
+    for review stay until decided). The campaign itself is frozen once closed and keeps its salt,
+    which alone (without hashes to compare) tells nothing."""
     cutoff = (when or now()) - timedelta(days=days)
     out = Purged()
     for campaign in db.session.scalars(select(Campaign).where(Campaign.closes_at < cutoff).order_by(Campaign.id)):
@@ -140,12 +148,8 @@ def purge(days: int, when: datetime | None = None) -> Purged:
             ResponseChange.campaign_id == campaign.id, ResponseChange.response_id.not_in(held)))
         gone_signals = db.session.execute(delete(ResponseSignal).where(
             ResponseSignal.campaign_id == campaign.id, ResponseSignal.response_id.not_in(held)))
-        left = db.session.scalar(select(ResponseSignal.response_id).where(
-            ResponseSignal.campaign_id == campaign.id).limit(1))
-        if gone_changes.rowcount or gone_signals.rowcount or (left is None and campaign.signal_salt is not None):
+        if gone_changes.rowcount or gone_signals.rowcount:
             out.campaigns += 1
         out.signals += gone_signals.rowcount or 0
         out.changes += gone_changes.rowcount or 0
-        if left is None:
-            campaign.signal_salt = None
     return out
