@@ -21,6 +21,7 @@ from survey_app.models.integrity import ResponseSignal
 from survey_app.models.totals import DimensionTotal
 
 from ..factories import answer, households_of
+from .test_hostile_input import HOSTILE, MARKUP
 
 DEVICE = Flag("device", {"households": 3}, "device:1a2b3c4d", True)
 BURST = Flag("burst", {"minutes": 30, "count": 9, "ratio": 12.0}, "burst:99:2026-05-01T19:30", True)
@@ -237,3 +238,24 @@ def test_the_domain_refuses_with_a_refusal(queue_world):
         review.decide(city, world.campaign, held["device"], "reject")
     assert e.value.status == 409 and "待复核" in e.value.message
     db.session.rollback()
+
+
+def test_the_decision_form_survives_hostile_input(queue_world, login):
+    """Every field of the decision form hostile in turn (the hostile-input corpus crawls a world
+    without held responses, so the form is tried here): 4xx, never a 500, nothing decided."""
+    world, held, _tokens = queue_world
+    client = login("street1")
+    url = f"/office/review/decide?campaign={world.campaign.id}"
+    for value in HOSTILE:
+        for data in ({"response": value, "decision": "reject"}, {"response": held["device"], "decision": value},
+                     {"response": held["device"][:1], "decision": value, "note": value}):
+            resp = client.post(url, data=data)
+            assert 400 <= resp.status_code < 500, (data, resp.status_code)
+    for note in ("a\x00b", "长" * 201):
+        assert client.post(url, data={"response": held["device"], "decision": "accept", "note": note}).status_code == 400
+    resp = client.post(url, data={"response": held["device"][:1], "decision": "accept", "note": MARKUP})
+    assert resp.status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(Response, rid).status for rid in held["device"]] == ["published", "held", "held"]
+    page = client.get("/office/audit/").get_data(as_text=True)
+    assert MARKUP not in page
