@@ -3,9 +3,11 @@ options, calls the same domain functions as the web views, and prints.
 
 Every command runs as one transaction, decided here and nowhere else: `register_cli` wraps each
 command's callback so that it commits once when the command succeeds and rolls back when it
-fails in any way (an exception, a usage error, an abort, a non-zero exit). A domain `Refusal`
-becomes a `click.ClickException`: its message on stderr and exit status 1. Commands run in the
-default locale (there is no request to choose another one).
+fails in any way (an exception, a usage error, an abort, a non-zero exit). A command marked
+`@keeps_nothing` (a what-if, such as `flask integrity simulate`) is rolled back even when it
+succeeds: it may write to compute its answer, and the database is left as it was. A domain
+`Refusal` becomes a `click.ClickException`: its message on stderr and exit status 1. Commands run
+in the default locale (there is no request to choose another one).
 """
 from __future__ import annotations
 
@@ -17,7 +19,20 @@ from flask_babel import force_locale
 
 from ..errors import Refusal
 from ..extensions import db
-from . import campaigns, codes, demo, integrity, ranking, rectification, roster, totals, users
+
+KEEPS_NOTHING = "keeps_nothing"
+
+
+def keeps_nothing(callback):
+    """Mark a command whose transaction is always rolled back (put it right above the function).
+
+    Defined before the command modules are imported below: they import it from here.
+    """
+    setattr(callback, KEEPS_NOTHING, True)
+    return callback
+
+
+from . import campaigns, codes, demo, integrity, ranking, rectification, roster, totals, users  # noqa: E402
 
 # Every top-level command and command group, in the order `flask --help` lists them anyway.
 COMMANDS = (
@@ -63,12 +78,14 @@ def _commit() -> None:
 
 
 def one_transaction(callback):
-    """The command callback run as one transaction: commit on success, roll back on any failure.
+    """The command callback run as one transaction: commit on success, roll back on any failure
+    (always roll back for a command marked `keeps_nothing`).
 
     Idempotent: the command objects are module-level, and every app the factory builds registers them.
     """
     if getattr(callback, "one_transaction", False):
         return callback
+    end = db.session.rollback if getattr(callback, KEEPS_NOTHING, False) else _commit
 
     @functools.wraps(callback)
     def run(*args, **kwargs):
@@ -80,14 +97,14 @@ def one_transaction(callback):
                 raise click.ClickException(e.message) from None
             except (click.exceptions.Exit, SystemExit) as e:
                 if _exit_code(e) == 0:
-                    _commit()
+                    end()
                 else:
                     db.session.rollback()
                 raise
             except BaseException:
                 db.session.rollback()
                 raise
-            _commit()
+            end()
             return result
 
     run.one_transaction = True

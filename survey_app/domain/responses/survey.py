@@ -13,6 +13,7 @@ withdraws it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
@@ -207,8 +208,10 @@ def existing_response(campaign_id: int, household_id: int) -> Response | None:
 
 def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, mode: str = "self",
                   assisted_by_id: int | None = None, code_id: int | None = None,
-                  seen: signals.Seen | None = None) -> Response:
+                  seen: signals.Seen | None = None, when: datetime | None = None) -> Response:
     """Store the household's answers in one transaction, replacing earlier ones; return the response.
+
+    `when` is the submission's time (now unless given: the integrity simulation replays evenings).
 
     `seen` is what the request says of the device it came from: kept as the response's integrity
     signals (hashed; domain/integrity/signals.py), or as a change when it replaces earlier answers.
@@ -224,7 +227,7 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
-                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen)
+                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when)
                 if parsed.followup_asked:
                     apply_followup(campaign, household, parsed.followup)
             break
@@ -241,8 +244,8 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     return resp
 
 
-def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen) -> Response:
-    when = now()
+def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when=None) -> Response:
+    when = when or now()
     household = db.session.get(Household, household_id)
     compound = db.session.get(Compound, household.compound_id)
     dims = dimension_specs(campaign)
