@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey_app import create_app
-from survey_app.cli import COMMANDS, one_transaction
+from survey_app.cli import COMMANDS, keeps_nothing, one_transaction
 from survey_app.errors import Conflict
 from survey_app.models import District, User
 
@@ -57,13 +57,17 @@ def test_commands_neither_commit_nor_roll_back_by_hand_nor_import_inside_functio
     assert {k: v for k, v in commits.items() if v} == {"__init__.py": 1, "codes.py": 1}
 
 
-def _command(app, name, body):
+def _command(app, name, body, keep=True):
     @click.command(name)
     @click.pass_context
     def command(ctx):
         app_db = app.extensions["sqlalchemy"]
         app_db.session.add(District(name=name))
+        app_db.session.flush()
         body(ctx)
+
+    if not keep:
+        command.callback = keeps_nothing(command.callback)
 
     command.callback = one_transaction(command.callback)
     app.cli.add_command(command)
@@ -108,6 +112,24 @@ def test_a_command_commits_when_it_succeeds_and_keeps_nothing_when_it_fails(app,
         assert shown in result.stderr and not result.stdout
     db.session.remove()
     assert _districts(db) == (1 if code == 0 else 0)
+
+
+@pytest.mark.parametrize("body, code", [
+    (lambda ctx: None, 0),
+    (lambda ctx: ctx.exit(0), 0),
+    (_exit_1, 1),
+    (_crash, 1),
+])
+def test_a_command_that_keeps_nothing_is_rolled_back_even_when_it_succeeds(app, db, runner, body, code):
+    _command(app, "模拟区", body, keep=False)
+    result = runner.invoke(args=["模拟区"])
+    assert result.exit_code == code, result.output
+    db.session.remove()
+    assert _districts(db) == 0
+    _command(app, "保留区", lambda ctx: None)  # the next command commits as usual
+    assert runner.invoke(args=["保留区"]).exit_code == 0
+    db.session.remove()
+    assert _districts(db) == 1
 
 
 def test_user_create_adds_an_account_or_prints_why_not(app, world, db, runner):
