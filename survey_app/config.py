@@ -116,25 +116,28 @@ class Config:
     INTEGRITY_SPEED_SHARE = float(os.environ.get("INTEGRITY_SPEED_SHARE", "0.2"))
     INTEGRITY_SPEED_MIN_RESPONSES = int(os.environ.get("INTEGRITY_SPEED_MIN_RESPONSES", "20"))
     # Copied comments (hold): comments of COPIED_CHARS letters and digits or more from different
-    # households, alike by COPIED_SIMILARITY (2 x characters in common / both lengths) or more, found in
-    # one company or compound COPIED_FACTOR times as often as its share of the campaign's comments.
+    # households, alike by COPIED_SIMILARITY (2 x characters in common / both lengths) or more, so many in
+    # one company or compound that its share of the campaign's responses makes it no likelier than
+    # COPIED_CHANCE.
     INTEGRITY_COPIED_CHARS = int(os.environ.get("INTEGRITY_COPIED_CHARS", "20"))
     INTEGRITY_COPIED_SIMILARITY = float(os.environ.get("INTEGRITY_COPIED_SIMILARITY", "0.8"))
-    INTEGRITY_COPIED_FACTOR = float(os.environ.get("INTEGRITY_COPIED_FACTOR", "3"))
+    INTEGRITY_COPIED_CHANCE = float(os.environ.get("INTEGRITY_COPIED_CHANCE", "0.001"))
     # A grid worker's assisted answers (hold) once there are WORKER_MIN_ASSISTED of them and
     # WORKER_MIN_SELF self-answered ones in his compounds: means WORKER_SCORE_GAP points apart, and
     # all-alike answers WORKER_UNIFORM_GAP more often or a spread under WORKER_SPREAD_SHARE.
     INTEGRITY_WORKER_MIN_ASSISTED = int(os.environ.get("INTEGRITY_WORKER_MIN_ASSISTED", "8"))
     INTEGRITY_WORKER_MIN_SELF = int(os.environ.get("INTEGRITY_WORKER_MIN_SELF", "10"))
-    INTEGRITY_WORKER_SCORE_GAP = float(os.environ.get("INTEGRITY_WORKER_SCORE_GAP", "15"))
+    INTEGRITY_WORKER_SCORE_GAP = float(os.environ.get("INTEGRITY_WORKER_SCORE_GAP", "10"))
     INTEGRITY_WORKER_UNIFORM_GAP = float(os.environ.get("INTEGRITY_WORKER_UNIFORM_GAP", "0.4"))
     INTEGRITY_WORKER_SPREAD_SHARE = float(os.environ.get("INTEGRITY_WORKER_SPREAD_SHARE", "0.5"))
     # A change from a new device moving the 0-100 index this many points (holds).
     INTEGRITY_CHANGE_SCORE_GAP = float(os.environ.get("INTEGRITY_CHANGE_SCORE_GAP", "30"))
-    # A sequence (holds): SEQUENCE_MIN sessions from one network and user agent, none overlapping,
-    # each opened within SEQUENCE_GAP_MINUTES of the previous submission.
+    # A sequence (holds): SEQUENCE_MIN households' sessions from one network and user agent, each
+    # opened within SEQUENCE_GAP_MINUTES of the previous submission, a chain no likelier by chance
+    # than SEQUENCE_CHANCE given the other sessions from that network and agent at the time.
     INTEGRITY_SEQUENCE_MIN = int(os.environ.get("INTEGRITY_SEQUENCE_MIN", "5"))
     INTEGRITY_SEQUENCE_GAP_MINUTES = float(os.environ.get("INTEGRITY_SEQUENCE_GAP_MINUTES", "3"))
+    INTEGRITY_SEQUENCE_CHANCE = float(os.environ.get("INTEGRITY_SEQUENCE_CHANCE", "0.001"))
     DEVICE_COOKIE = "device"  # a random first-party id for the resident's browser (stored hashed)
     DEVICE_COOKIE_DAYS = 400
 

@@ -79,7 +79,8 @@ def reason(flag: Flag) -> str:
         return _("答卷由另一台设备修改，指数从 %(before)s 变为 %(after)s",
                  before=_number(p["before"]), after=_number(p["after"]))
     if kind == "sequence":
-        return _("同一网络、同一浏览器连续 %(count)s 份答卷一份接一份作答，互不重叠", count=p["count"])
+        return _("同一网络、同一浏览器的 %(count)s 份答卷一份接一份作答，每份都在上一份提交后 %(minutes)s 分钟内打开",
+                 count=p["count"], minutes=_number(p["minutes"]))
     return _("其他可疑情况")
 
 

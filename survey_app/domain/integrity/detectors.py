@@ -8,12 +8,15 @@ grid worker's phone answers many households by design) and judged by the worker 
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from bisect import bisect_left, bisect_right
 import statistics
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from operator import attrgetter
 
 from ..stats.privacy import _HALF
 from .combine import Flag
@@ -39,15 +42,16 @@ class Thresholds:
     speed_min_responses: int = 20  # durations needed before the median is trusted
     copied_chars: int = 20  # comments this long (letters and digits) or longer are compared
     copied_similarity: float = 0.8  # how alike two comments are (2 x characters in common / both lengths)
-    copied_factor: float = 3.0  # times a company's (or compound's) share of the campaign's comments
+    copied_chance: float = 0.001  # how likely by chance so many in one company or compound, at most
     worker_min_assisted: int = 8  # assisted answers of a worker before they are compared
     worker_min_self: int = 10  # self-answered responses in his compounds to compare with
-    worker_score_gap: float = 15.0  # points (0-100) between assisted and self-answered means...
+    worker_score_gap: float = 10.0  # points (0-100) between assisted and self-answered means...
     worker_uniform_gap: float = 0.4  # ...and a share of all-alike answers this much higher,
     worker_spread_share: float = 0.5  # or a spread under this share of the self-answered spread
     change_score_gap: float = 30.0  # points a change from a new device moves the index
     sequence_min: int = 5  # sessions one after another, same network and user agent
     sequence_gap_minutes: float = 3.0  # at most this long between one submission and the next opening
+    sequence_chance: float = 0.001  # how likely by chance, given the other sessions then, at most
 
     @classmethod
     def from_config(cls, config: Mapping) -> "Thresholds":
@@ -73,6 +77,17 @@ def _watched(rows: Sequence[Row]) -> list[Row]:
     return [r for r in rows if r.mode != "assisted"]
 
 
+def _crowded(rows: list[Row], key, minimum: int) -> dict:
+    """Rows grouped by key(row), only the groups of `minimum` rows or more (None keys left out)."""
+    counts = Counter(map(key, rows))
+    groups: dict = defaultdict(list)
+    for r in rows:
+        k = key(r)
+        if k is not None and counts[k] >= minimum:
+            groups[k].append(r)
+    return groups
+
+
 def _runs(times: list[float], window: float, needed: int) -> list[tuple[int, int]]:
     """Index ranges of sorted `times` covered by windows of `window` seconds holding `needed` or more."""
     runs: list[tuple[int, int]] = []
@@ -94,18 +109,22 @@ def _runs(times: list[float], window: float, needed: int) -> list[tuple[int, int
 
 def device_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     """One device (cookie) answering or changing answers for several households."""
-    households: dict[bytes, set[int]] = defaultdict(set)
+    first: dict[bytes, int] = {}  # device -> the first household it answered for
+    shared: dict[bytes, set[int]] = {}  # devices seen with more than one household
     watched = _watched(rows)
     for r in watched:
-        for device in (r.device, *(c.device for c in r.changes)):
-            if device is not None:
-                households[device].add(r.household_id)
+        for device in (r.device, *(c.device for c in r.changes)) if r.changes else (r.device,):
+            if device is None:
+                continue
+            h = first.setdefault(device, r.household_id)
+            if h != r.household_id:
+                shared.setdefault(device, {h}).add(r.household_id)
     found = {}
     for r in watched:
         best, n = None, 1
-        for device in (r.device, *(c.device for c in r.changes)):
-            if device is not None and len(households[device]) > n:
-                best, n = device, len(households[device])
+        for device in (r.device, *(c.device for c in r.changes)) if r.changes else (r.device,):
+            if device in shared and len(shared[device]) > n:
+                best, n = device, len(shared[device])
         if best is not None:
             found[r.response_id] = Flag("device", {"households": n}, f"device:{_hex(best)}",
                                         n >= th.device_households)
@@ -114,14 +133,8 @@ def device_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
 
 def network_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     """Many households from one network prefix in a short time (weak: a carrier address is shared)."""
-    groups: dict[bytes, list[Row]] = defaultdict(list)
-    for r in _watched(rows):
-        if r.network is not None:
-            groups[r.network].append(r)
     found = {}
-    for network, group in groups.items():
-        if len(group) < th.network_households:
-            continue
+    for network, group in _crowded(_watched(rows), attrgetter("network"), th.network_households).items():
         group.sort(key=lambda r: r.submitted_at)
         times = [r.submitted_at.timestamp() for r in group]
         for lo, hi in _runs(times, th.network_minutes * 60, th.network_households):
@@ -135,13 +148,10 @@ def network_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
 
 def burst_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     """A compound answering far above its usual rate (its answers spread over the campaign so far)."""
-    groups: dict[int, list[Row]] = defaultdict(list)
-    for r in _watched(rows):
-        groups[r.compound_id].append(r)
+    groups = _crowded(_watched(rows), attrgetter("compound_id"), th.burst_min)
     if not groups:
         return {}
-    all_times = [r.submitted_at.timestamp() for r in rows]
-    span = max(max(all_times) - min(all_times), DAY)
+    span = max((max(r.submitted_at for r in rows) - min(r.submitted_at for r in rows)).total_seconds(), DAY)
     window = th.burst_minutes * 60
     found = {}
     for compound_id, group in groups.items():
@@ -203,9 +213,9 @@ def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     Alike: identical after `comment_key`, or alike by copied_similarity or more (difflib's ratio:
     twice the characters in common over both lengths); candidates are comments filed under the
     same pair of smallest 2-character piece hashes, so no comment is compared with every other.
-    Gathered: a company (or compound) has 2 or more households with the text and copied_factor
-    times its share of the campaign's compared comments; a phrase that residents all over the
-    campaign write ("物业费收支从来不公示，希望公开") is common speech, not a copy.
+    Gathered: a company (or compound) has 2 or more households with the text, a count its share of
+    the campaign's responses makes no likelier than copied_chance (Poisson); a phrase residents
+    write all over the campaign is common speech, not a copy.
     """
     by_key: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
@@ -238,14 +248,12 @@ def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     clusters: dict[int, list[int]] = defaultdict(list)
     for i in range(len(keys)):
         clusters[root(i)].append(i)
-    compared: Counter = Counter()  # households with a compared comment, per company and compound
-    seen = set()
-    for group in by_key.values():
-        for r in group:
-            if r.household_id not in seen:
-                seen.add(r.household_id)
-                compared.update(_units(r))
-    total = len(seen)
+    if not clusters:
+        return {}
+    answered: Counter = Counter()  # responses per company and per compound
+    for r in rows:
+        answered.update(_units(r))
+    total = len(rows)
     found = {}
     for top, members in clusters.items():
         group = [r for i in members for r in by_key[keys[i]]]
@@ -256,13 +264,31 @@ def copied_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
         households = len({r.household_id for r in group})
         for unit, found_in in where.items():
             n = len(found_in)
-            if n >= 2 and n >= th.copied_factor * households * compared[unit] / total:
+            expected = households * answered[unit] / total  # were the text spread like the responses
+            if n >= 2 and _poisson_tail(n, expected) <= th.copied_chance:
                 flag = Flag("copied", {"others": n - 1},
                             f"copied:{zlib.crc32(repr((keys[top], unit)).encode()):08x}", True)
                 for r in group:
                     if r.household_id in found_in and not _more(found.get(r.response_id), n):
                         found[r.response_id] = flag
     return found
+
+
+def _poisson_tail(n: int, mean: float) -> float:
+    """P(X >= n) for X ~ Poisson(mean): how likely n or more by chance."""
+    if mean <= 0:
+        return 0.0
+    if n <= mean:
+        return 1.0
+    log_term = -mean + n * math.log(mean) - math.lgamma(n + 1)
+    tail, k = 0.0, n
+    while True:
+        term = math.exp(log_term)
+        tail += term
+        k += 1
+        log_term += math.log(mean / k)
+        if term < 1e-12 * tail or k > n + 1000:
+            return min(tail, 1.0)
 
 
 def _more(flag: Flag | None, n: int) -> bool:
@@ -334,41 +360,91 @@ def changed_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
     return found
 
 
-def sequence_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
-    """Sessions from one network and user agent, one after another, none overlapping another.
+def _chains(opens: list[float], ends: list[float], gap: float) -> list[list[int]]:
+    """Chains of sessions (sorted by opening), each opened within `gap` after the previous submission.
 
-    Per network and agent, sessions (opening to first submission) in order of opening form a run
-    while each opens after every earlier one was submitted, within sequence_gap_minutes of the
-    last; a session overlapping an earlier one ends the run (people answering side by side).
+    Every session's longest chain, found by the longest chain ending there and the longest
+    starting there (a sort and a window per session), longest first; a session is in one chain.
     """
-    groups: dict[tuple[bytes, bytes], list[tuple[float, float, Row]]] = defaultdict(list)
-    for r in _watched(rows):
-        if r.network is not None and r.agent is not None and r.opened_at is not None:
-            start, end = r.opened_at.timestamp(), r.submitted_at.timestamp()
-            groups[(r.network, r.agent)].append((start, max(start, end), r))
+    n = len(opens)
+    by_end = sorted(range(n), key=ends.__getitem__)
+    sorted_ends = [ends[i] for i in by_end]
+    before, pred = [1] * n, [-1] * n
+    for i in range(n):
+        for k in range(bisect_left(sorted_ends, opens[i] - gap), bisect_right(sorted_ends, opens[i])):
+            p = by_end[k]
+            if p < i and before[p] >= before[i]:
+                before[i], pred[i] = before[p] + 1, p
+    after, succ = [1] * n, [-1] * n
+    for i in range(n - 1, -1, -1):
+        for t in range(bisect_left(opens, ends[i]), bisect_right(opens, ends[i] + gap)):
+            if t > i and after[t] >= after[i]:
+                after[i], succ[i] = after[t] + 1, t
+    taken = [False] * n
+    chains = []
+    for i in sorted(range(n), key=lambda i: before[i] + after[i], reverse=True):
+        if before[i] + after[i] <= 2:
+            break
+        if taken[i]:
+            continue
+        chain, j = [], i
+        while j >= 0 and not taken[j]:
+            chain.append(j)
+            j = pred[j]
+        chain.reverse()
+        j = succ[i]
+        while j >= 0 and not taken[j]:
+            chain.append(j)
+            j = succ[j]
+        for j in chain:
+            taken[j] = True
+        chains.append(chain)
+    return chains
+
+
+def sequence_flags(rows: Sequence[Row], th: Thresholds) -> dict[int, Flag]:
+    """Sessions from one network and user agent, one after another: one person answering for many.
+
+    Per network and agent, a chain is sessions (opening to first submission) each opened within
+    sequence_gap_minutes after the previous one was submitted. It is flagged when it has
+    sequence_min households or more and is unlikely by chance: with the group's other sessions
+    during the chain opening at rate r, a link happens by chance with p = 1 - exp(-r x gap), and a
+    chain of n sessions with p ** (n - 1); flagged when that is at most sequence_chance. A whole compound
+    answering side by side behind one carrier address overlaps and makes no unlikely chain; one
+    person with cleared cookies does, even among neighbours on the same address and browser.
+    """
+    watched = [r for r in _watched(rows) if r.agent is not None and r.opened_at is not None]
     gap = th.sequence_gap_minutes * 60
     found = {}
+    for same_network in _crowded(watched, attrgetter("network"), th.sequence_min).values():
+        for sessions in _crowded(same_network, attrgetter("agent"), th.sequence_min).values():
+            found.update(_sequences(sessions, th, gap))
+    return found
 
-    def close(run: list[Row]) -> None:
-        if len({r.household_id for r in run}) >= th.sequence_min:
-            flag = Flag("sequence", {"count": len(run)},
-                        f"sequence:{_hex(run[0].network)}:{_minute(run[0].opened_at)}", True)
-            for r in run:
-                found[r.response_id] = flag
 
-    for group in groups.values():
-        if len(group) < th.sequence_min:
+def _sequences(sessions: list[Row], th: Thresholds, gap: float) -> dict[int, Flag]:
+    """The unlikely chains among one network's and agent's sessions (see sequence_flags)."""
+    group = []
+    for r in sessions:
+        start, end = r.opened_at.timestamp(), r.submitted_at.timestamp()
+        group.append((start, end if end > start else start, r))
+    group.sort(key=lambda s: (s[0], s[1]))
+    found = {}
+    opens = [s[0] for s in group]
+    ends = [s[1] for s in group]
+    for chain in _chains(opens, ends, gap):
+        members = [group[i][2] for i in chain]
+        if len({r.household_id for r in members}) < th.sequence_min:
             continue
-        group.sort(key=lambda s: (s[0], s[1]))
-        run: list[Row] = []
-        latest = float("-inf")  # the last submission of the group so far
-        for start, end, r in group:
-            if not (start >= latest and start - latest <= gap):
-                close(run)
-                run = []
-            run.append(r)
-            latest = max(latest, end)
-        close(run)
+        first, last = opens[chain[0]], ends[chain[-1]]
+        others = bisect_right(opens, last) - bisect_left(opens, first) - len(chain)
+        per_link = 1 - math.exp(-others / max(last - first, 1.0) * gap)  # another opening within the gap
+        if per_link ** (len(chain) - 1) > th.sequence_chance:
+            continue
+        flag = Flag("sequence", {"count": len(chain), "minutes": round(gap / 60, 1)},
+                    f"sequence:{_hex(members[0].network)}:{_minute(members[0].opened_at)}", True)
+        for r in members:
+            found[r.response_id] = flag
     return found
 
 
