@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask_babel import force_locale
 
+from survey_app.config import Config
 from survey_app.domain.integrity.combine import Flag, decide, reason
 from survey_app.domain.integrity.detectors import Thresholds, detect
 from survey_app.domain.integrity.rows import Change, Row
@@ -374,3 +376,11 @@ def test_thresholds_come_from_the_configuration(app):
     assert Thresholds.from_config(app.config) == Thresholds()
     changed = Thresholds.from_config({"INTEGRITY_DEVICE_HOUSEHOLDS": "5", "INTEGRITY_SPEED_SHARE": 0.3})
     assert changed.device_households == 5 and changed.speed_share == 0.3 and changed.burst_min == TH.burst_min
+
+
+def test_every_threshold_is_a_setting_and_documented():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "integrity.md").read_text()
+    for f in fields(Thresholds):
+        name = f.name.upper()
+        assert getattr(Config, "INTEGRITY_" + name) == f.default, name
+        assert f"`{name}`" in doc, name
