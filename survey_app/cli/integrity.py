@@ -66,7 +66,7 @@ def table(result: "simulation.Simulation") -> list[str]:
              "|" + "---|" * 10]
     for o in result.outcomes:
         lines.append("| " + " | ".join([
-            o.label, str(o.injected), f"{o.injected_share:.1%}", f"{o.genuine_share:.1%}（{o.genuine_held}/{o.genuine}）",
-            f"{o.control_share:.1%}（{o.control_held}/{o.control}）", o.company or "—", band(o.band_before),
+            o.label, str(o.injected), f"{o.injected_share:.1%}", f"{o.genuine_share:.2%}（{o.genuine_held}/{o.genuine}）",
+            f"{o.control_share:.2%}（{o.control_held}/{o.control}）", o.company or "—", band(o.band_before),
             band(o.band_published), band(o.band_with_held), _("通过") if o.passed else _("未通过")]) + " |")
     return lines
