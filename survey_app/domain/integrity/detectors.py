@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from bisect import bisect_left, bisect_right
 import statistics
 import zlib
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
