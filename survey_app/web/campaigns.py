@@ -21,7 +21,7 @@ from ..domain import audit
 from ..domain.campaigns import lifecycle as camp, spec as qs
 from ..domain.clock import now
 from ..domain.responses.survey import parse_form
-from ..domain.stats import rounds
+from ..domain.stats import reports, rounds
 from ..domain.xlsx import questionnaire as qx
 from ..errors import NotFound
 from ..extensions import db
@@ -118,7 +118,8 @@ def _show(campaign: Campaign, status: int = 200, error: str | None = None, setti
         kinds=qs.KIND_LABELS, lock=qs.lock_reason(campaign),
         problems=qs.validate(spec), history=qs.wording_history(campaign), previous=rounds.previous_round(campaign),
         values=settings_values or camp.settings_form(campaign), errors=settings_errors or {},
-        scopes=access.managed_area_choices(current_user), error=error), status
+        scopes=access.managed_area_choices(current_user), error=error,
+        held=reports.held_count(campaign, access.scope_of(campaign)) if campaign.status == "open" else 0), status
 
 
 @bp.get("/<id:campaign_id>")

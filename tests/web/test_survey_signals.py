@@ -4,12 +4,12 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from survey_app.domain import clock
-from survey_app.domain.integrity import signals
+from survey_app.domain.integrity import scan, signals
 from survey_app.domain.responses import survey, totals
 from survey_app.domain.responses.survey import dimension_specs
 from survey_app.models import Response, ResponseChange, ResponseSignal
 
-from ..factories import form_for, households_of, issue
+from ..factories import answer, form_for, households_of, issue
 
 
 def _enter(client, token, **headers):
@@ -110,3 +110,16 @@ def test_a_household_whose_answer_was_rejected_answers_again_and_the_rejected_on
     resident.post("/s/", data=form_for(world.campaign, "4"))
     rows = db.session.execute(select(Response.status, Response.score, Response.comment).order_by(Response.id)).all()
     assert [tuple(r) for r in rows] == [("rejected", 0.0, "代填的意见"), ("published", 75.0, None)]
+
+
+def test_closing_a_campaign_warns_of_responses_still_held(app, client, world, db, login):
+    for h in households_of(world.k1)[:3]:
+        answer(world.campaign, h, 5, seen=signals.Seen("one-phone-gggggggggggggggggggggg", "198.51.100.7", "UA"))
+    login("city")
+    page = client.get(f"/office/campaigns/{world.campaign.id}").data.decode()
+    assert "结束活动" in page and "待复核" not in page
+    scan.scan(world.campaign)
+    db.session.commit()
+    page = client.get(f"/office/campaigns/{world.campaign.id}").data.decode()
+    assert "尚有 3 份答卷待复核：活动结束后它们不计入任何结果，也不能再复核。" in page
+    assert f"/office/review?campaign={world.campaign.id}" in page
