@@ -12,7 +12,8 @@ SCENARIOS = ("对照：整小区走访晚上同一运营商地址作答", "物�
 def _state(db) -> dict:
     """Every table's row count, the responses by status, the totals' sums and the campaign's salt."""
     state = {t.name: db.session.scalar(select(func.count()).select_from(t)) for t in db.metadata.sorted_tables}
-    state["statuses"] = sorted(db.session.execute(select(Response.status, func.count()).group_by(Response.status)).all())
+    state["statuses"] = sorted(db.session.execute(select(Response.status, func.count())
+                                                  .group_by(Response.status)).all())
     state["totals"] = db.session.execute(select(func.sum(DimensionTotal.n), func.round(func.sum(DimensionTotal.total)),
                                                 func.sum(DimensionTotal.satisfied))).one()
     state["salt"] = db.session.scalar(select(Campaign.signal_salt))

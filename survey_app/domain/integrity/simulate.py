@@ -84,14 +84,17 @@ class Outcome:
 
     @property
     def injected_share(self) -> float:
+        """Share of the injected answers held."""
         return self.injected_held / self.injected if self.injected else 0.0
 
     @property
     def genuine_share(self) -> float:
+        """Share of the genuine answers (the campaign's own and the background) held."""
         return self.genuine_held / self.genuine if self.genuine else 0.0
 
     @property
     def control_share(self) -> float:
+        """Share of the control's answers held."""
         return self.control_held / self.control if self.control else 0.0
 
     @property
@@ -114,11 +117,14 @@ class Simulation:
 
     @property
     def passed(self) -> bool:
+        """Whether every scenario met the aim."""
         return all(o.passed for o in self.outcomes)
 
 
 @dataclass(frozen=True)
 class Home:
+    """A household waiting to answer, with where it lives."""
+
     id: int
     compound_id: int
     company_id: int | None
@@ -149,7 +155,8 @@ class World:
             self.rng.shuffle(homes)
         self.means = dict(db.session.execute(
             select(Response.compound_id, func.avg(Answer.value)).join(Answer, Answer.response_id == Response.id)
-            .where(Response.campaign_id == campaign.id, Answer.value.is_not(None)).group_by(Response.compound_id)).all())
+            .where(Response.campaign_id == campaign.id, Answer.value.is_not(None))
+            .group_by(Response.compound_id)).all())
 
     # ---- households
 
@@ -160,6 +167,7 @@ class World:
         return taken
 
     def free_of(self, company_id: int) -> int:
+        """How many of the company's households are waiting."""
         return sum(len(h) for kid, h in self.free.items() if h and h[0].company_id == company_id)
 
     def take_of_company(self, company_id: int, n: int) -> list[Home]:
@@ -183,7 +191,8 @@ class World:
         return f"sim-{self.rng.getrandbits(96):024x}"
 
     def agent(self) -> str:
-        """A WeChat browser's user agent: iPhones of one iOS and WeChat version look alike, Android names the model."""
+        """A WeChat browser's user agent: iPhones of one iOS and WeChat version look alike; Android
+        names the model."""
         rng = self.rng
         wechat = rng.choices(["8.0.49", "8.0.50", "8.0.51", "8.0.53"], [1, 2, 4, 3])[0]
         if rng.random() < 0.35:
@@ -199,6 +208,7 @@ class World:
         return f"{self.rng.choice([117, 223, 112, 120])}.{self.rng.randrange(1, 255)}.{self.rng.randrange(256)}"
 
     def duration(self) -> float:
+        """A genuine sitting's seconds (log-normal around MEDIAN_SECONDS)."""
         return min(self.rng.lognormvariate(0, SIGMA) * MEDIAN_SECONDS, 3600.0)
 
     def moment(self) -> datetime:
@@ -210,11 +220,13 @@ class World:
                 return at
 
     def evening(self, day: date) -> datetime:
+        """A moment between 19:00 and 19:30 of the day."""
         return datetime.combine(day, time(19)) + timedelta(seconds=self.rng.randrange(1800))
 
     # ---- answers
 
     def genuine_answers(self, compound_id: int) -> dict[int, int | None]:
+        """A resident's answers: around the compound's mean, some all 5, an occasional "not applicable"."""
         rng = self.rng
         if rng.random() < 0.12:  # content residents: every answer 5
             return {q.id: 5 for q in self.scored}
@@ -229,6 +241,7 @@ class World:
         return {q.id: 4 if self.rng.random() < 0.15 else 5 for q in self.scored}
 
     def genuine_comment(self) -> str | None:
+        """Mostly none, some short ones, a few longer ones put together (none alike)."""
         rng = self.rng
         roll = rng.random()
         if roll < 0.82:
@@ -321,7 +334,7 @@ def staff(world: World, company_id: int) -> list[int]:
     """Company staff filling STAFF_SHARE of the company's households from three phones over 3-4 evenings."""
     rng = world.rng
     households = db.session.scalar(select(func.count(Household.id)).join(Compound, Compound.id == Household.compound_id)
-                                   .where(Compound.company_id == company_id))
+                                   .where(Compound.company_id == company_id, world.area.compound_clause()))
     homes = world.take_of_company(company_id, round(households * STAFF_SHARE))
     phones = [(world.phone(), world.carrier(), world.agent()) for _ in range(3)]
     evenings = sorted(rng.sample(world.days[:-1], rng.randint(3, 4)))
@@ -332,7 +345,7 @@ def staff(world: World, company_id: int) -> list[int]:
         for device, prefix, agent in phones:
             address = _host(prefix, rng)
             opened = world.evening(day)
-            for _ in range(per_sitting):
+            for _seat in range(per_sitting):
                 home = next(queue, None)
                 if home is None:
                     break
@@ -458,7 +471,8 @@ def measure(campaign: Campaign, key: str, injected: list[int], control_ids: list
             before: dict[int, int | None], th: Thresholds | None) -> Outcome:
     """Scan the campaign and count what was held of each kind of answer; the company's bands."""
     scan(campaign, th)
-    status = dict(db.session.execute(select(Response.id, Response.status).where(Response.campaign_id == campaign.id)).all())
+    status = dict(db.session.execute(select(Response.id, Response.status)
+                                     .where(Response.campaign_id == campaign.id)).all())
     held = {rid for rid, s in status.items() if s == "held"}
     attack = key != "control"
     injected_set, control_set = set(injected), set(control_ids)
