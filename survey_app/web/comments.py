@@ -1,5 +1,6 @@
 """居民意见 (what residents said) for officers: comments, free-text answers and follow-up requests of
-an area, filtered, identical texts counted once, never who wrote them; an Excel download."""
+an area, filtered, identical texts counted once, advertising only counted, never who wrote them; an
+Excel download."""
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
@@ -44,9 +45,10 @@ def index():
 def export():
     campaign, area, filters = _in_view()
     when = now()
-    groups = comments.comment_groups(campaign, area, filters, limit=comments.EXPORT_MAX)
+    listed = comments.comment_list(campaign, area, filters, limit=comments.EXPORT_MAX)
+    groups = listed.groups
     withheld = comments.withheld_compounds(campaign, area, filters)
-    data = comments_workbook(campaign, area, filters, groups, withheld, when)
+    data = comments_workbook(campaign, area, filters, groups, withheld, when, adverts=listed.adverts)
     described = "；".join(f"{k}={v}" for k, v in filters.args().items())
     audit.exported("comments", f"campaign:{campaign.id} {area.value}", user=current_user,
                    detail=f"{len(groups)} 条；{described or '无筛选'}", where=audit.where_area(area.level, area.id))

@@ -204,3 +204,31 @@ def test_pages_of_groups(app, world, said):
     assert last.groups == everything[(last.number - 1) * 2:] and 1 <= len(last.groups) <= 2
     assert first.texts == sum(g.count for g in everything)
     assert [g.count for g in everything] == sorted((g.count for g in everything), reverse=True)
+
+
+ADVERTS = ("专业开锁换锁 疏通下水道 电话13812345678", "北京 上海 广州 深圳 办证 刻章")
+
+
+def test_adverts_are_counted_not_shown_and_never_reach_a_rectification_item(client, world, login, said, db):
+    from survey_app.domain.rectification import rules
+
+    c = world.campaign
+    for household, text in zip(households_of(world.k1)[7:9], ADVERTS):
+        _respond(c, household, value=1, comment=text)  # the lowest scores: first in line for samples
+    login("district")
+    page = client.get("/office/comments").get_data(as_text=True)
+    assert "疑似广告 2 条，未显示。" in page
+    assert not any(word in page for word in ("开锁", "疏通", "办证", "刻章"))
+    assert "物业太差了" in page  # the compound's other texts are listed as before
+    assert "条，未显示" not in client.get(f"/office/comments?compound={world.k2.id}").get_data(as_text=True)
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/office/comments.xlsx").data))
+    everything = " ".join(str(cell.value) for sheet in wb for row in sheet.iter_rows() for cell in row if cell.value)
+    assert "2 条，未显示" in everything and "开锁" not in everything and "办证" not in everything
+
+    assert "物业太差了" in rules.sample_comments(c.id, world.k1.id)
+    rules.generate(c)
+    db.session.commit()
+    items = db.session.scalars(select(RectificationItem).where(RectificationItem.compound_id == world.k1.id)).all()
+    samples = " ".join(item.samples or "" for item in items)
+    assert items and "物业太差了" in samples
+    assert not any(word in samples for word in ("开锁", "疏通", "办证", "刻章"))

@@ -27,6 +27,7 @@ from ...models import (Campaign, Compound, Household, RectificationEvent, Rectif
                        Response)
 from .. import audit
 from ..clock import now
+from ..stats.adverts import is_advert
 from ..stats.aggregates import dimension_stats_by_compound
 from ..stats.categories import category_shares
 from ..stats.comments import normalise
@@ -92,14 +93,17 @@ def _add_evidence(item: RectificationItem, note: str, user=None, actor: str = ""
 
 
 def sample_comments(campaign_id: int, compound_id: int, limit: int = SAMPLES) -> list[str]:
-    """A few comments of the compound's published responses, the lowest scores first, masked."""
+    """A few comments of the compound's published responses, the lowest scores first, masked;
+    advertising (`adverts.is_advert`) is never one of them."""
     rows = db.session.scalars(
         select(Response.comment).where(Response.campaign_id == campaign_id, Response.compound_id == compound_id,
                                        Response.status == "published", Response.comment.is_not(None),
                                        Response.comment != "")
-        .order_by(Response.score.asc().nulls_last(), Response.id).limit(limit * 3)).all()
+        .order_by(Response.score.asc().nulls_last(), Response.id).limit(limit * 10)).all()
     out: list[str] = []
     for text in rows:
+        if is_advert(text) is not None:
+            continue
         masked = normalise(text)[:200]
         if masked not in out:
             out.append(masked)

@@ -1,8 +1,9 @@
 """What residents wrote, for officers: comments, free-text answers and follow-up requests of an area.
 
-Every text comes from a published response (held ones never) and is masked (`privacy.mask`) before
-anything else; identical masked texts (after whitespace is normalised) of one compound and one
-source are one group with its count. Nothing that identifies the writer leaves here: no household,
+Every text comes from a published response (held ones never); advertising (`adverts.is_advert`, on
+the text as written) is left out and only counted, in `CommentPage.adverts`; the rest is masked
+(`privacy.mask`) before anything else, and identical masked texts (after whitespace is normalised)
+of one compound and one source are one group with its count. Nothing that identifies the writer leaves here: no household,
 address or response id, no time finer than the date.
 
 The group that must be large enough is the one `company_report` uses: a compound's published
@@ -28,6 +29,7 @@ from ...errors import Invalid, NotFound
 from ...extensions import db
 from ...models import Answer, Campaign, Company, Compound, Question, RectificationRequest, Response
 from ...models.campaigns import SCORED_KIND
+from .adverts import is_advert
 from .privacy import MIN_GROUP, mask
 
 PER_PAGE = 50
@@ -101,13 +103,24 @@ class CommentGroup:
 
 
 @dataclass
+class CommentList:
+    """The groups of an area under the filters, and how many texts were left out as advertising."""
+
+    groups: list[CommentGroup]
+    adverts: int  # texts that look like advertising: counted, never listed
+
+
+@dataclass
 class CommentPage:
+    """One page of the list, with the whole list's counts."""
+
     groups: list[CommentGroup]
     total: int  # groups in the whole list
     texts: int  # texts in the whole list (the sum of the counts)
     number: int
     pages: int
     withheld: int  # compounds in the area with a group under MIN_GROUP: none of their texts is shown
+    adverts: int = 0  # texts left out as advertising (of the compounds whose texts are shown)
 
 
 def normalise(text: str) -> str:
@@ -118,19 +131,33 @@ def normalise(text: str) -> str:
 def comment_page(campaign: Campaign, area: Area, filters: Filters, number: int = 1,
                  per_page: int = PER_PAGE) -> CommentPage:
     """One page of the groups (most said first, then the latest), with the whole list's counts."""
-    groups = comment_groups(campaign, area, filters)
+    listed = comment_list(campaign, area, filters)
+    groups = listed.groups
     total = len(groups)
     pages = max(1, -(-total // per_page))
     number = min(max(1, number), pages)
     return CommentPage(groups[(number - 1) * per_page:number * per_page], total, sum(g.count for g in groups),
-                       number, pages, withheld_compounds(campaign, area, filters))
+                       number, pages, withheld_compounds(campaign, area, filters), listed.adverts)
 
 
 def comment_groups(campaign: Campaign, area: Area, filters: Filters, limit: int | None = None) -> list[CommentGroup]:
     """Every group of the area under the filters, most said first, then the latest, at most `limit`."""
+    return comment_list(campaign, area, filters, limit).groups
+
+
+def comment_list(campaign: Campaign, area: Area, filters: Filters, limit: int | None = None) -> CommentList:
+    """The groups (as `comment_groups`) and the count of texts left out as advertising."""
     merged: dict[tuple, list] = {}
+    seen: dict[str, str | None] = {}  # a text as written: as shown, or None for an advert
+    adverts = 0
     for compound_id, company_id, source, question_id, raw, count, latest in _texts(campaign, area, filters):
-        text = normalise(raw or "")
+        raw = raw or ""
+        if raw not in seen:
+            seen[raw] = None if is_advert(raw) is not None else normalise(raw)
+        text = seen[raw]
+        if text is None:
+            adverts += count
+            continue
         if not text:
             continue
         key = (compound_id, company_id, source, question_id, text)
@@ -148,7 +175,7 @@ def comment_groups(campaign: Campaign, area: Area, filters: Filters, limit: int 
                            label=_label(source, questions.get(question_id, "")), latest=_day(latest))
               for (compound_id, company_id, source, question_id, text), (count, latest) in merged.items()]
     groups.sort(key=lambda g: (-g.count, -g.latest.toordinal(), g.compound, g.label, g.text))
-    return groups[:limit] if limit is not None else groups
+    return CommentList(groups[:limit] if limit is not None else groups, adverts)
 
 
 def withheld_compounds(campaign: Campaign, area: Area, filters: Filters) -> int:

@@ -18,9 +18,10 @@ HEADERS = ["意见内容", "相同条数", "小区", "物业服务企业", "来�
 
 
 def comments_workbook(campaign: Campaign, area: Area, filters: stats.Filters, groups: list[stats.CommentGroup],
-                      withheld: int, generated: datetime, office: str | None = None) -> bytes:
-    """Groups from `comments.comment_groups` under a title block (the area, the campaign, the date,
-    the issuing office), then a sheet with the filters and the rules (masking, small groups)."""
+                      withheld: int, generated: datetime, office: str | None = None, adverts: int = 0) -> bytes:
+    """Groups from `comments.comment_list` under a title block (the area, the campaign, the date,
+    the issuing office), then a sheet with the filters and the rules (masking, small groups, the
+    `adverts` texts left out as advertising)."""
     with in_chinese():
         scope = str(area.name())
         labels = {s: stats.source_label(s) for s in stats.SOURCES}
@@ -38,7 +39,9 @@ def comments_workbook(campaign: Campaign, area: Area, filters: stats.Filters, gr
              ("意见组数", len(groups)),
              ("意见条数", sum(g.count for g in groups)),
              ("未显示的小区", f"{withheld} 个（{withheld_text}）" if withheld else "无"),
-             ("说明", f"只含已发布的答卷；电话、证件号、邮箱、门牌等已隐藏；不显示由谁填写；"
+             ("疑似广告", f"{adverts} 条，未显示" if adverts else "无"),
+             ("说明", f"只含已发布的答卷；电话、证件号、微信、QQ、邮箱、网址、门牌、人名等已隐藏；"
+                    f"疑似广告（附联系方式的招揽、罗列地名的服务广告、重复刷屏）不列出，只计条数；不显示由谁填写；"
                     f"同一小区同一物业企业的答卷少于 {MIN_GROUP} 份时，其意见不显示，以免识别住户；"
                     f"相同内容（空白不计）只列一次并注明条数；日期只到日。")]
     if len(groups) >= stats.EXPORT_MAX:
