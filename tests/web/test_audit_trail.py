@@ -14,12 +14,14 @@ from sqlalchemy import func, select
 from survey_app.domain.campaigns import lifecycle as camp
 from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.clock import now
+from survey_app.domain.responses import totals
+from survey_app.domain.responses.survey import dimension_specs
 from survey_app.domain.xlsx import questionnaire as qx
 from survey_app.models import AuditEvent, Campaign, RectificationItem, User
 
 from ..domain.test_rectification_sheets import edit as edit_sheet
 from ..domain.test_roster import row, xlsx
-from ..factories import PASSWORD, form_for, households_of
+from ..factories import PASSWORD, answer, form_for, households_of
 
 EXEMPT = {
     "auth.logout": "ends the user's own session; nothing of the survey or of any account changes",
@@ -206,6 +208,14 @@ def _rectification_import(w, db, client):
 def _assist(w, db, client):
     h = households_of(w.k1)[0]
     return f"/office/assist/{h.id}?campaign={w.campaign.id}", form_for(w.campaign, "3"), {}
+
+
+@recipe("review.decide", "street1", "response.rejected", where="street")
+def _review_reject(w, db, client):
+    resp = answer(w.campaign, households_of(w.k1)[0], 1)
+    totals.set_status(resp, "held", dimension_specs(w.campaign))
+    db.session.commit()
+    return f"/office/review/decide?campaign={w.campaign.id}", {"response": [resp.id], "decision": "reject"}, {}
 
 
 @recipe("users.create", "street1", "user.created", where="street")

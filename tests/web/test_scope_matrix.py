@@ -92,6 +92,7 @@ INSIDE_OK = {
     "overview.benchmarks": ("city", "district", "street", "grid"),
     "comments.index": ("city", "district", "street", "grid"),
     "comments.export": ("city", "district", "street", "grid"),
+    "review.index": ("city", "district", "street"),
     "visits.index": ("city", "district", "street", "grid"),
     "visits.pending_xlsx": ("city", "district", "street", "grid"),
     "visits.assist_form": ("street", "grid"),
