@@ -47,14 +47,16 @@ _ROOM_END = r"(?:\s*(?:室|号房|号))?(?![\d元块%％.:：次个年月日点�
 _BUILDING = rf"(?:[A-Za-z]|{_N})\s*(?:号楼|号?栋|号?幢|号?座|号院|号)"
 
 # Common surnames. Characters that more often start a word than a name in residents' text (于是, 管理,
-# 解决, 卫生, 任何, 严重...) are left out; those kept that start common words are guarded by _NOT_NAME.
+# 解决, 卫生, 任何, 明天...) are left out; those kept that start common words are guarded by _NOT_NAME.
 _SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖萧田董袁潘蒋蔡余杜叶程"
              "苏魏吕丁沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚"
              "邵万钱严覃武戴莫孔汤常温康施牛樊葛邢齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿兰焦俞左柳甘"
              "祝包宁符舒阮柯纪梅童凌毕季裴霍涂苗谷盛曲翁冉骆蓝辛靳柴蒙鲍华喻祁蒲滕屈饶牟"
              "艾尤穆卓古吉缪项芦麦褚娄窦戚岑宫卜晏席柏宗瞿桂佟臧闵苟邬卞姬仇栾隋荣巫寇桑郎甄丛仲虞敖巩佘邝")
-# A surname character after these characters is part of a word (工程师傅, 中华).
-_BLOCKED = {"程": "工过", "华": "中"}
+# A surname character after these characters is part of a word before a role (工程师傅, 园林师傅, 甲方经理).
+_BLOCKED = {"程": "工过课", "华": "中", "林": "园树森", "方": "甲乙对双各官地", "谢": "感多答致", "何": "任如为",
+            "史": "历", "康": "健", "童": "儿", "丁": "园", "顾": "照回光", "戚": "亲", "易": "贸容交", "施": "设实措",
+            "常": "日正经非", "金": "押租资", "许": "允也", "李": "行"}
 _SURNAME = ("(?:欧阳|司马|诸葛|上官|[" + "".join(c for c in _SURNAMES if c not in _BLOCKED) + "]|"
             + "|".join(f"(?<![{before}]){c}" for c, before in _BLOCKED.items()) + ")")
 # Surnames that read as a name after 小/老 (小王, 老李) and seldom start a word there (not 小时, 老毛病).
@@ -65,7 +67,7 @@ _ROLES = ("经理|师傅|阿姨|大姐|大哥|大爷|大妈|大叔|叔叔|奶奶
 _NOT_NAME = ("高兴|高度|高层|高峰|高温|高空|高价|王府井|张贴|张开|周末|周围|周边|周[一二三四五六日]|周期|黄色|林木|马上|马路|"
              "常常|常年|方便|方面|方法|方向|方案|万一|包括|毛病|金额|夏天|温度|施工|项目|毕竟|凌晨|舒服|符合|左边|申请|颜色|"
              "严重|严格|顾客|龙头|江苏|江西|甘肃|宁夏|石头|范围|陆续|程序|叶子|杜绝|曾经|许多|谢谢|何时|胡乱|陈旧|孙子|"
-             "宁可|宁愿|古代|华丽|柏油|蓝色|易燃|苗木|童车|卜|季度|毛坯|姚|齐全|盛夏|欧式|康复|牛奶|巩固|阮|宗旨")
+             "宁可|宁愿|古代|华丽|柏油|蓝色|易燃|苗木|童车|季度|毛坯|齐全|盛夏|欧式|康复|牛奶|巩固|宗旨")
 _NAME_CUE = r"(?:我叫|我是|名叫|叫做|姓名|联系人|业主|保安|管家|租户|住户)"
 # A given name's character: Chinese, but not a word that ends the name (张三说, 李四的).
 _GIVEN = r"(?:(?![说的了在是和与及对也都就要已反投问讲称打来去让把被给向等从住家楼电手号很太挺真不没又还才只])[\u4e00-\u9fff])"
