@@ -33,6 +33,7 @@ CATEGORIES = {STAFF: _l("工作人员操作"), SECURITY: _l("安全事件")}
 # What each action is, in words (an action not listed is shown by its code).
 ACTION_LABELS = {
     "campaign.create": _l("创建测评活动"), "campaign.settings": _l("修改活动设置"),
+    "response.accepted": _l("采纳待复核答卷"), "response.rejected": _l("驳回待复核答卷"),
     "campaign.open": _l("开启测评活动"), "campaign.closed": _l("结束测评活动"),
     "campaign.copy": _l("复制为新一轮活动"), "campaign.delete": _l("删除活动草稿"),
     "questionnaire.edit": _l("修改问卷"), "questionnaire.wording": _l("修正问卷措辞"),

@@ -232,3 +232,26 @@ def test_adverts_are_counted_not_shown_and_never_reach_a_rectification_item(clie
     samples = " ".join(item.samples or "" for item in items)
     assert items and "物业太差了" in samples
     assert not any(word in samples for word in ("开锁", "疏通", "办证", "刻章"))
+
+
+def test_adverts_never_reach_a_company_page_nor_a_follow_up_request(app, world, db):
+    from survey_app.domain.rectification import residents, rules
+    from survey_app.domain.stats.company_report import company_report
+
+    c = world.campaign
+    homes = households_of(world.k1)
+    for household, text in zip(homes[:2], ADVERTS):
+        _respond(c, household, value=3, comment=text)
+    for household in homes[2:7]:
+        _respond(c, household, value=3, comment="电梯经常坏，希望尽快维修")
+    report = company_report(c, world.c1.id)
+    said = " ".join(text for _, text in report.comments)
+    assert "电梯经常坏" in said and not any(w in said for w in ("开锁", "疏通", "办证", "刻章"))
+    key = c.dimensions[0].key
+    rules.raise_request(c, homes[0], key, ADVERTS[0])
+    rules.raise_request(c, homes[1], key, "楼道灯坏了两周没人修，电话13812345678")
+    db.session.flush()
+    item = db.session.scalar(select(RectificationItem).where(RectificationItem.compound_id == world.k1.id))
+    texts = [r.text for r in residents.requests_of(item)]
+    assert texts == ["[疑似广告，未显示]", "楼道灯坏了两周没人修，电话[手机号已隐藏]"]
+    assert "开锁" not in item.evidence and "疑似广告" in item.evidence

@@ -28,6 +28,7 @@ from ...models import (Campaign, Compound, Household, RectificationConfirmation,
                        RectificationRequest, Response)
 from ...models.rectification import CONFIRMATION_ANSWERS
 from ..clock import now
+from ..stats.adverts import ADVERT_SHOWN, shown_text
 from ..stats.privacy import mask
 from .rules import TEXT_MAX, categories, raise_request
 from .states import OTHER, OTHER_LABEL, RESIDENT_LABELS
@@ -304,5 +305,6 @@ def requests_of(item: RectificationItem) -> list[RequestRow]:
         .join(Compound, Compound.id == Household.compound_id)
         .where(RectificationRequest.item_id == item.id)
         .order_by(RectificationRequest.created_at, RectificationRequest.id)).all()
-    return [RequestRow(address=f"{compound.name} {household.label}", text=mask(request.text), at=request.created_at)
+    return [RequestRow(address=f"{compound.name} {household.label}", text=shown_text(request.text) or ADVERT_SHOWN,
+                       at=request.created_at)
             for request, household, compound in rows]

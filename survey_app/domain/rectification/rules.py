@@ -27,11 +27,11 @@ from ...models import (Campaign, Compound, Household, RectificationEvent, Rectif
                        Response)
 from .. import audit
 from ..clock import now
-from ..stats.adverts import is_advert
+from ..stats.adverts import ADVERT_SHOWN, is_advert, shown_text
 from ..stats.aggregates import dimension_stats_by_compound
 from ..stats.categories import category_shares
 from ..stats.comments import normalise
-from ..stats.privacy import MIN_GROUP, mask
+from ..stats.privacy import MIN_GROUP
 from .states import OTHER, OTHER_NAME
 
 MIN_RESPONSES = MIN_GROUP
@@ -197,7 +197,7 @@ def raise_request(campaign: Campaign, household: Household, category_key: str, t
     request = db.session.scalar(select(RectificationRequest).where(
         RectificationRequest.campaign_id == campaign.id, RectificationRequest.household_id == household.id))
     item = _existing(campaign.id, [compound.id]).get((compound.id, key))
-    masked = mask(text)[:200]
+    masked = (shown_text(text) or ADVERT_SHOWN)[:200]  # an advert pasted here never reaches the company
     if item is None:
         item = _new_item(campaign, compound, key, "request", f"居民求助：{masked}")
     elif request is None or request.item_id != item.id:

@@ -112,3 +112,13 @@ def _longest(text: str, phrase: str) -> str:
             break
         phrase = longer
     return phrase
+
+
+ADVERT_SHOWN = "[疑似广告，未显示]"  # in place of an advert where a text must be said (a request's words)
+
+
+def shown_text(text: str | None) -> str | None:
+    """A resident's text as anyone may read it: masked, or None when it looks like advertising."""
+    if not text or is_advert(text) is not None:
+        return None
+    return mask(text)

@@ -9,7 +9,8 @@ from ...extensions import db
 from ...models import Campaign, Compound, Response
 from ...access import Area
 from .aggregates import PUBLISHED, AreaSums, compound_stats, dimension_stats, unit_stats
-from .privacy import MIN_GROUP, mask, shown
+from .adverts import shown_text
+from .privacy import MIN_GROUP, shown
 from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
 
@@ -54,7 +55,8 @@ def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
 
 
 def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list[tuple[str, str]]:
-    """Masked comments about the company, from compounds with enough responses, in no traceable order.
+    """Masked comments about the company (adverts left out), from compounds with enough responses, in
+    no traceable order.
 
     The group is the compound's published responses about this company (a compound that changed
     company has two groups): fewer than MIN_GROUP, and its comments are not shown.
@@ -68,7 +70,7 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list
         select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
         .where(*about, Response.comment.is_not(None), Response.compound_id.in_(enough))
         .order_by(Compound.name, Response.comment)).all()
-    return [(name, mask(text)) for name, text in rows]
+    return [(name, shown) for name, text in rows if (shown := shown_text(text)) is not None]
 
 
 def _trend(campaign: Campaign, company_id: int, current: UnitStats | None) -> list[tuple[Campaign, UnitStats]]:
