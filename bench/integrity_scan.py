@@ -1,6 +1,7 @@
 """Benchmark: `scan` over a city's campaign (about 570,000 responses with signals), first and again.
 
-Usage:  python bench/integrity_scan.py [--database-url URL] [--repeat 3] [--seed 1] [--build-only]
+Usage:  python bench/integrity_scan.py [--size city|small] [--database-url URL] [--repeat 3] [--seed 1]
+                                      [--build-only]
 
 Without --database-url it builds the demo city (1,000,000 households, ~570,000 responses; a few
 minutes) in a temporary SQLite file, then bulk-inserts a signal row per response: one phone per
@@ -46,10 +47,11 @@ def timed(fn, repeat: int) -> float:
 
 
 def add_signals(campaign, seed: int) -> tuple[int, int]:
-    """A signal row per response of the campaign (and some later changes); return (signals, suspicious)."""
+    """A signal row per response of the campaign that has none (and some later changes); return
+    (signals, suspicious)."""
     from sqlalchemy import select
 
-    from survey_app.domain.bulk import insert_rows
+    from survey_app.domain.bulk import insert_rows, next_id, reset_sequences
     from survey_app.extensions import db
     from survey_app.models import Response, ResponseChange, ResponseSignal
 
@@ -58,10 +60,11 @@ def add_signals(campaign, seed: int) -> tuple[int, int]:
     by_compound = defaultdict(list)
     for rid, kid, at, score in db.session.execute(
             select(Response.id, Response.compound_id, Response.submitted_at, Response.score)
-            .where(Response.campaign_id == campaign.id)):
+            .outerjoin(ResponseSignal, ResponseSignal.response_id == Response.id)
+            .where(Response.campaign_id == campaign.id, ResponseSignal.response_id.is_(None))):
         by_compound[kid].append((rid, at, score))
     signals, changes, suspicious = [], [], 0
-    change_id = 1
+    change_id = next_id(ResponseChange.__table__)
     cols = ("response_id", "campaign_id", "opened_at", "submitted_at", "duration", "device_hash",
             "last_device_hash", "network_hash", "agent_hash", "uniform")
     for kid, rows in by_compound.items():
@@ -88,11 +91,13 @@ def add_signals(campaign, seed: int) -> tuple[int, int]:
     insert_rows(ResponseSignal.__table__, cols, signals)
     insert_rows(ResponseChange.__table__, ("id", "response_id", "campaign_id", "at", "device_hash", "network_hash",
                                            "new_device", "score_before", "score_after"), changes)
+    reset_sequences(ResponseChange.__table__)
     return sum(len(r) for r in by_compound.values()), suspicious
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--size", default="city", choices=["city", "small"])
     ap.add_argument("--database-url")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
@@ -121,18 +126,20 @@ def main() -> None:
         upgrade()
         if demo.is_empty():
             t = time.perf_counter()
-            info = demo.load("city")
+            info = demo.load(args.size)
             db.session.commit()
-            print(f"built demo city: {info['households']} households, {info['responses']} responses "
+            print(f"built demo city ({args.size}): {info['households']} households, {info['responses']} responses "
                   f"in {time.perf_counter() - t:.1f} s")
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
         campaign_key(campaign)
-        if db.session.scalar(select(func.count()).select_from(ResponseSignal)
-                             .where(ResponseSignal.campaign_id == campaign.id)) == 0:
-            t = time.perf_counter()
-            made, suspicious = add_signals(campaign, args.seed)
-            db.session.commit()
+        t = time.perf_counter()
+        made, suspicious = add_signals(campaign, args.seed)
+        db.session.commit()
+        if made:
             print(f"added {made} signal rows ({suspicious} from staff phones) in {time.perf_counter() - t:.1f} s")
+        total = db.session.scalar(select(func.count()).select_from(ResponseSignal)
+                                  .where(ResponseSignal.campaign_id == campaign.id))
+        print(f"signal rows in the campaign: {total}")
         if args.build_only:
             return
         th = Thresholds.from_config(app.config)

@@ -128,7 +128,7 @@ def main() -> None:
         switch(True)
         kept = db.session.scalar(select(db.func.count()).select_from(ResponseSignal))
 
-    print(f"{n} submissions per path and phase, interleaved; signal rows kept: {kept}")
+    print(f"{n} submissions per path and phase, interleaved; signal rows in the database: {kept}")
     print(f"{'measure':44s} {'with ms':>8s} {'without ms':>11s} {'ratio':>6s}")
     for name in dict.fromkeys(k[0] for k in times):
         on, off = statistics.median(times[(name, True)]), statistics.median(times[(name, False)])
