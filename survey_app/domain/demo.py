@@ -20,6 +20,7 @@ from .clock import now
 from .campaigns.standard import create_campaign
 from .stats.scoring import response_index
 from .responses.survey import dimension_specs
+from .integrity import simulate as integrity_demo
 from .rectification import demo as rectification_demo
 from .responses.codes import issue_codes, survey_url
 from .users import street_grids
@@ -191,6 +192,8 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
                     AnswerChoice.__table__)
     report("totals", 0, 1)
     totals.rebuild(campaign.id)
+    report("integrity", 0, 1)
+    integrity_demo.demo_story(campaign, seed=seed)  # a company's staff on three phones: held for review
 
     users = _demo_users(districts[0], streets[0], companies[0])
     report("rectification", 0, 1)
@@ -206,7 +209,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
         "logins": [(u.username, DEMO_PASSWORD, u.display_name) for u in users],
         "survey_urls": [survey_url(base_url, t) for t in tokens.values()],
         "households": spec.households,
-        "responses": response_id - 1,
+        "responses": db.session.scalar(select(func.count(Response.id)).where(Response.campaign_id == campaign.id)),
     }
 
 

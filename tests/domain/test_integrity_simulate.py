@@ -30,7 +30,7 @@ def test_every_scenario_meets_the_aim_and_the_database_is_left_unchanged(app, db
     assert runner.invoke(args=["demo"]).exit_code == 0
     db.session.remove()
     before = _state(db)
-    assert before["response_signals"] == 0
+    assert before["response_signals"] > 0  # the demo's own story: a company's staff held for review
     out = runner.invoke(args=["integrity", "simulate", "--seed", "3"])
     assert out.exit_code == 0, out.output
     assert "全部场景通过" in out.output and "未通过" not in out.output

@@ -259,3 +259,20 @@ def test_the_decision_form_survives_hostile_input(queue_world, login):
     assert [db.session.get(Response, rid).status for rid in held["device"]] == ["published", "held", "held"]
     page = client.get("/office/audit/").get_data(as_text=True)
     assert MARKUP not in page
+
+
+def test_a_large_cluster_lists_twenty_and_decides_the_rest_with_them(world, login):
+    c = world.campaign
+    homes = households_of(world.k2)
+    for h in homes[:5]:
+        answer(c, h, 4)
+    ids = [_hold(c, answer(c, h, 5), [DEVICE], device=bytes.fromhex("0badcafe") * 8).id for h in homes[5:30]]
+    client = login("street1")
+    page = client.get(f"/office/review?campaign={c.id}").get_data(as_text=True)
+    assert page.count('type="checkbox" name="response"') == 20
+    assert "本组另有 5 份答卷未逐份列出" in page
+    assert sorted(int(v) for v in re.findall(r'name="response" value="(\d+)"', page)) == sorted(ids)
+    client.post(f"/office/review/decide?campaign={c.id}",
+                data={"response": [str(i) for i in ids], "decision": "accept"})
+    assert db.session.scalar(select(func.count()).where(Response.status == "published",
+                                                        Response.id.in_(ids))) == 25

@@ -96,7 +96,7 @@ def _runs(times: list[float], window: float, needed: int) -> list[tuple[int, int
         while t - times[i] > window:
             i += 1
         if j - i + 1 >= needed:
-            if end >= 0 and i <= end + 1:
+            if end >= 0 and i <= end:  # windows sharing an answer make one run
                 end = j
             else:
                 if end >= 0:

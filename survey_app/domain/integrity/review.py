@@ -59,6 +59,7 @@ KIND_LABELS = {
 KINDS = (*KIND_ORDER, OTHER)
 DECISIONS = {"accept": "accepted", "reject": "rejected"}  # form value -> ResponseSignal.decision
 MODE_LABELS = {"self": _l("本人作答"), "assisted": _l("网格员协助")}
+ROWS_SHOWN = 20  # responses of a cluster listed one by one; a worker's hundreds are decided together
 
 
 class ReviewRefused(Refusal):
@@ -160,6 +161,15 @@ class Cluster:
     @property
     def count(self) -> int:
         return len(self.items)
+
+    @property
+    def shown(self) -> list[Item]:
+        """The responses listed one by one (the first ROWS_SHOWN); the rest are decided with them."""
+        return self.items[:ROWS_SHOWN]
+
+    @property
+    def unlisted(self) -> list[Item]:
+        return self.items[ROWS_SHOWN:]
 
 
 @dataclass

@@ -468,15 +468,16 @@ def pick_attacker(campaign: Campaign, world: World) -> int:
 
 
 def measure(campaign: Campaign, key: str, injected: list[int], control_ids: list[int], company: int | None,
-            before: dict[int, int | None], th: Thresholds | None) -> Outcome:
-    """Scan the campaign and count what was held of each kind of answer; the company's bands."""
+            before: dict[int, int | None], th: Thresholds | None, doubted: frozenset[int] = frozenset()) -> Outcome:
+    """Scan the campaign and count what was held of each kind of answer; the company's bands.
+    `doubted`: responses already held or rejected before the simulation, neither genuine nor injected."""
     scan(campaign, th)
     status = dict(db.session.execute(select(Response.id, Response.status)
                                      .where(Response.campaign_id == campaign.id)).all())
     held = {rid for rid, s in status.items() if s == "held"}
     attack = key != "control"
     injected_set, control_set = set(injected), set(control_ids)
-    genuine = set(status) - injected_set - control_set
+    genuine = set(status) - injected_set - control_set - doubted
     name = db.session.get(Company, company).name if company is not None else None
     return Outcome(key=key, attack=attack, injected=len(injected_set), injected_held=len(injected_set & held),
                    genuine=len(genuine), genuine_held=len(genuine & held), control=len(control_set),
@@ -492,6 +493,8 @@ def simulate(campaign: Campaign, seed: int = 1, th: Thresholds | None = None) ->
     """
     result = Simulation(seed=seed)
     result.own = db.session.scalar(select(func.count(Response.id)).where(Response.campaign_id == campaign.id))
+    doubted = frozenset(db.session.scalars(select(Response.id).where(Response.campaign_id == campaign.id,
+                                                                     Response.status != "published")))
     world = World(campaign, seed)
     attacker = pick_attacker(campaign, world)
     result.background = len(background(world))
@@ -501,7 +504,7 @@ def simulate(campaign: Campaign, seed: int = 1, th: Thresholds | None = None) ->
     def run(key, inject):
         savepoint = db.session.begin_nested()
         injected, company = inject()
-        result.outcomes.append(measure(campaign, key, injected, control_ids, company, before, th))
+        result.outcomes.append(measure(campaign, key, injected, control_ids, company, before, th, doubted))
         savepoint.rollback()
 
     run("control", lambda: (control_ids, control_company))
@@ -511,3 +514,14 @@ def simulate(campaign: Campaign, seed: int = 1, th: Thresholds | None = None) ->
     run("copied", lambda: (copied(world, attacker), attacker))
     run("worker", lambda: grid_worker(world))
     return result
+
+
+def demo_story(campaign: Campaign, seed: int = 1) -> int:
+    """The demo's integrity story, kept (the caller commits): a genuine background with signals and
+    one company's staff filling its households' codes on three phones, then the scan; the staff's
+    answers wait in the review queue. Returns how many responses are held."""
+    world = World(campaign, seed)
+    attacker = pick_attacker(campaign, world)
+    background(world, share=0.05)
+    staff(world, attacker)
+    return scan(campaign).held
