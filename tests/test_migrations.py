@@ -68,6 +68,17 @@ def test_accounts_migration_keeps_users_and_events_and_gives_grid_workers_their_
     _check(pg_server.create_database("survey_populated"))
 
 
+def _one_place(conn, company: bool = False) -> None:
+    """A district, a street, a community and a compound (阳光小区, managed by 安居物业 if `company`)."""
+    conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
+    conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
+    conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, '幸福社区')"))
+    if company:
+        conn.execute(text("INSERT INTO companies (id, name) VALUES (1, '安居物业')"))
+    conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name, company_id) "
+                      f"VALUES (1, 1, 1, 1, '阳光小区', {1 if company else 'NULL'})"))
+
+
 BEFORE_LOOP = "ca47aba9fcd4"
 
 
@@ -79,12 +90,7 @@ def _check_rectification_loop(url: str):
         _db.engine.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
-        conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
-        conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, '幸福社区')"))
-        conn.execute(text("INSERT INTO companies (id, name) VALUES (1, '安居物业')"))
-        conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name, company_id) "
-                          "VALUES (1, 1, 1, 1, '阳光小区', 1)"))
+        _one_place(conn, company=True)
         conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, min_responses, "
                           "min_coverage, comment_label) VALUES (1, '2026 上半年', 'city', '2026-01-01 00:00:00', "
                           "'2026-06-30 00:00:00', 'open', 10, 0.1, '意见')"))
@@ -138,11 +144,7 @@ def _check_signals(url: str):
         _db.engine.dispose()
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
-        conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
-        conn.execute(text("INSERT INTO communities (id, street_id, name) VALUES (1, 1, '幸福社区')"))
-        conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name) "
-                          "VALUES (1, 1, 1, 1, '阳光小区')"))
+        _one_place(conn)
         conn.execute(text("INSERT INTO buildings (id, compound_id, name) VALUES (1, 1, '1号楼')"))
         conn.execute(text("INSERT INTO households (id, building_id, compound_id, unit, room) "
                           "VALUES (1, 1, 1, '1', '101')"))
