@@ -5,8 +5,8 @@ them (`detectors.detect`), and for each response whose decision changed moves it
 "published" and "held" (`totals.set_status`, so the maintained totals follow) and keeps its flags
 on its `ResponseSignal`. An officer's decision stands (`combine.decide`); a response the
 household changed after it was accepted is judged again (`signals.record` clears the acceptance).
-It runs from `flask integrity scan` (every few minutes during a campaign) and from the review
-queue's "re-check" button; a city of 600,000 responses takes well under a minute (bench/).
+It runs from `flask integrity scan`, every few minutes during a campaign; a city of 600,000
+responses takes well under a minute (bench/integrity_scan.py).
 """
 from __future__ import annotations
 
