@@ -18,9 +18,11 @@ from survey_app.domain.responses import codes as tokens
 from survey_app.domain.stats.reports import company_ranking
 from survey_app.extensions import db as _db
 from survey_app.logs import RedactCodes
-from survey_app.models import Campaign, Compound, Household, RectificationEvent, RectificationItem, Response, User
+from survey_app.models import (AuditEvent, Campaign, Compound, Household, RectificationEvent, RectificationItem, Response,
+                               User)
 
 from .conftest import make_config
+from .factories import answer, households_of
 from .sheets import header_row, table, title_block
 
 
@@ -57,6 +59,30 @@ def test_demo_city_loads_prints_logins_and_working_survey_urls(app, runner, db):
     again = runner.invoke(args=["demo"])
     assert again.exit_code != 0 and "已有数据" in again.output
     assert runner.invoke(args=["demo", "--if-empty"]).exit_code == 0
+
+
+def test_codes_sample_prints_working_urls_for_unanswered_households_of_the_first_street(app, runner, world, db):
+    """`flask codes sample` (scripts/dev.sh runs it on every start): fresh codes for a few households
+    of the first street that have not answered; run again, it re-issues only those and says so."""
+    first = households_of(world.k1)
+    answer(world.campaign, first[0])  # answered: never offered as a sample
+    result = runner.invoke(args=["codes", "sample", "--count", "3"])
+    assert result.exit_code == 0, result.output
+    urls = re.findall(r"http://survey\.test/s/([A-Za-z0-9_-]{22})", result.output)
+    assert len(urls) == 3 and "旧二维码已作废" not in result.output
+    holders = [tokens.find_code(t).household_id for t in urls]
+    assert holders == [h.id for h in first[1:4]]
+    client = app.test_client()
+    resp = client.get(f"/s/{urls[0]}")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/s/")
+    assert "金色花园" in client.get("/s/").data.decode()
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "codes.demo")) == 1
+    again = runner.invoke(args=["codes", "sample", "--count", "3"])
+    assert again.exit_code == 0 and "这 3 户的旧二维码已作废" in again.output
+    fresh = re.findall(r"http://survey\.test/s/([A-Za-z0-9_-]{22})", again.output)
+    assert [tokens.find_code(t).household_id for t in fresh] == holders
+    assert tokens.find_code(urls[1]) is None  # the old code no longer opens the survey
+    assert app.test_client().get(f"/s/{fresh[1]}").status_code == 302
 
 
 def test_cli_ranking_export_and_rectify(app, runner, db, tmp_path):

@@ -1,4 +1,5 @@
-"""`flask qr pdf` and `flask codes export`: print or list household codes for a street or part of it."""
+"""`flask qr pdf` and `flask codes export`: print or list household codes for a street or part of it;
+`flask codes sample`: fresh codes for a few unanswered households, to try the survey on a phone."""
 from __future__ import annotations
 
 import os
@@ -6,11 +7,14 @@ import os
 import click
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from . import common
 from ..domain.printing import labels as labels_pdf, selection
+from ..domain.responses import codes as tokens
 from ..domain.xlsx.codes import write_codes_workbook
 from ..extensions import db
+from ..models import Compound, Household, Response, Street
 
 
 def _selection_options(f):
@@ -120,3 +124,33 @@ def codes_export(campaign_id, district, street, community, compound, yes, out):
             f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], progress=_progress(bar))))
     click.echo(_("已发放 %(n)s 户二维码（其中重新发放 %(live)s 户），问卷地址已写入 %(out)s",
                  n=result["n"], live=live, out=out))
+
+
+@codes_group.command("sample")
+@click.option("--campaign", "campaign_id", type=int, help="测评活动编号（默认：当前活动）")
+@click.option("--district", help="区名（街道名在多个区重名时必填）")
+@click.option("--street", help="街道名（默认：第一个街道）")
+@click.option("--count", type=click.IntRange(1, 20), default=3, show_default=True, help="住户数")
+def codes_sample(campaign_id, district, street, count):
+    """Issue fresh codes for a few unanswered households of a street and print their survey URLs."""
+    campaign = common.campaign(campaign_id)
+    base = current_app.config["PUBLIC_BASE_URL"]
+    selection.check_base_url(base)
+    street_id = selection.resolve(street, district).id if street else \
+        db.session.scalar(select(Street.id).order_by(Street.id).limit(1))
+    answered = select(Response.household_id).where(Response.campaign_id == campaign.id)
+    ids = db.session.scalars(
+        select(Household.id).join(Compound, Compound.id == Household.compound_id)
+        .where(Compound.street_id == street_id, Household.id.not_in(answered))
+        .order_by(Household.id).limit(count)).all()
+    if not ids:
+        raise click.ClickException(_("没有尚未作答的住户，无法发放示例二维码。"))
+    live = tokens.live_count(campaign.id, ids)
+    issued = tokens.issue_codes(campaign.id, list(ids), reason="demo", why="试用示例")
+    click.echo(_("住户问卷示例地址（「%(campaign)s」，%(n)s 户尚未作答的住户）：", campaign=campaign.name, n=len(ids)))
+    for token in issued.values():
+        click.echo("  " + tokens.survey_url(base, token))
+    if live:
+        click.echo(_("这 %(live)s 户的旧二维码已作废，只重新发放了以上住户。", live=live))
+    if "127.0.0.1" in base or "localhost" in base:
+        click.echo(_("注意：这些地址只能在本机打开；手机试用请用 HOST=0.0.0.0 启动或设置 PUBLIC_BASE_URL。"), err=True)
