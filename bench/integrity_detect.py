@@ -17,15 +17,12 @@ answers alone) and prints the share of each held by `decide`, and of the genuine
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchkit import timed  # also puts the repository root on sys.path
 
 from survey_app.domain.integrity import detectors as d  # noqa: E402
 from survey_app.domain.integrity.combine import decide  # noqa: E402
@@ -152,15 +149,6 @@ class City:
             self._row("worker", compound, opened, self.rng.uniform(200, 400), mode="assisted", worker_id=worker,
                       device=f"worker{worker}".encode(), network=f"cell{worker}".encode(), agent=AGENTS[0],
                       answers=self.answers(high=True), comment="")
-
-
-def timed(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def baseline(rows) -> None:

@@ -22,28 +22,16 @@ a first scan again without building).
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from collections import defaultdict
 from datetime import timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchkit import bench_app, ensure_demo, timed
 
 AGENTS = 40
 AGENT_WEIGHTS = [1 / (i + 1) for i in range(AGENTS)]  # a few browsers are very common
-
-
-def timed(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
 
 
 def add_signals(campaign, seed: int) -> tuple[int, int]:
@@ -104,32 +92,17 @@ def main() -> None:
     ap.add_argument("--build-only", action="store_true")
     args = ap.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import func, select, text
 
-    from survey_app import create_app
-    from survey_app.config import Config
-    from survey_app.domain import demo
     from survey_app.domain.integrity import scan as scanning
     from survey_app.domain.integrity.detectors import Thresholds, detect
     from survey_app.domain.integrity.signals import campaign_key
     from survey_app.extensions import db
     from survey_app.models import Campaign, ResponseSignal
 
-    cfg = Config()
-    if args.database_url:
-        cfg.SQLALCHEMY_DATABASE_URI = args.database_url
-    else:
-        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
-    app = create_app(cfg)
+    app = bench_app(args.database_url)
     with app.app_context():
-        upgrade()
-        if demo.is_empty():
-            t = time.perf_counter()
-            info = demo.load(args.size)
-            db.session.commit()
-            print(f"built demo city ({args.size}): {info['households']} households, {info['responses']} responses "
-                  f"in {time.perf_counter() - t:.1f} s")
+        ensure_demo(args.size)
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
         campaign_key(campaign)
         t = time.perf_counter()

@@ -17,14 +17,12 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import os
 import pstats
 import statistics
 import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchkit import bench_app, ensure_demo
 
 
 def main() -> None:
@@ -34,39 +32,22 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     args = ap.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select
 
-    from survey_app import create_app
-    from survey_app.config import Config
-    from survey_app.domain import demo
     from survey_app.domain.integrity import signals
     from survey_app.domain.responses.codes import issue_codes
     from survey_app.domain.responses.survey import ParsedSurvey, save_response
     from survey_app.extensions import db
     from survey_app.models import Campaign, Household, Response, ResponseSignal
 
-    cfg = Config()
-    if args.database_url:
-        cfg.SQLALCHEMY_DATABASE_URI = args.database_url
-    else:
-        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
-    cfg.RATELIMIT_ENABLED = False
-    cfg.WTF_CSRF_ENABLED = False
-    app = create_app(cfg)
+    app = bench_app(args.database_url)
     real_record = signals.record
 
     def switch(on: bool) -> None:
         signals.record = real_record if on else (lambda *a, **k: None)
 
     with app.app_context():
-        upgrade()
-        if demo.is_empty():
-            t = time.perf_counter()
-            info = demo.load("small")
-            db.session.commit()
-            print(f"built demo city (small): {info['households']} households, {info['responses']} responses "
-                  f"in {time.perf_counter() - t:.1f} s")
+        ensure_demo("small")
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
         n = args.submissions
         fresh = db.session.scalars(

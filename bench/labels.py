@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from benchkit import ROOT, bench_app
+
 BASE_URL = "https://wy.example.gov.cn"
 
 
@@ -36,13 +36,7 @@ def _peaks() -> dict:
 
 
 def _app(db_path: str):
-    from survey_app import create_app
-    from survey_app.config import Config
-
-    cfg = Config()
-    cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{db_path}"
-    cfg.PUBLIC_BASE_URL = BASE_URL
-    return create_app(cfg)
+    return bench_app(f"sqlite:///{db_path}", PUBLIC_BASE_URL=BASE_URL)
 
 
 def build(db_path: str, n: int) -> None:

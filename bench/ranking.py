@@ -11,22 +11,9 @@ shared and noisy, each figure as a ratio to the baseline measured in the same ru
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def timed(fn, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return statistics.median(samples)
+from benchkit import bench_app, ensure_demo, timed
 
 
 def main() -> None:
@@ -36,11 +23,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from flask_migrate import upgrade
     from sqlalchemy import select, text
 
-    from survey_app import create_app
-    from survey_app.config import Config
     from survey_app.domain import demo
     from survey_app.access import Area
     from survey_app.domain.clock import now
@@ -49,24 +33,9 @@ def main() -> None:
     from survey_app.extensions import db
     from survey_app.models import Campaign
 
-    cfg = Config()
-    tmp = None
-    if args.database_url:
-        cfg.SQLALCHEMY_DATABASE_URI = args.database_url
-    else:
-        tmp = tempfile.mkdtemp(prefix="bench-")
-        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
-    cfg.RATELIMIT_ENABLED = False
-    cfg.WTF_CSRF_ENABLED = False  # the bench logs in with a plain POST
-    app = create_app(cfg)
+    app = bench_app(args.database_url)  # CSRF off: the bench logs in with a plain POST
     with app.app_context():
-        upgrade()
-        if demo.is_empty():
-            t = time.perf_counter()
-            info = demo.load(args.size)
-            db.session.commit()
-            print(f"built demo city ({args.size}): {info['households']} households, "
-                  f"{info['responses']} responses in {time.perf_counter() - t:.1f} s")
+        ensure_demo(args.size)
         campaign = db.session.scalar(select(Campaign).order_by(Campaign.id))
         area = Area("city")
 

@@ -21,32 +21,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
 import tempfile
-import time
-import tracemalloc
 from datetime import datetime, timedelta
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchkit import bench_app, peak_memory, timed_once
 
 STATES = ("open", "assigned", "in_progress", "submitted", "returned", "verified", "closed", "submitted")
 SMALL = 20_000
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
-
-def peak_memory(fn) -> tuple[int, object]:
-    """Peak Python memory of fn (a separate pass: tracemalloc slows code down)."""
-    tracemalloc.start()
-    out = fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak, out
 
 
 def build(n_items: int):
@@ -164,20 +145,16 @@ def main() -> None:
 
     from openpyxl import load_workbook
 
-    from survey_app import create_app
     from survey_app.access import rectification_clause
-    from survey_app.config import Config
     from survey_app.domain.rectification import sheet_import
     from survey_app.domain.xlsx.rectification import Filters, rectification_workbook
     from survey_app.extensions import db
 
     tmp = tempfile.mkdtemp(prefix="bench-rectification-")
-    cfg = Config()
-    cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.db"
-    app = create_app(cfg)
+    app = bench_app(f"sqlite:///{tmp}/bench.db")
     with app.app_context(), app.test_request_context():
         db.create_all()
-        t, (campaigns, officer) = timed(lambda: build(args.items))
+        t, (campaigns, officer) = timed_once(lambda: build(args.items))
         print(f"built {args.items + SMALL} items in {t:.1f} s")
         clause = rectification_clause(officer)
         large = Filters(campaigns["large"], clause)
@@ -190,9 +167,9 @@ def main() -> None:
         # Alternated, best of --repeat each: the machine is shared, and load drifts within a run.
         t_bare = t_export = float("inf")
         for _ in range(args.repeat):
-            t, bare = timed(lambda rows=rows: bare_write(rows))
+            t, bare = timed_once(lambda rows=rows: bare_write(rows))
             t_bare = min(t_bare, t)
-            t, (data, count) = timed(export)
+            t, (data, count) = timed_once(export)
             t_export = min(t_export, t)
         assert count == args.items == len(rows)
         del rows
@@ -228,9 +205,9 @@ def main() -> None:
             db.session.commit()
             return r
 
-        t_read, _ = timed(read_only)
-        t_dry, r_dry = timed(dry)
-        t_real, r_real = timed(real)
+        t_read, _ = timed_once(read_only)
+        t_dry, r_dry = timed_once(dry)
+        t_real, r_real = timed_once(real)
         assert r_dry.ok and r_real.ok, [str(e) for e in (r_dry.errors or r_real.errors)[:5]]
         assert r_real.moves == {"verify": kept}, r_real.moves
         print(f"\nimport of {kept} edited rows (待核验 → 已整改（核验通过）), {len(edited) / 1e6:.1f} MB")

@@ -16,13 +16,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import sys
 import tempfile
 import time
-import tracemalloc
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from benchkit import bench_app, peak_memory, timed_once
 
 
 def roster_bytes(rows: int) -> bytes:
@@ -44,21 +41,6 @@ def roster_bytes(rows: int) -> bytes:
     return buf.getvalue()
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
-
-
-def peak_memory(fn) -> int:
-    """Peak Python memory of fn, measured in a separate pass (tracemalloc slows code down)."""
-    tracemalloc.start()
-    fn()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=50_000)
@@ -68,8 +50,6 @@ def main() -> None:
     from flask_migrate import upgrade
     from openpyxl import load_workbook
 
-    from survey_app import create_app
-    from survey_app.config import Config
     from survey_app.domain import roster
     from survey_app.extensions import db
     from survey_app.models import District, Street
@@ -87,9 +67,7 @@ def main() -> None:
             take()
         roster.begin_write = noted
     for label in ("time",) if args.time_only else ("time", "memory"):  # each pass on its own empty database
-        cfg = Config()
-        cfg.SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/{label}.db"
-        app = create_app(cfg)
+        app = bench_app(f"sqlite:///{tmp}/{label}.db")
         with app.app_context():
             upgrade()
             d = District(name="市中区")
@@ -114,9 +92,9 @@ def main() -> None:
             steps = (("openpyxl read (baseline)", read_only), ("dry run", dry), ("import", real),
                      ("re-import (no change)", real))
             if label == "time":
-                passes[label] = [(name,) + timed(fn) for name, fn in steps]
-            else:
-                passes[label] = [peak_memory(fn) for _, fn in steps]
+                passes[label] = [(name,) + timed_once(fn) for name, fn in steps]
+            else:  # tracemalloc slows code down: a separate pass
+                passes[label] = [peak_memory(fn)[0] for _, fn in steps]
             db.engine.dispose()
     results = passes["time"]
     assert results[2][2].added["households"] == args.rows, results[2][2].summary()
