@@ -62,7 +62,7 @@ def main() -> None:
         firm.post("/login", data={"username": "company", "password": demo.DEMO_PASSWORD})
 
         def company_page():
-            assert firm.get("/firm/").status_code == 200
+            assert firm.get("/company/").status_code == 200
 
         # Cold: the first call in this process, before SQLite's page cache and SQLAlchemy's statement
         # cache have seen these queries. Warm: the median of later calls.
