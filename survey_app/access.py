@@ -288,6 +288,11 @@ def may_see_requesters(user: User, item: RectificationItem) -> bool:
         RectificationItem.id == item.id, rectification_clause(user))) is not None
 
 
+def may_search_households(user: User) -> bool:
+    """Find a household by its address or room (to re-issue its code): officers, within their jurisdiction."""
+    return is_officer(user)
+
+
 def may_raise_inspection(user: User) -> bool:
     """Record a problem found on a walk-round (any officer, in the compounds they see)."""
     return is_officer(user)
@@ -440,6 +445,46 @@ def get_visible(user: User, model, ident, message: str | None = None):
             raise Forbidden(_("该范围不在您的辖区内。"))
         raise NotFound(message or _("没有找到，或不在您的权限范围内。"))
     return obj
+
+
+def picker_choices(user: User, district_id=None, street_id=None, community_id=None, compound_id=None) -> dict:
+    """The options of the shared area picker: {level: [(value, label)]} for district, street,
+    community, compound, grid and building, each inside the user's jurisdiction and under the level
+    chosen above it. A level offers options once the level above is fixed (chosen, or the user's own
+    district or street), so a city's picker never lists every compound or building of the city."""
+    home = home_area(user)
+    out: dict[str, list] = {k: [] for k in ("district", "street", "community", "compound", "grid", "building")}
+    if home is None:
+        return out
+    if home.level == "district":
+        district_id = home.id
+    elif home.level == "street":
+        street_id = home.id
+    rows = db.session.execute
+    if home.level == "city":
+        out["district"] = list(rows(select(District.id, District.name).order_by(District.id)))
+    if district_id and home.level != "street":
+        out["street"] = list(rows(select(Street.id, Street.name).where(
+            Street.district_id == district_id, visible(user, Street)).order_by(Street.id)))
+    if not street_id:
+        return out
+    seen = select(Compound.id).where(compound_clause(user), Compound.street_id == street_id)
+    out["community"] = list(rows(select(Community.id, Community.name).where(
+        Community.street_id == street_id,
+        Community.id.in_(select(Compound.community_id).where(Compound.id.in_(seen)))).order_by(Community.name)))
+    if community_id:
+        seen = seen.where(Compound.community_id == community_id)
+    out["compound"] = list(rows(select(Compound.id, Compound.name).where(Compound.id.in_(seen))
+                                .order_by(Compound.name, Compound.id)))
+    if compound_id:
+        seen = select(Compound.id).where(Compound.id == compound_id, compound_clause(user))
+    out["grid"] = [(g, g) for g in db.session.scalars(
+        select(Building.grid).distinct().where(building_clause(user), Building.compound_id.in_(seen),
+                                               Building.grid.is_not(None)).order_by(Building.grid))]
+    if compound_id:
+        out["building"] = list(rows(select(Building.id, Building.name).where(
+            Building.compound_id == compound_id, building_clause(user)).order_by(Building.id)))
+    return out
 
 
 def init_app(app: Flask) -> None:

@@ -1,11 +1,13 @@
-"""Small helpers the views share: the campaign and area in view, audience guards, file responses."""
+"""Small helpers the views share: the campaign and area in view, the area picker, audience guards,
+file responses."""
+from dataclasses import dataclass, field
 from functools import wraps
 from urllib.parse import quote
 
 from flask import Response as FlaskResponse, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from .. import access
 from ..access import Area
@@ -13,7 +15,7 @@ from ..database import parse_id
 from ..domain.campaigns.lifecycle import default_campaign
 from ..errors import Forbidden, Invalid, NotFound
 from ..extensions import db
-from ..models import Campaign
+from ..models import Building, Campaign, Community, Compound, District, Household, Street
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,9 +34,9 @@ def arg_id(name: str) -> int | None:
     return value
 
 
-def page_number() -> int:
-    """The page a list asks for (?page=), 1 when absent. :raise Invalid: not a page number."""
-    raw = request.args.get("page", "")
+def page_number(name: str = "page") -> int:
+    """The page a list asks for (?page=, or another name), 1 when absent. :raise Invalid: not a page number."""
+    raw = request.args.get(name, "")
     if not raw:
         return 1
     number = parse_id(raw)
@@ -69,6 +71,115 @@ def area_in_view() -> Area:
     if not raw:
         return access.seen_area(current_user)
     return access.require_area(current_user, Area.parse(raw))
+
+
+# The area picker's levels, top down: the query name, the model, and the relationship to the level above.
+PICKER_LEVELS = (("district", District, None), ("street", Street, "district"), ("community", Community, "street"),
+                 ("compound", Compound, "community"), ("building", Building, "compound"))
+
+
+def _ancestors(obj) -> set[tuple[type, int]]:
+    out = set()
+    up = {model: parent for _name, model, parent in PICKER_LEVELS}
+    while up.get(type(obj)):
+        obj = getattr(obj, up[type(obj)])
+        out.add((type(obj), obj.id))
+    return out
+
+
+@dataclass
+class AreaPick:
+    """What the shared area picker (templates/_area_picker.html) chose: a row per level (None when not
+    chosen), a grid label, and the options to offer next (`access.picker_choices`)."""
+
+    chosen: dict = field(default_factory=dict)  # level name → District/Street/Community/Compound/Building
+    grid: str | None = None
+    choices: dict = field(default_factory=dict)
+
+    def id(self, level: str) -> int | None:
+        """The chosen id at a level, or None."""
+        row = self.chosen.get(level)
+        return row.id if row is not None else None
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether anything below the user's own jurisdiction was chosen."""
+        return bool(self.chosen or self.grid)
+
+    def args(self) -> dict[str, str]:
+        """The choices as the query string writes them (for paging and download links): the lowest
+        level chosen (the levels above follow from it) and the grid."""
+        out = {}
+        if self.chosen:
+            name, row = list(self.chosen.items())[-1]
+            out[name] = str(row.id)
+        return {**out, "grid": self.grid} if self.grid else out
+
+    def _compound_ids(self):
+        for name, column in (("community", Compound.community_id), ("street", Compound.street_id),
+                             ("district", Compound.district_id)):
+            if name in self.chosen:
+                return select(Compound.id).where(column == self.chosen[name].id)
+        return None
+
+    def building_clause(self):
+        """SQL condition on Building (names no other table): in the chosen area and grid."""
+        clause = true()
+        if "building" in self.chosen:
+            clause = Building.id == self.chosen["building"].id
+        elif "compound" in self.chosen:
+            clause = Building.compound_id == self.chosen["compound"].id
+        elif self._compound_ids() is not None:
+            clause = Building.compound_id.in_(self._compound_ids())
+        return clause & (Building.grid == self.grid) if self.grid else clause
+
+    def household_clause(self):
+        """SQL condition on Household (names no other table): in the chosen area and grid."""
+        clause = true()
+        if "building" in self.chosen:
+            clause = Household.building_id == self.chosen["building"].id
+        elif "compound" in self.chosen:
+            clause = Household.compound_id == self.chosen["compound"].id
+        elif self._compound_ids() is not None:
+            clause = Household.compound_id.in_(self._compound_ids())
+        if self.grid:
+            clause = clause & Household.building_id.in_(select(Building.id).where(Building.grid == self.grid))
+        return clause
+
+
+def area_pick() -> AreaPick:
+    """Read the area picker's ?district= ?street= ?community= ?compound= ?grid= ?building=.
+
+    A choice that does not lie under the choices above it is dropped (the user changed a level above
+    it): the level above wins. Levels above the lowest choice are filled in from it.
+
+    :raise Invalid: a malformed id. :raise Forbidden: a district, street or community outside the
+        jurisdiction. :raise NotFound: a compound or building outside it, or no such row.
+    """
+    chosen = {}
+    for name, model, _parent in PICKER_LEVELS:
+        ident = arg_id(name)
+        if ident is None:
+            continue
+        row = access.get_visible(current_user, model, ident)
+        above = _ancestors(row)
+        if all((type(r), r.id) in above for r in chosen.values()):
+            chosen[name] = row
+    if chosen:
+        lowest = list(chosen.values())[-1]
+        row = lowest
+        for name, model, parent in reversed(PICKER_LEVELS):
+            if isinstance(row, model) and parent:
+                row = getattr(row, parent)
+                chosen.setdefault(parent, row)
+        chosen = {name: chosen[name] for name, _m, _p in PICKER_LEVELS if name in chosen}
+    # No grid name holds a control character (the roster refuses them); PostgreSQL refuses NUL in a query.
+    grid = "".join(ch for ch in request.args.get("grid", "") if ch.isprintable()).strip()[:64] or None
+    ids = {name: row.id for name, row in chosen.items() if name != "building"}
+    pick = AreaPick(chosen, grid)
+    pick.choices = access.picker_choices(current_user, ids.get("district"), ids.get("street"), ids.get("community"),
+                                         ids.get("compound"))
+    return pick
 
 
 def requires(decision, message):
