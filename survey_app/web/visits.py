@@ -10,53 +10,46 @@ from ..domain.responses import coverage
 from ..domain.responses.survey import SurveyClosed, closed_reason, existing_response, parse_form, save_response
 from ..domain.xlsx.coverage import pending_workbook
 from ..errors import Conflict, Forbidden
-from ..extensions import db
-from ..models import Compound, Household
+from ..models import Household
 from . import device
-from .common import arg_id, campaign_in_view, moved, officer_required, xlsx_response
+from .common import area_pick, campaign_in_view, moved, officer_required, page_number, xlsx_response
 from .resident import closed_page, render_survey
 
 bp = Blueprint("visits", __name__, url_prefix="/office")
-PAGE_LIMIT = 2000
+BUILDINGS_PER_PAGE = 50
+PENDING_PER_PAGE = 100
+FILTER_NAMES = {"district": "区", "street": "街道", "community": "社区", "compound": "小区", "building": "楼栋",
+                "grid": "网格"}  # in the audit trail's detail of a download
 
 
-def _filters():
-    compound_id, building_id = arg_id("compound"), arg_id("building")
-    if compound_id:
-        access.get_visible(current_user, Compound, compound_id)
-    # No grid name holds a control character (the roster refuses them); PostgreSQL refuses NUL in a query.
-    grid = "".join(ch for ch in request.args.get("grid", "") if ch.isprintable()).strip()[:64] or None
-    return compound_id, grid, building_id
+def _clause(pick):
+    """The buildings in view: the user's (a grid worker's are those of their grids), narrowed by the picker."""
+    return access.building_clause(current_user) & pick.building_clause()
 
 
 @bp.get("/visits")
 @officer_required
 def index():
     campaign = campaign_in_view()
-    clause = access.building_clause(current_user)  # a grid worker's buildings are those of their grids
-    compound_id, grid, building_id = _filters()
-    buildings = coverage.building_coverage(campaign.id, clause, compound_id, grid)
-    pending = coverage.pending_households(campaign.id, clause, compound_id, grid, building_id, limit=PAGE_LIMIT + 1)
-    compounds = db.session.scalars(access.visible_compounds(current_user).order_by(Compound.name)).all()
-    return render_template("visits/index.html", campaign=campaign, buildings=buildings,
-                           pending=pending[:PAGE_LIMIT], more=len(pending) > PAGE_LIMIT, compounds=compounds,
-                           grids=coverage.grids(clause), compound_id=compound_id, grid=grid,
-                           building_id=building_id,
+    pick = area_pick()
+    clause = _clause(pick)
+    buildings = coverage.building_page(campaign.id, clause, page_number(), BUILDINGS_PER_PAGE)
+    pending = coverage.pending_page(campaign.id, clause, page_number("pending_page"), PENDING_PER_PAGE)
+    return render_template("visits/index.html", campaign=campaign, pick=pick, buildings=buildings, pending=pending,
                            workers=coverage.assisted_by_worker(campaign.id, access.compound_clause(current_user)),
-                           totals=(sum(b.households for b in buildings), sum(b.responses for b in buildings),
-                                   sum(b.assisted for b in buildings)))
+                           totals=coverage.totals(campaign.id, clause))
 
 
 @bp.get("/visits/pending.xlsx")
 @officer_required
 def pending_xlsx():
     campaign = campaign_in_view()
-    compound_id, grid, building_id = _filters()
-    rows = coverage.pending_households(campaign.id, access.building_clause(current_user), compound_id, grid,
-                                       building_id)
+    pick = area_pick()
+    rows = coverage.pending_households(campaign.id, _clause(pick))
     data = pending_workbook(rows)
+    compound_id = pick.id("compound")
     audit.exported("pending", f"campaign:{campaign.id}", user=current_user,
-                   detail=f"{len(rows)} 户" + (f"；小区 {compound_id}" if compound_id else "") + (f"；网格 {grid}" if grid else ""),
+                   detail=f"{len(rows)} 户" + "".join(f"；{FILTER_NAMES[k]} {v}" for k, v in pick.args().items()),
                    where=audit.where_compounds([compound_id]) if compound_id else audit.where_user(current_user))
     return xlsx_response(data, f"未参评住户-{now():%Y%m%d}.xlsx")
 
@@ -87,9 +80,7 @@ def _back() -> dict:
     list's assist links carry them (and the form's action keeps them); empty when not from the list."""
     if request.args.get("back") != "visits":
         return {}
-    compound_id, grid, building_id = _filters()
-    return {"back": "visits", **{k: v for k, v in (("compound", compound_id), ("grid", grid),
-                                                   ("building", building_id)) if v}}
+    return {"back": "visits", **area_pick().args()}
 
 
 @bp.get("/assist/<id:household_id>")

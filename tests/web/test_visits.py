@@ -4,7 +4,7 @@ import io
 import openpyxl
 from sqlalchemy import func, select
 
-from survey_app.models import Building, Response
+from survey_app.models import Building, Household, Response
 
 from ..factories import answer, form_for, households_of
 from ..sheets import header_row, table, title_block
@@ -78,3 +78,62 @@ def test_only_grid_and_street_staff_in_jurisdiction_may_assist(app, client, worl
     other = app.test_client()
     other.post("/login", data={"username": "grid1", "password": "pw-123456"})
     assert other.get(f"/office/assist/{households_of(world.k4)[0].id}").status_code == 404
+
+
+def _select(page: str, name: str) -> str:
+    """The options of the picker's select of that name ("" when the page offers none)."""
+    if f'name="{name}"' not in page:
+        return ""
+    part = page[page.index(f'<select name="{name}"'):]
+    return part[:part.index("</select>")]
+
+
+def _city_of_buildings(world, db, n=60):
+    """n more buildings of one household each in 金色花园 (文化路街道): a list longer than a page."""
+    for i in range(n):
+        b = Building(compound_id=world.k1.id, name=f"{i + 10}号楼", grid="一网格")
+        db.session.add(b)
+        db.session.flush()
+        db.session.add(Household(building_id=b.id, compound_id=world.k1.id, unit="1", room="101"))
+    db.session.commit()
+
+
+def test_city_level_visits_are_paged_with_counts(client, world, login, db):
+    _city_of_buildings(world, db)
+    login("city")
+    page = client.get("/office/visits").data.decode()
+    total_buildings, total_households = 4 + 60, 40 + 40 + 30 + 20 + 60
+    assert f"共 {total_buildings} 栋楼、{total_households} 户" in page
+    table = page[page.index("各楼栋参评率"):page.index('id="pending"')]
+    assert table.count('href="/office/buildings/') == 50 and "第 1 / 2 页" in table
+    assert page.count('href="/office/assist/') == 0  # the city does not assist; the list is still paged
+    assert f"共 {total_households} 户" in page and "第 1 / 2 页" in page[page.index('id="pending"'):]
+    second = client.get("/office/visits?page=2").data.decode()
+    table2 = second[second.index("各楼栋参评率"):second.index('id="pending"')]
+    assert table2.count('href="/office/buildings/') == 14
+    rows = page[page.index('class="data pending"'):].split("<tr>")[2:]
+    assert len(rows) == 100
+
+
+def test_visits_filter_by_district_street_and_compound(client, world, login, db):
+    login("city")
+    west = client.get(f"/office/visits?district={world.west.id}").data.decode()
+    assert "御景华庭" in west and "金色花园" not in west and "共 1 栋楼、20 户" in west
+    # after choosing a district, its streets are offered; after a street, its compounds
+    assert "光明路街道" in _select(client.get(f"/office/visits?district={world.east.id}").data.decode(), "street")
+    street = client.get(f"/office/visits?street={world.s2.id}").data.decode()
+    assert "翡翠名苑" in street and "金色花园" not in street and "共 1 栋楼、30 户" in street
+    assert "翡翠名苑" in _select(street, "compound") and "阳光社区" in _select(street, "community")
+    one = client.get(f"/office/visits?compound={world.k2.id}").data.decode()
+    assert "共 1 栋楼、40 户" in one and "金色花园</td>" not in one
+    # a street that does not lie in the chosen district is dropped (the district was changed)
+    both = client.get(f"/office/visits?district={world.west.id}&street={world.s1.id}").data.decode()
+    assert "御景华庭" in both and "金色花园" not in both
+    # a street officer may not pick another street, and the filters ride along the paging links
+    login("street1")
+    assert client.get(f"/office/visits?street={world.s3.id}").status_code == 403
+    assert client.get(f"/office/visits?district={world.west.id}").status_code == 403
+    _city_of_buildings(world, db)
+    page = client.get(f"/office/visits?compound={world.k1.id}").data.decode()
+    pager = page[page.index('class="pager"'):]
+    assert f"compound={world.k1.id}" in pager and "page=2" in pager

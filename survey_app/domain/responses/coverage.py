@@ -33,32 +33,77 @@ def _answered(campaign_id: int):
                 Response.status != "rejected")
 
 
-def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=None) -> list[BuildingCoverage]:
+def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=None,
+                      building_ids=None) -> list[BuildingCoverage]:
     """Households, responses (published or held: the visits list's "answered") and assisted responses per
-    building, straight from the tables."""
+    building, straight from the tables (only `building_ids` when given)."""
     q = (select(Building, func.count(Household.id), func.count(Response.id),
                 func.sum(case((Response.mode == "assisted", 1), else_=0)))
          .join(Compound, Compound.id == Building.compound_id)
          .join(Household, Household.building_id == Building.id)
          .outerjoin(Response, _answered(campaign_id))
          .where(compound_clause)
-         .group_by(Building.id).order_by(Building.compound_id, Building.id))
+         .group_by(Building.id, Compound.name).order_by(Compound.name, Building.compound_id, Building.id))
     if compound_id:
         q = q.where(Building.compound_id == compound_id)
     if grid:
         q = q.where(Building.grid == grid)
+    if building_ids is not None:
+        q = q.where(Building.id.in_(building_ids))
     return [BuildingCoverage(b, int(n), int(r), int(a or 0)) for b, n, r, a in db.session.execute(q)]
 
 
+@dataclass
+class Page:
+    """One page of a list and how many rows the whole list has."""
+
+    rows: list
+    total: int
+    number: int
+    pages: int
+
+
+def _page(total: int, number: int, per_page: int) -> tuple[int, int]:
+    pages = max(1, -(-total // per_page))
+    return min(max(number, 1), pages), pages
+
+
+def building_page(campaign_id: int, clause, number: int = 1, per_page: int = 50) -> Page:
+    """One page of `building_coverage` over the buildings with households under `clause` (an SQL
+    condition on Building and Compound), in compound-name order: the page's buildings are picked
+    first, so a city's page aggregates 50 buildings, not all of them."""
+    with_households = (select(Building.id).join(Compound, Compound.id == Building.compound_id)
+                       .where(clause, select(Household.id).where(Household.building_id == Building.id).exists()))
+    total = db.session.scalar(select(func.count()).select_from(with_households.subquery()))
+    number, pages = _page(total, number, per_page)
+    ids = list(db.session.scalars(with_households.order_by(Compound.name, Building.compound_id, Building.id)
+                                  .limit(per_page).offset((number - 1) * per_page)))
+    rows = building_coverage(campaign_id, clause, building_ids=ids) if ids else []
+    return Page(rows, total, number, pages)
+
+
+def totals(campaign_id: int, clause) -> tuple[int, int, int]:
+    """(households, answered, assisted) under `clause` (an SQL condition on Building and Compound)."""
+    q = (select(func.count(Household.id), func.count(Response.id),
+                func.sum(case((Response.mode == "assisted", 1), else_=0)))
+         .join(Building, Building.id == Household.building_id)
+         .join(Compound, Compound.id == Household.compound_id)
+         .outerjoin(Response, _answered(campaign_id))
+         .where(clause))
+    n, r, a = db.session.execute(q).one()
+    return int(n), int(r), int(a or 0)
+
+
 def pending_households(campaign_id: int, compound_clause, compound_id=None, grid=None, building_id=None,
-                       limit: int | None = None):
+                       limit: int | None = None, offset: int = 0):
     """Households without a published or held response (none, or only a rejected one), in visiting order (compound, building, unit, room)."""
     q = (select(Household, Building, Compound)
          .join(Building, Building.id == Household.building_id)
          .join(Compound, Compound.id == Household.compound_id)
          .outerjoin(Response, _answered(campaign_id))
          .where(compound_clause, Response.id.is_(None))
-         .order_by(Compound.name, Building.id, Household.unit, Household.room))
+         .order_by(Compound.name, Building.id, func.length(Household.unit), Household.unit,
+                   func.length(Household.room), Household.room))
     if compound_id:
         q = q.where(Household.compound_id == compound_id)
     if grid:
@@ -66,8 +111,19 @@ def pending_households(campaign_id: int, compound_clause, compound_id=None, grid
     if building_id:
         q = q.where(Household.building_id == building_id)
     if limit:
-        q = q.limit(limit)
+        q = q.limit(limit).offset(offset)
     return db.session.execute(q).all()
+
+
+def pending_page(campaign_id: int, clause, number: int = 1, per_page: int = 100) -> Page:
+    """One page of `pending_households` under `clause`, and how many households are pending in all."""
+    total = db.session.scalar(
+        select(func.count(Household.id)).join(Building, Building.id == Household.building_id)
+        .join(Compound, Compound.id == Household.compound_id).outerjoin(Response, _answered(campaign_id))
+        .where(clause, Response.id.is_(None)))
+    number, pages = _page(total, number, per_page)
+    rows = pending_households(campaign_id, clause, limit=per_page, offset=(number - 1) * per_page) if total else []
+    return Page(rows, total, number, pages)
 
 
 def grids(compound_clause) -> list[str]:
