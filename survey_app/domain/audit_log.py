@@ -50,7 +50,7 @@ ACTION_LABELS = {
     "export.ranking": _l("下载排名 Excel"), "export.rectification": _l("下载整改清单 Excel"),
     "export.company_report": _l("下载企业测评结果 Excel"), "export.questionnaire": _l("下载问卷 Excel"),
     "export.pending": _l("下载未参评住户 Excel"), "export.audit": _l("下载审计日志 Excel"),
-    "export.comments": _l("下载居民意见 Excel"),
+    "export.comments": _l("下载居民意见 Excel"), "export.benchmarks": _l("下载标杆企业候选 Excel"),
     "user.login": _l("登录"), "user.logout": _l("退出登录"), "user.created": _l("创建账户"),
     "user.updated": _l("修改账户"), "user.disabled": _l("停用账户"), "user.enabled": _l("启用账户"),
     "user.password_reset": _l("重设密码"), "user.password_changed": _l("修改本人密码"),

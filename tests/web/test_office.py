@@ -161,7 +161,7 @@ def test_small_samples_are_listed_as_not_enough_not_ranked(client, world, login)
         answer(world.campaign, h, 5)
     login("street1")
     page = client.get("/office/ranking").data.decode()
-    assert "样本不足，不参与排名" in page and "暂无达到排名条件的企业" in page
+    assert "未达到排名条件的企业" in page and "暂无达到排名条件的企业" in page
 
 
 def test_rectification_generated_by_rule_listed_and_exported_without_formulas(client, world, login, db):
