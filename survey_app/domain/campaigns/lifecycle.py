@@ -323,7 +323,8 @@ def _campaign_ids_touched(session: Session) -> set[int]:
     ids: set[int] = set()
     response_ids: set[int] = set()
     answer_ids: set[int] = set()
-    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+    dirty = set(session.dirty)  # computed once: `session.dirty` rebuilds its list on every access
+    for obj in list(session.new) + list(dirty) + list(session.deleted):
         if isinstance(obj, AnswerChoice):  # a tick of a multiple-choice answer: its answer's response
             answer = obj.__dict__.get("answer")
             resp = answer.__dict__.get("response") if answer is not None else None
@@ -335,12 +336,12 @@ def _campaign_ids_touched(session: Session) -> set[int]:
                 answer_ids.add(obj.answer_id)
             continue
         if isinstance(obj, Response):
-            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            if obj in dirty and not session.is_modified(obj, include_collections=False):
                 continue
             if obj.campaign_id is not None:
                 ids.add(obj.campaign_id)
         elif isinstance(obj, Answer):
-            if obj in session.dirty and not session.is_modified(obj, include_collections=False):
+            if obj in dirty and not session.is_modified(obj, include_collections=False):
                 continue
             resp = obj.__dict__.get("response")
             if resp is not None and resp.campaign_id is not None:
