@@ -98,13 +98,27 @@ def qr_pdf(campaign_id, district, street, community, compound, yes, layout, work
     """Issue codes and write A4 label sheets (PDF) for a street, community or compound."""
     campaign, sel, total, live = _prepare(campaign_id, district, street, community, compound, yes)
     result = {}
-    with click.progressbar(length=total, label=_("生成标签")) as bar:
-        _write_atomically(out, lambda f: result.setdefault("r", labels_pdf.write_labels(
-            f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], layout=layout, workers=workers,
-            progress=_progress(bar))))
+    _write_atomically(out, lambda f: result.setdefault("r", labels_pdf.write_labels(
+        f, campaign, sel, current_app.config["PUBLIC_BASE_URL"], layout=layout, workers=workers,
+        progress=_label_progress())))
     r = result["r"]
-    click.echo(_("已发放 %(labels)s 户二维码（其中重新发放 %(reissued)s 户），%(pages)s 页标签已写入 %(out)s",
-                 labels=r.labels, reissued=r.reissued, pages=r.pages, out=out))
+    click.echo(_("已发放 %(labels)s 户二维码（其中重新发放 %(reissued)s 户），"
+                 "%(buildings)s 栋楼 %(pages)s 页标签已写入 %(out)s", labels=r.labels, reissued=r.reissued, buildings=r.buildings, pages=r.pages, out=out))
+
+
+def _label_progress():
+    """Tell a label print's progress on stderr: a line when buildings finish (at most one per percent)."""
+    state = {"buildings": 0, "percent": -1}
+
+    def update(p: labels_pdf.Progress):
+        percent = p.households * 100 // max(1, p.households_total)
+        last = p.buildings == p.buildings_total
+        if p.buildings > state["buildings"] and (percent > state["percent"] or last):
+            state.update(buildings=p.buildings, percent=percent)
+            click.echo(_("[%(percent)3d%%] 生成标签：楼栋 %(b)s/%(bt)s，住户 %(h)s/%(ht)s",
+                         percent=percent, b=p.buildings, bt=p.buildings_total, h=p.households,
+                         ht=p.households_total), err=True)
+    return update
 
 
 @click.group("codes")

@@ -105,24 +105,20 @@ def building(building_id: int):
     return render_template("office/building.html", campaign=campaign, building=b, live=live, answered=answered)
 
 
-@bp.post("/buildings/<id:building_id>/labels")
+@bp.route("/buildings/<id:building_id>/labels", methods=["GET", "POST"])
 @officer_required
 def building_labels(building_id: int):
-    """Issue codes for every household of the building and render its A4 label sheet."""
+    """Moved: a building's labels print on the one print page (PDF). GET 308; the old form's POST 303.
+
+    Nothing is issued here: the print page says how many codes it re-issues and asks to confirm.
+    """
     campaign = campaign_in_view()
     b = access.get_visible(current_user, Building, building_id)
-    households = list(b.households)
-    live = tokens.live_count(campaign.id, [h.id for h in households])
-    if live and request.form.get("confirm_reissue") != "yes":
-        flash(_("该楼栋已有 %(n)s 户发放过二维码。重新打印会作废旧码，请勾选确认后再打印。", n=live), "warning")
-        return redirect(url_for(".building", building_id=b.id, campaign=campaign.id))
-    issued = tokens.issue_codes(campaign.id, [h.id for h in households], current_user.id,
-                                reason="reissued" if live else "issued")
-    base = current_app.config["PUBLIC_BASE_URL"]
-    labels = [{"household": h, "url": tokens.survey_url(base, issued[h.id]),
-               "png": qr.data_uri(qr.png_bytes(tokens.survey_url(base, issued[h.id]), box_size=6), "image/png")}
-              for h in households]
-    return render_template("office/labels.html", campaign=campaign, building=b, labels=labels, reissued=live)
+    target = url_for("printing.page", level="building", ident=b.id, campaign=campaign.id)
+    if request.method == "GET":
+        return redirect(target, 308)
+    flash(_("楼栋标签已统一为 PDF 打印：请在本页确认后下载。"), "info")
+    return redirect(target, 303)
 
 
 @bp.get("/households/<id:household_id>")

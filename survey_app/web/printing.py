@@ -20,6 +20,7 @@ bp = Blueprint("printing", __name__, url_prefix="/office/print")
 LEVEL = "<level>"
 LEVELS = {"building": Building, "compound": Compound, "community": Community, "street": Street}
 CHUNK_SIZE = 64 * 1024
+LARGE = 2000  # households from which the page warns that the PDF takes a while (the request is synchronous)
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -55,12 +56,15 @@ def page(level: str, ident: int):
     """Say how many households will get codes and how many already hold one, before printing."""
     campaign = campaign_in_view()
     sel, obj = _selection(level, ident)
-    total = selection.count(sel)
+    counts = selection.building_counts(sel)
+    total = sum(counts.values())
     live = selection.live_count(campaign.id, sel)
-    layouts = [(name, layout, labels_pdf.pages_for(total, name)) for name, layout in labels_pdf.LAYOUTS.items()]
+    layouts = [(name, layout, labels_pdf.plan_pages(counts.values(), name))
+               for name, layout in labels_pdf.LAYOUTS.items()]
     return render_template("printing/labels.html", campaign=campaign, sel=sel, total=total, live=live,
-                           layouts=layouts, default_layout=labels_pdf.DEFAULT_LAYOUT, wider=_wider(obj),
-                           instruction=labels_pdf.INSTRUCTION)
+                           buildings=len(counts), layouts=layouts, default_layout=labels_pdf.DEFAULT_LAYOUT,
+                           wider=_wider(obj), parts=selection.parts(sel),
+                           large=total > LARGE, instruction=labels_pdf.INSTRUCTION)
 
 
 @bp.post(f"/{LEVEL}/<id:ident>/pdf")

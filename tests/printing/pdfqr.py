@@ -9,22 +9,26 @@ import zxingcpp
 URL = re.compile(r"^http://survey\.test/s/([A-Za-z0-9_-]{22})$")
 
 
-def read_pdf(data: bytes) -> tuple[list[str], str, int]:
-    """Return (decoded texts of every QR code in page order, all page text, page count)."""
+def read_pages(data: bytes) -> list[tuple[list[str], str]]:
+    """Each page's (decoded texts of its QR codes in reading order, its text)."""
     doc = pdfium.PdfDocument(data)
-    found, text = [], []
+    pages = []
     try:
         for page in doc:
             img = page.render(scale=2).to_pil()
             codes = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode)
             # Reading order: top to bottom, then left to right.
             codes.sort(key=lambda c: (round(c.position.top_left.y / 50), c.position.top_left.x))
-            found += [c.text for c in codes]
-            tp = page.get_textpage()
-            text.append(tp.get_text_range())
-        return found, "\n".join(text), len(doc)
+            pages.append(([c.text for c in codes], page.get_textpage().get_text_range()))
+        return pages
     finally:
         doc.close()
+
+
+def read_pdf(data: bytes) -> tuple[list[str], str, int]:
+    """Return (decoded texts of every QR code in page order, all page text, page count)."""
+    pages = read_pages(data)
+    return [u for urls, _text in pages for u in urls], "\n".join(t for _urls, t in pages), len(pages)
 
 
 def tokens_of(urls: list[str]) -> list[str]:

@@ -25,9 +25,12 @@ def test_qr_pdf_for_a_street_then_refuses_to_reissue_without_yes(runner, world, 
     args = ["qr", "pdf", "--campaign", str(world.campaign.id), "--street", "文化路街道", "--out", str(out)]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    assert "生成标签" in result.output and "已发放 80 户" in result.output
+    assert "已发放 80 户" in result.output and "2 栋楼 6 页" in result.output
+    # Progress goes to stderr as buildings finish: buildings done / total and households.
+    assert "楼栋 1/2，住户 40/80" in result.stderr and "[100%] 生成标签：楼栋 2/2，住户 80/80" in result.stderr
+    assert "生成标签" not in result.stdout
     urls, text, pages = read_pdf(out.read_bytes())
-    assert pages == 4 and len(urls) == 80
+    assert pages == 6 and len(urls) == 80  # each building starts a page; its heading takes the first row
     codes = [tokens.find_code(t) for t in tokens_of(urls)]
     assert {c.household.compound_id for c in codes} == {world.k1.id, world.k2.id}
     assert len({c.household_id for c in codes}) == 80 and _live(db) == 80
@@ -43,7 +46,7 @@ def test_qr_pdf_for_a_street_then_refuses_to_reissue_without_yes(runner, world, 
                                           "--layout", "2x5"])
     assert yes.exit_code == 0, yes.output
     new_urls, _, pages = read_pdf((tmp_path / "again.pdf").read_bytes())
-    assert len(new_urls) == 40 and pages == 4
+    assert len(new_urls) == 40 and pages == 5  # 2 + 38 cells of 10 per page
     assert {tokens.find_code(t).household.compound_id for t in tokens_of(new_urls)} == {world.k2.id}
     dead = [t for t, c in zip(tokens_of(urls), codes) if c.household.compound_id == world.k2.id]
     assert len(dead) == 40 and all(tokens.find_code(t) is None for t in dead)
@@ -138,10 +141,11 @@ def test_worker_processes_draw_the_same_labels(app, world, db):
     buf = io.BytesIO()
     seen = []
     result = labels_pdf.write_labels(buf, campaign, sel, "http://survey.test", workers=2, batch_size=30,
-                                     progress=lambda done, total: seen.append((done, total)))
+                                     progress=seen.append)
     _db.session.commit()
-    assert result.labels == 80 and result.pages == 4 and result.reissued == 0
-    assert seen[-1] == (80, 80) and len(seen) > 2
+    assert result.labels == 80 and result.pages == 6 and result.reissued == 0 and result.buildings == 2
+    assert seen[-1] == labels_pdf.Progress(80, 80, 2, 2) and len(seen) > 2
+    assert labels_pdf.Progress(40, 80, 1, 2) in seen
     urls, _, _ = read_pdf(buf.getvalue())
     order = [(tokens.find_code(t).household.compound_id, tokens.find_code(t).household.room) for t in tokens_of(urls)]
     compounds = [c for c, _ in order]

@@ -4,11 +4,11 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from survey_app.domain.responses import codes as tokens
-from survey_app.models import AuditEvent, Building, HouseholdCode, Street
+from survey_app.models import AuditEvent, Building, Household, HouseholdCode, Street
 from survey_app.web import printing
 
 from ..factories import issue
-from .pdfqr import read_pdf, tokens_of
+from .pdfqr import read_pages, read_pdf, tokens_of
 
 
 def _building(db, compound):
@@ -35,7 +35,7 @@ def test_building_pdf_holds_a_working_qr_code_for_every_household(client, world,
     assert resp.headers["Cache-Control"] == "no-store"
 
     urls, text, pages = read_pdf(resp.data)
-    assert pages == 2  # 40 labels, 21 per page
+    assert pages == 3  # the heading row (3 cells) and 40 labels, 21 cells per page
     found = tokens_of(urls)
     assert len(found) == len(set(found)) == 40
     households = {h.id for h in b.households}
@@ -68,7 +68,7 @@ def test_reprinting_reissues_only_after_confirmation(client, world, login, db):
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
     assert tokens.find_code(old) is None
     urls, _text, pages = read_pdf(resp.data)
-    assert pages == 4  # 10 per page
+    assert pages == 5  # the heading row (2 cells) and 40 labels, 10 cells per page
     assert len({tokens.find_code(t).household_id for t in tokens_of(urls)}) == 40
     live = db.session.scalar(select(func.count()).select_from(HouseholdCode)
                              .where(HouseholdCode.revoked_at.is_(None)))
@@ -146,8 +146,77 @@ def test_empty_selection_prints_nothing(client, world, login, db):
 def test_building_and_compound_pages_link_to_printing(client, world, login, db):
     b = _building(db, world.k1)
     login("street1")
-    assert f"/office/print/building/{b.id}" in client.get(f"/office/buildings/{b.id}").data.decode()
+    building_page = client.get(f"/office/buildings/{b.id}").data.decode()
+    # One way to print a building: the PDF print page; no second form on the building page.
+    assert f"/office/print/building/{b.id}" in building_page and "打印二维码标签" in building_page
+    assert "/labels" not in building_page and "confirm_reissue" not in building_page
     assert f"/office/print/compound/{world.k1.id}" in client.get(f"/office/compounds/{world.k1.id}").data.decode()
     page = client.get(f"/office/print/building/{b.id}").data.decode()
     assert f"/office/print/street/{world.s1.id}" in page and f"/office/print/community/{world.k1.community_id}" in page
     assert db.session.get(Street, world.s1.id) is not None
+
+
+def test_the_old_building_label_sheet_redirects_to_the_one_print_page(client, world, login, db):
+    b = _building(db, world.k1)
+    old = issue(world.campaign, b.households[0])
+    login("street1")
+    page = f"/office/print/building/{b.id}?campaign={world.campaign.id}"
+    got = client.get(f"/office/buildings/{b.id}/labels?campaign={world.campaign.id}")
+    assert got.status_code == 308 and got.headers["Location"] == page
+    # The old form's POST (even confirmed) issues nothing: it lands on the print page, which asks again.
+    posted = client.post(f"/office/buildings/{b.id}/labels?campaign={world.campaign.id}",
+                         data={"confirm_reissue": "yes"})
+    assert posted.status_code == 303 and posted.headers["Location"] == page
+    assert _codes(db) == 1 and tokens.find_code(old) is not None
+    assert not db.session.scalar(select(AuditEvent).where(AuditEvent.action == "codes.printed"))
+    html = client.get(page).data.decode()
+    assert "统一为 PDF 打印" in html and "已有 1 户持有有效二维码" in html and 'name="confirm_reissue"' in html
+    login("street3")
+    assert client.get(f"/office/buildings/{b.id}/labels").status_code == 404
+    assert client.post(f"/office/buildings/{b.id}/labels").status_code == 404
+
+
+def test_each_building_starts_a_page_with_its_heading_and_every_page_names_it(client, world, login, db):
+    k1 = world.k1
+    two = Building(compound_id=k1.id, name="2号楼", grid="三网格")
+    db.session.add(two)
+    db.session.flush()
+    for room in ("101", "102", "201"):
+        db.session.add(Household(building_id=two.id, compound_id=k1.id, unit="2", room=room))
+    db.session.commit()
+    one = _building(db, k1)
+    login("street1")
+    html = client.get(f"/office/print/compound/{k1.id}").data.decode()
+    assert "共 43 户，2 栋楼" in html and "43 张标签，共 4 页" in html  # 3x7: 3 + 1 pages
+    assert "1号楼</a>（40 户）" in html and "2号楼</a>（3 户）" in html  # split links, by building
+    resp = client.post(f"/office/print/compound/{k1.id}/pdf")
+    assert resp.status_code == 200
+    pages = read_pages(resp.data)
+    assert len(pages) == 4
+    buildings = [{tokens.find_code(t).household.building_id for t in tokens_of(urls)} for urls, _t in pages]
+    assert buildings == [{one.id}, {one.id}, {one.id}, {two.id}]  # a page break before 2号楼
+    assert [len(urls) for urls, _t in pages] == [18, 21, 1, 3]  # the heading takes the first row
+    texts = [t for _u, t in pages]
+    for n, text in enumerate(texts, 1):
+        building = "2号楼" if n == 4 else "1号楼"
+        assert f"金色花园 {building} · 第 {n} / 4 页" in text, text[-80:]
+    heading = "共 40 户 · 网格：一网格"
+    assert texts[0].startswith("金色花园 1号楼") and heading in texts[0]
+    assert "测评活动：2026年测试测评" in texts[0] and "打印日期：" in texts[0]
+    assert texts[3].startswith("金色花园 2号楼") and "共 3 户 · 网格：三网格" in texts[3]
+    assert not any("打印日期" in t or "共 40 户" in t for t in texts[1:3])  # headings only on first pages
+    # The labels keep the door order within each building.
+    rooms = [tokens.find_code(t).household.room for urls, _t in pages for t in tokens_of(urls)]
+    assert rooms[:3] == ["101", "102", "201"] and rooms[-3:] == ["101", "102", "201"]
+
+
+def test_a_street_print_says_how_large_it_is_and_offers_smaller_prints(client, world, login, db, monkeypatch):
+    login("street1")
+    html = client.get(f"/office/print/street/{world.s1.id}").data.decode()
+    assert "共 80 户，2 栋楼" in html and "80 张标签，共 6 页" in html and "80 张标签，共 10 页" in html
+    assert f"/office/print/community/{world.k1.community_id}" in html and "（80 户）" in html
+    assert "需要一些时间" not in html
+    monkeypatch.setattr(printing, "LARGE", 50)
+    assert "需要一些时间" in client.get(f"/office/print/street/{world.s1.id}").data.decode()
+    community = client.get(f"/office/print/community/{world.k1.community_id}").data.decode()
+    assert f"/office/print/compound/{world.k1.id}" in community and f"/office/print/compound/{world.k2.id}" in community

@@ -29,6 +29,7 @@ EXEMPT = {
     "resident.submit": "a resident's own answer: residents are not staff and are never named in the log",
     "resident.confirm_submit": "a resident's own answer to \"has it been fixed?\": residents are not staff and are never named in the log",
     "firm.firm": "redirects the old /firm/ addresses to /company/ and does nothing itself",
+    "office.building_labels": "the old building label sheet: redirects (303) to printing.page and issues nothing",
 }
 # Actions whose event says who and what but has no fields to show before and after.
 NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the last login",
@@ -150,12 +151,6 @@ def _save_question(w, db, client):
     c = _east_draft(w, db)
     q = next(d for d in c.dimensions if len(d.questions) > 1).questions[1]
     return f"/office/campaigns/{c.id}/questions/{q.key}", {"action": "up"}, {}
-
-
-@recipe("office.building_labels", "street1", "codes.issued", where="street")
-def _building_labels(w, db, client):
-    b = households_of(w.k1)[0].building_id
-    return f"/office/buildings/{b}/labels?campaign={w.campaign.id}", {}, {}
 
 
 @recipe("office.household_code", "street1", "codes.issued", where="street")

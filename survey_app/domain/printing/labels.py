@@ -10,6 +10,10 @@ STSong-Light (no font file is embedded; every PDF reader has it or a substitute)
 and its text encoding. QR codes are vector rectangles drawn from qrcode's module matrix.
 QR matrices are the expensive part; for large selections they are computed in a pool of
 worker processes while this process reads the database, issues codes and draws.
+
+Each building starts on a new page whose first row of cells is the building's heading (compound,
+building, households, grid, campaign, print date); every page's bottom edge names the building and
+says "第 n / N 页". Page counts are planned before drawing from the households per building.
 """
 from __future__ import annotations
 
@@ -25,16 +29,17 @@ from datetime import datetime
 from typing import Callable
 
 import qrcode
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.pdfbase import cidfonts
 from reportlab.pdfbase.pdfdoc import PDFDocument
 
+from ...models import Building
 from ..clock import now
 from ..responses import codes as tokens
 from .qr import MAX_VERSION
-from .selection import (BATCH, Selection, audit_print, check_base_url, count, issue_in_batches, live_count,
-                        suffixed)
+from .selection import (BATCH, Selection, audit_print, building_counts, check_base_url, issue_in_batches,
+                        live_count, suffixed)
 
 FONT_NAME = "STSong-Light"
 INSTRUCTION = "请用手机扫码，为小区物业服务打分（每户一份）"
@@ -224,6 +229,29 @@ class _Sheet:
         return ("\n".join(parts) + "\n").encode() + path + b"\nf Q\n" + "\n".join(lines).encode() + b"\n"
 
 
+    def heading(self, lines: tuple[str, str, str, str]) -> bytes:
+        """The first row of a building's first page: a box with the building's name and its facts."""
+        f, k, pad = self.font, self.k, self.pad
+        w, y0 = A4[0], A4[1] - self.h
+        title, facts, campaign, printed = lines
+        out = [f"q 0.3 G 0.8 w {pad:.2f} {y0 + pad:.2f} {w - 2 * pad:.2f} {self.h - 2 * pad:.2f} re S Q"]
+        x, width = 2 * pad, w - 4 * pad
+        y = A4[1] - pad
+        for text, size, gap in ((title, 20 * k, 28 * k), (facts, 11 * k, 20 * k), (campaign, 9.5 * k, 17 * k),
+                                (printed, 9.5 * k, 16 * k)):
+            text, size = f.fit(text, size, width, 6)
+            y -= gap
+            out.append(f.show(text, size, x, y))
+        return "\n".join(out).encode() + b"\n"
+
+    def footer(self, text: str) -> bytes:
+        """A line at the page's bottom edge, below the last row's instructions (in the labels' margin)."""
+        size = 5 * self.k
+        text, size = self.font.fit(text, size, A4[0] / 2, 4)
+        x = (A4[0] - self.font.width(text, size)) / 2
+        return self.font.show(text, size, x, 2.5 * self.k).encode() + b"\n"
+
+
 def label_texts(row: tuple) -> tuple[str, str, str]:
     """(compound, building, unit and room) as printed on a label."""
     _id, unit, room, building, compound = row[:5]
@@ -284,72 +312,149 @@ class PdfWriter:
 
 @dataclass
 class PrintResult:
+    """What a print wrote: labels (households), pages, buildings, re-issued codes, file size."""
+
     labels: int
     pages: int
     reissued: int
     bytes: int
+    buildings: int = 0
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a print is: households drawn and buildings finished, of their totals."""
+
+    households: int
+    households_total: int
+    buildings: int
+    buildings_total: int
+
+
+def building_pages(n: int, layout: str = DEFAULT_LAYOUT) -> int:
+    """Pages of one building of n households: its heading takes the first row of its first page."""
+    grid = LAYOUTS[layout]
+    return math.ceil((grid.cols + n) / grid.per_page)
+
+
+def plan_pages(counts, layout: str = DEFAULT_LAYOUT) -> int:
+    """Pages of a print whose buildings hold these numbers of households (each starts a page)."""
+    return sum(building_pages(n, layout) for n in counts if n)
+
+
+class _Pages:
+    """Places labels on pages: a new page and a heading per building, a footer on every page."""
+
+    def __init__(self, writer: PdfWriter, sheet: _Sheet, grid: Layout, total_pages: int):
+        self.writer, self.sheet, self.grid, self.total_pages = writer, sheet, grid, total_pages
+        self.cells: list[bytes] = []
+        self.slot = 0
+        self.building: int | None = None
+        self.name = ""
+        self.buildings = 0  # buildings started
+
+    def start(self, building_id: int, name: str, heading: tuple[str, str, str, str]) -> None:
+        """Close the page of the previous building and open this building's first page."""
+        if self.building is not None:
+            self.flush()
+        self.building, self.name = building_id, name
+        self.buildings += 1
+        self.cells.append(self.sheet.heading(heading))
+        self.slot = self.grid.cols
+
+    def add(self, texts: tuple[str, str, str], qr: tuple[int, bytes]) -> None:
+        """Draw the next label of the current building."""
+        if self.slot == self.grid.per_page:
+            self.flush()
+        cols = self.grid.cols
+        self.cells.append(self.sheet.label(self.slot % cols, self.slot // cols, texts, qr))
+        self.slot += 1
+
+    def flush(self) -> None:
+        """Write the page with its footer (nothing when it is empty)."""
+        if not self.cells:
+            return
+        n = len(self.writer.kids) + 1
+        footer = _("%(building)s · 第 %(n)s / %(total)s 页", building=self.name, n=n,
+                   total=max(n, self.total_pages))
+        self.writer.page(b"".join(self.cells) + self.sheet.footer(footer))
+        self.cells.clear()
+        self.slot = 0
 
 
 def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int | None = None,
                  layout: str = DEFAULT_LAYOUT, workers: int | None = None, instruction: str = INSTRUCTION,
-                 progress: Callable[[int, int], None] | None = None, batch_size: int = BATCH) -> PrintResult:
+                 progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH) -> PrintResult:
     """Issue codes for the selection's households and write their A4 label sheets to `out`.
 
     Households that already hold a live code get a new one (the old one is revoked): callers
     ask for confirmation first (see `live_count`). The caller commits after the file is whole.
     `workers`: processes computing QR matrices (None: one per core for large selections; 0: none).
+    `progress` is told after each drawn chunk and each finished building.
     """
     check_base_url(base_url)
     grid = LAYOUTS[layout]
-    total = count(sel)
+    counts = building_counts(sel)
+    total = sum(counts.values())
     reissued = live_count(campaign.id, sel)
     font = _Font()
     sheet = _Sheet(grid, font, campaign.name, instruction)
-    writer = PdfWriter(out, f"{campaign.name} {sel.title} 二维码标签", font, now())
+    printed = now()
+    writer = PdfWriter(out, f"{campaign.name} {sel.title} 二维码标签", font, printed)
+    pages = _Pages(writer, sheet, grid, plan_pages(counts.values(), layout))
     workers = default_workers(total) if workers is None else workers
     pool = (ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
             if workers > 0 else None)
-    pending: deque[tuple[list[tuple[str, str, str]], Future | _Ready]] = deque()
+    pending: deque[tuple[list[tuple], Future | _Ready]] = deque()
     window = max(2, workers * 4)
-    state = {"done": 0, "page": []}
+    state = {"done": 0}
 
-    def draw(texts: list[tuple[str, str, str]], qrs: list[tuple[int, bytes]]) -> None:
-        page = state["page"]
-        for t, q in zip(texts, qrs):
-            i = len(page)
-            page.append(sheet.label(i % grid.cols, i // grid.cols, t, q))
-            if len(page) == grid.per_page:
-                writer.page(b"".join(page))
-                page.clear()
-        state["done"] += len(texts)
+    def tell(finished: int) -> None:
         if progress:
-            progress(state["done"], total)
+            progress(Progress(state["done"], total, finished, len(counts)))
+
+    def draw(rows: list[tuple], qrs: list[tuple[int, bytes]]) -> None:
+        for (texts, building_id, grid_name), q in zip(rows, qrs):
+            if building_id != pages.building:
+                if pages.building is not None:
+                    tell(pages.buildings)
+                pages.start(building_id, f"{texts[0]} {texts[1]}",
+                            _heading(texts, counts.get(building_id, 0), grid_name, campaign.name, printed))
+            pages.add(texts, q)
+            state["done"] += 1
+        tell(pages.buildings - 1)
 
     try:
         for batch in issue_in_batches(campaign.id, sel, user_id, "reissued" if reissued else "issued",
-                                      batch_size):
+                                      batch_size, extra=(Building.id, Building.grid)):
             for i in range(0, len(batch), TASK):
                 chunk = batch[i:i + TASK]
-                urls = [tokens.survey_url(base_url, t) for _, t in chunk]
-                texts = [label_texts(r) for r, _ in chunk]
+                urls = [tokens.survey_url(base_url, token) for _row, token in chunk]
+                rows = [(label_texts(r), r[8], r[9]) for r, _token in chunk]
                 job = pool.submit(qr_paths, urls) if pool else _Ready(qr_paths(urls))
-                pending.append((texts, job))
+                pending.append((rows, job))
                 while len(pending) > window:
-                    texts_done, job_done = pending.popleft()
-                    draw(texts_done, job_done.result())
+                    rows_done, job_done = pending.popleft()
+                    draw(rows_done, job_done.result())
         while pending:
-            texts_done, job_done = pending.popleft()
-            draw(texts_done, job_done.result())
+            rows_done, job_done = pending.popleft()
+            draw(rows_done, job_done.result())
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
-    if state["page"]:
-        writer.page(b"".join(state["page"]))
+    pages.flush()
     writer.close()
+    tell(pages.buildings)
     labels = state["done"]
     audit_print(user_id, sel, campaign.id, "打印二维码标签 PDF", labels, reissued)
-    return PrintResult(labels=labels, pages=len(writer.kids), reissued=reissued, bytes=writer.pos)
+    return PrintResult(labels=labels, pages=len(writer.kids), reissued=reissued, bytes=writer.pos,
+                       buildings=pages.buildings)
 
 
-def pages_for(n: int, layout: str = DEFAULT_LAYOUT) -> int:
-    return math.ceil(n / LAYOUTS[layout].per_page)
+def _heading(texts: tuple[str, str, str], n: int, grid_name: str | None, campaign_name: str,
+             printed: datetime) -> tuple[str, str, str, str]:
+    """The four lines of a building's heading."""
+    compound, building, _room = texts
+    grid_text = _("网格：%(grid)s", grid=grid_name) if grid_name else _("网格：未划分")
+    return (f"{compound} {building}", _("共 %(n)s 户 · %(grid)s", n=n, grid=grid_text),
+            _("测评活动：%(name)s", name=campaign_name), _("打印日期：%(date)s", date=f"{printed:%Y-%m-%d}"))

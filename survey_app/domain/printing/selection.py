@@ -122,10 +122,38 @@ def live_count(campaign_id: int, sel: Selection) -> int:
     return tokens.live_count(campaign_id, household_ids(sel))
 
 
-def household_rows(sel: Selection):
-    """Rows (id, unit, room, building, compound, community, street, district) in door order."""
+def building_counts(sel: Selection) -> dict[int, int]:
+    """Households of the selection per building id (a label PDF plans its pages with these)."""
+    q = (select(Household.building_id, func.count()).join(Compound, Household.compound_id == Compound.id)
+         .where(*sel.where()).group_by(Household.building_id))
+    return dict(db.session.execute(q).all())
+
+
+NARROWER = {"street": ("community", Community), "community": ("compound", Compound), "compound": ("building", Building)}
+
+
+def parts(sel: Selection) -> list[tuple[str, int, str, int]]:
+    """(level, id, name, households) of the places one level down holding the selection's households.
+
+    A large print can be split into these; places without a household in the selection's scope are left out.
+    """
+    if sel.level not in NARROWER:
+        return []
+    level, model = NARROWER[sel.level]
+    column = {"community": Compound.community_id, "compound": Compound.id, "building": Household.building_id}[level]
+    q = (select(model.id, model.name, func.count()).select_from(Household)
+         .join(Compound, Household.compound_id == Compound.id))
+    if model is not Compound:
+        q = q.join(model, model.id == column)
+    natural = (func.length(model.name),) if model is Building else ()
+    q = q.where(*sel.where()).group_by(model.id, model.name).order_by(*natural, model.name, model.id)
+    return [(level, ident, name, n) for ident, name, n in db.session.execute(q).all()]
+
+
+def household_rows(sel: Selection, *extra):
+    """Rows (id, unit, room, building, compound, community, street, district, *extra) in door order."""
     return (select(Household.id, Household.unit, Household.room, Building.name, Compound.name,
-                   Community.name, Street.name, District.name)
+                   Community.name, Street.name, District.name, *extra)
             .join(Building, Household.building_id == Building.id)
             .join(Compound, Household.compound_id == Compound.id)
             .join(Community, Compound.community_id == Community.id)
@@ -140,9 +168,12 @@ def household_rows(sel: Selection):
 
 
 def issue_in_batches(campaign_id: int, sel: Selection, user_id: int | None, reason: str,
-                     batch_size: int = BATCH) -> Iterator[list[tuple[tuple, str]]]:
-    """Yield batches of (row, token): each batch's households get new codes (old ones revoked)."""
-    result = db.session.execute(household_rows(sel), execution_options={"yield_per": batch_size})
+                     batch_size: int = BATCH, extra=()) -> Iterator[list[tuple[tuple, str]]]:
+    """Yield batches of (row, token): each batch's households get new codes (old ones revoked).
+
+    `extra`: columns appended to each row of `household_rows`.
+    """
+    result = db.session.execute(household_rows(sel, *extra), execution_options={"yield_per": batch_size})
     for part in result.partitions():
         issued = tokens.issue_codes(campaign_id, [r[0] for r in part], user_id, reason=reason)
         yield [(tuple(r), issued[r[0]]) for r in part]
