@@ -335,6 +335,13 @@ def building_clause(user: User):
     return inside & Building.grid.in_(_grids_of(user)) if is_grid_worker(user) else inside
 
 
+def grid_clause(user: User):
+    """SQL condition on Building alone: in the user's grids for a grid worker, any building for others.
+    With `compound_clause` on the building's compound it is `building_clause`, written so that a query
+    joining both tables may start from whichever is narrower (a city's compounds are all of them)."""
+    return Building.grid.in_(_grids_of(user)) if is_grid_worker(user) else true()
+
+
 def household_clause(user: User):
     """SQL condition on Household: in a building the user may see (names no other table)."""
     if is_grid_worker(user):

@@ -84,14 +84,28 @@ def parse_query(raw: str | None) -> Address:
                    room and normalise_room(room))
 
 
-def address_clause(address: Address):
-    """SQL condition on Household, Building and Compound (all three joined) for an address."""
-    clause = Household.id.is_not(None)
-    for word in address.words:
-        clause = clause & Household.compound_id.in_(
-            select(Compound.id).where(Compound.name.contains(word, autoescape=True)))
+def _building_names(address: Address) -> set[str]:
+    return {address.building, address.building.removesuffix("号楼")}
+
+
+def address_clause(address: Address, compounds, buildings):
+    """SQL condition on Household, Building and Compound (all three joined) for an address within
+    `compounds` (a condition on Compound) and `buildings` (a condition on Building alone).
+
+    It leads with the narrowest indexed condition it has, so the database starts there: the
+    buildings of that name (then households by building, unit and room), else the compounds whose
+    names hold the words (then households by compound), else the scope's compounds; a room or unit
+    alone is checked on the households those lead to."""
+    named = [Compound.name.contains(word, autoescape=True) for word in address.words]
+    clause = compounds & buildings
+    for condition in named:
+        clause = clause & condition
     if address.building:
-        clause = clause & Building.name.in_({address.building, address.building.removesuffix("号楼")})
+        clause = clause & Building.name.in_(_building_names(address)) & Household.building_id.in_(
+            select(Building.id).join(Compound, Compound.id == Building.compound_id)
+            .where(compounds, buildings, Building.name.in_(_building_names(address)), *named))
+    elif named:
+        clause = clause & Household.compound_id.in_(select(Compound.id).where(compounds, *named))
     if address.unit:
         clause = clause & (Household.unit == address.unit)
     if address.room:
@@ -119,15 +133,17 @@ class SearchPage:
     pages: int
 
 
-def search(address: Address, scope, campaign_id: int | None, number: int = 1, per_page: int = PER_PAGE) -> SearchPage:
-    """The households matching the address within `scope` (an SQL condition on Household, e.g.
-    `access.visible(user, Household) & pick.household_clause()`), sorted by compound, building,
-    unit and room (numbers as numbers), one page of them. "Answered" is a published or held response
-    to the campaign (a rejected one does not count); never what was answered."""
+def search(address: Address, compounds, buildings, campaign_id: int | None, number: int = 1,
+           per_page: int = PER_PAGE) -> SearchPage:
+    """The households matching the address within `compounds` (an SQL condition on Compound: the
+    user's jurisdiction and the area chosen) and `buildings` (on Building alone: a grid worker's grids,
+    a grid or building chosen), sorted by compound, building, unit and room (numbers as numbers), one
+    page of them. "Answered" is a published or held response to the campaign (a rejected one does not
+    count); never what was answered."""
     def matching(*columns):
         return (select(*columns).join(Building, Building.id == Household.building_id)
                 .join(Compound, Compound.id == Household.compound_id)
-                .where(scope, address_clause(address)))
+                .where(address_clause(address, compounds, buildings)))
 
     total = db.session.scalar(matching(func.count(Household.id)))
     pages = max(1, -(-total // per_page))

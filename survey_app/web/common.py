@@ -122,6 +122,15 @@ class AreaPick:
                 return select(Compound.id).where(column == self.chosen[name].id)
         return None
 
+    def compound_clause(self):
+        """SQL condition on Compound (names no other table): in the chosen district, street, community
+        or compound (a building's compound when a building is chosen)."""
+        for name, column in (("compound", Compound.id), ("community", Compound.community_id),
+                             ("street", Compound.street_id), ("district", Compound.district_id)):
+            if name in self.chosen:
+                return column == self.chosen[name].id
+        return true()
+
     def building_clause(self):
         """SQL condition on Building (names no other table): in the chosen area and grid."""
         clause = true()

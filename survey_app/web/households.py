@@ -8,7 +8,6 @@ from flask_login import current_user
 from .. import access
 from ..domain import households
 from ..errors import Invalid
-from ..models import Household
 from .common import area_pick, campaign_in_view, page_number, requires
 
 bp = Blueprint("households", __name__, url_prefix="/office")
@@ -29,7 +28,10 @@ def index():
     if address.empty and not pick.narrowed:
         message = _("请输入小区名称、楼栋-单元-房号（如“碧水家园 3-2-502”）或房号，或先选择范围。")
     else:
-        scope = access.visible(current_user, Household) & pick.household_clause()
-        result = households.search(address, scope, campaign.id, page_number())
+        # Jurisdiction as conditions on the compound and the building (together access.visible(user,
+        # Household)), so the query starts from the narrowest of them, the address or the area chosen.
+        result = households.search(address, access.compound_clause(current_user) & pick.compound_clause(),
+                                   access.grid_clause(current_user) & pick.building_clause(), campaign.id,
+                                   page_number())
     return render_template("office/households.html", campaign=campaign, pick=pick, q=text.strip(), result=result,
                            message=message)

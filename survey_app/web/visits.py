@@ -33,11 +33,14 @@ def index():
     campaign = campaign_in_view()
     pick = area_pick()
     clause = _clause(pick)
+    totals = coverage.totals(campaign.id, clause)
     buildings = coverage.building_page(campaign.id, clause, page_number(), BUILDINGS_PER_PAGE)
-    pending = coverage.pending_page(campaign.id, clause, page_number("pending_page"), PENDING_PER_PAGE)
+    # one response per household and campaign (a unique constraint): the pending are the rest
+    pending = coverage.pending_page(campaign.id, clause, page_number("pending_page"), PENDING_PER_PAGE,
+                                    total=totals[0] - totals[1])
     return render_template("visits/index.html", campaign=campaign, pick=pick, buildings=buildings, pending=pending,
                            workers=coverage.assisted_by_worker(campaign.id, access.compound_clause(current_user)),
-                           totals=coverage.totals(campaign.id, clause))
+                           totals=totals)
 
 
 @bp.get("/visits/pending.xlsx")

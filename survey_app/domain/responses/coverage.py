@@ -115,12 +115,14 @@ def pending_households(campaign_id: int, compound_clause, compound_id=None, grid
     return db.session.execute(q).all()
 
 
-def pending_page(campaign_id: int, clause, number: int = 1, per_page: int = 100) -> Page:
-    """One page of `pending_households` under `clause`, and how many households are pending in all."""
-    total = db.session.scalar(
-        select(func.count(Household.id)).join(Building, Building.id == Household.building_id)
-        .join(Compound, Compound.id == Household.compound_id).outerjoin(Response, _answered(campaign_id))
-        .where(clause, Response.id.is_(None)))
+def pending_page(campaign_id: int, clause, number: int = 1, per_page: int = 100, total: int | None = None) -> Page:
+    """One page of `pending_households` under `clause`, and how many households are pending in all
+    (`total` when the caller has counted them: households less answered ones, from `totals`)."""
+    if total is None:
+        total = db.session.scalar(
+            select(func.count(Household.id)).join(Building, Building.id == Household.building_id)
+            .join(Compound, Compound.id == Household.compound_id).outerjoin(Response, _answered(campaign_id))
+            .where(clause, Response.id.is_(None)))
     number, pages = _page(total, number, per_page)
     rows = pending_households(campaign_id, clause, limit=per_page, offset=(number - 1) * per_page) if total else []
     return Page(rows, total, number, pages)
