@@ -103,7 +103,8 @@ def qr_pdf(campaign_id, district, street, community, compound, yes, layout, work
         progress=_label_progress())))
     r = result["r"]
     click.echo(_("已发放 %(labels)s 户二维码（其中重新发放 %(reissued)s 户），"
-                 "%(buildings)s 栋楼 %(pages)s 页标签已写入 %(out)s", labels=r.labels, reissued=r.reissued, buildings=r.buildings, pages=r.pages, out=out))
+                 "%(buildings)s 栋楼 %(pages)s 页标签已写入 %(out)s", labels=r.labels, reissued=r.reissued,
+                 buildings=r.buildings, pages=r.pages, out=out))
 
 
 def _label_progress():

@@ -150,9 +150,10 @@ def household_code(household_id: int):
                                why=why)[h.id]
     url = tokens.survey_url(current_app.config["PUBLIC_BASE_URL"], token)
     address = f"{h.building.compound.name} {h.label}"
-    # Downloaded, the code says whose it is: the address under it and as the file's name.
-    issued = {"url": url, "png": qr.data_uri(qr.captioned_png(url, [h.building.compound.name, h.label]), "image/png"),
-              "svg": qr.data_uri(qr.svg_text(url), "image/svg+xml"),
+    caption = [h.building.compound.name, h.label]
+    # Downloaded, the code says whose it is: the address under it (PNG and SVG) and as the file's name.
+    issued = {"url": url, "png": qr.data_uri(qr.captioned_png(url, caption), "image/png"),
+              "svg": qr.data_uri(qr.captioned_svg(url, caption), "image/svg+xml"),
               "png_name": download_name(address, ".png"), "svg_name": download_name(address, ".svg")}
     return render_template("office/household.html", campaign=campaign, household=h, live=1, answered=False,
                            issued=issued, reissued=bool(live))

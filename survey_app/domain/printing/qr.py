@@ -1,9 +1,11 @@
-"""QR codes for survey URLs, as PNG and SVG."""
+"""QR codes for survey URLs, as PNG and SVG (either with the household's address under the code)."""
 from __future__ import annotations
 
 import base64
 import functools
 import io
+import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape, quoteattr
 
 import qrcode
 import qrcode.image.svg
@@ -45,6 +47,39 @@ def png_bytes(url: str, box_size: int = 8) -> bytes:
 def svg_text(url: str) -> str:
     img = _qr(url).make_image(image_factory=qrcode.image.svg.SvgPathImage)
     return img.to_string(encoding="unicode")
+
+
+SVG_FONTS = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+
+
+def captioned_svg(url: str, lines: list[str]) -> str:
+    """The survey URL's QR code as SVG with the lines (the household's address) as text under it.
+
+    The text is drawn by whatever opens the file (no font on the server); a line too long for the
+    code's width is squeezed to it (textLength).
+    """
+    code = ET.fromstring(svg_text(url))
+    lines = [t for t in lines if t]
+    if not lines:
+        return svg_text(url)
+    size = float(code.get("viewBox").split()[2])  # mm, quiet zone included
+    path = code.find("{http://www.w3.org/2000/svg}path").get("d")
+    font = size * 0.075
+    gap = font * 1.35
+    height = size + gap * len(lines) + font * 0.6
+    avail = size - 2 * font
+    texts = []
+    for i, line in enumerate(lines):
+        y = size + gap * (i + 1) - font * 0.1  # baselines: the first line's top lies below the square
+        wide = sum(1 if ord(c) > 0x2E80 else 0.55 for c in line) * font
+        squeeze = f' textLength="{avail:.2f}" lengthAdjust="spacingAndGlyphs"' if wide > avail else ""
+        texts.append(f'<text x="{size / 2:.2f}" y="{y:.2f}" font-size="{font:.2f}" text-anchor="middle"'
+                     f'{squeeze}>{escape(line)}</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{size:g}mm" height="{height:.2f}mm" '
+            f'viewBox="0 0 {size:g} {height:.2f}">'
+            f'<rect width="{size:g}" height="{height:.2f}" fill="#ffffff"/>'
+            f'<path d={quoteattr(path)} fill="#000000"/>'
+            f'<g font-family={quoteattr(SVG_FONTS)} fill="#000000">{"".join(texts)}</g></svg>')
 
 
 def data_uri(data: bytes | str, mime: str) -> str:
