@@ -39,19 +39,22 @@ LOOK = r"""
 () => {
   const out = {overflow: null, tables: [], small: [], svgSmall: [], overlaps: []};
   const de = document.documentElement;
-  if (de.scrollWidth > window.innerWidth + 1) {
+  // The layout width: on a phone (is_mobile) window.innerWidth grows to fit content that is too
+  // wide, so it would hide the very overflow this looks for.
+  const W = de.clientWidth;
+  if (de.scrollWidth > W + 1) {
     // Name the widest culprits: elements whose right edge passes the window.
     const wide = [];
     for (const el of document.body.querySelectorAll('*')) {
       const r = el.getBoundingClientRect();
-      if (r.right > window.innerWidth + 1 && r.width > 0) {
-        if (!el.parentElement || el.parentElement.getBoundingClientRect().right <= window.innerWidth + 1) {
+      if (r.right > W + 1 && r.width > 0) {
+        if (!el.parentElement || el.parentElement.getBoundingClientRect().right <= W + 1) {
           wide.push(describe(el) + ' right=' + Math.round(r.right));
         }
       }
       if (wide.length >= 3) break;
     }
-    out.overflow = 'scrollWidth ' + de.scrollWidth + ' > ' + window.innerWidth + (wide.length ? ' (' + wide.join('; ') + ')' : '');
+    out.overflow = 'scrollWidth ' + de.scrollWidth + ' > ' + W + (wide.length ? ' (' + wide.join('; ') + ')' : '');
   }
   function describe(el) {
     let s = el.tagName.toLowerCase();
