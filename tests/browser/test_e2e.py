@@ -6,9 +6,7 @@ so every form is the real form. Screenshots go to a temporary folder (SHOTS_DIR 
 """
 from __future__ import annotations
 
-import base64
 import io
-import re
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from survey_app.extensions import db
 
 from ..conftest import make_config
 from ..factories import PASSWORD, build_world
+from ..printing.pdfqr import read_pages
 from ..sheets import table
 from .conftest import serve
 
@@ -47,22 +46,6 @@ def live(tmp_path):
         yield base, ids
 
 
-def _decode_qr(data_uri: str) -> str:
-    import zxingcpp
-    from PIL import Image
-
-    assert data_uri.startswith("data:image/png;base64,"), data_uri[:40]
-    img = Image.open(io.BytesIO(base64.b64decode(data_uri.split(",", 1)[1])))
-    found = zxingcpp.read_barcodes(img)
-    assert len(found) == 1, f"expected one QR code in the label image, found {len(found)}"
-    return found[0].text
-
-
-def _pdf_pages(pdf: bytes) -> int:
-    """Page objects in a PDF written by Chromium (Skia writes them uncompressed)."""
-    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-
-
 def test_labels_survey_on_phone_ranking_and_excel(live, browser, shots):
     import openpyxl
     from playwright.sync_api import expect
@@ -81,21 +64,19 @@ def test_labels_survey_on_phone_ranking_and_excel(live, browser, shots):
 
     office.goto(f"{base}/office/buildings/{ids['building']}")
     expect(office.locator("h1")).to_contain_text(ids["compound"])
-    office.get_by_role("button", name="发放并打印标签").click()
-    office.wait_for_url(f"{base}/office/buildings/{ids['building']}/labels**")
-    expect(office.locator(".screen-only")).to_contain_text("已为 40 户发放二维码")
-    labels = office.locator(".sheet .label")
-    expect(labels).to_have_count(40)
-    office.screenshot(path=str(shots / "labels.png"), full_page=True)
-    office.emulate_media(media="print")
-    office.screenshot(path=str(shots / "labels-print.png"), full_page=True)
-    pdf = office.pdf(prefer_css_page_size=True)
+    office.get_by_role("link", name="打印二维码标签").click()  # one print path: the PDF of the building
+    office.wait_for_url(f"{base}/office/print/building/{ids['building']}**")
+    office.screenshot(path=str(shots / "print-page.png"), full_page=True)
+    with office.expect_download() as download:
+        office.get_by_role("button", name="发放二维码并下载 PDF").click()
+    pdf = Path(download.value.path()).read_bytes()
     (shots / "labels.pdf").write_bytes(pdf)
-    # The sheet is 2 × 5 labels per A4 page: 40 households print on 4 pages (the screen-only notice is hidden).
-    assert _pdf_pages(pdf) == 4
-    office.emulate_media(media="screen")
-
-    url = _decode_qr(labels.first.locator("img.qr").get_attribute("src"))
+    pages = read_pages(pdf)
+    urls = [u for found, _text in pages for u in found]
+    # 40 households of one building, each label's QR readable, the building's heading on its first page.
+    assert len(urls) == 40 and len(set(urls)) == 40
+    assert ids["compound"] in pages[0][1] and "1号楼" in pages[0][1]
+    url = urls[0]
     assert url.startswith(f"{base}/s/"), url
     token = url.rsplit("/", 1)[1]
     assert len(token) >= 16

@@ -107,24 +107,6 @@ def test_household_code_is_shown_once_as_png_and_svg_and_reissue_needs_confirmat
     assert audit[1].target == f"household:{h.id}"
 
 
-def test_building_labels_issue_every_household_and_warn_before_reissuing(client, world, login, db):
-    login("street1")
-    b = _building(db, world.k1)
-    page = client.post(f"/office/buildings/{b.id}/labels").data.decode()
-    assert page.count('class="label"') == 40
-    assert "金色花园" in page and "1号楼" in page and "请用手机" in page
-    url = _decode_data_uri_png(page, 3)
-    code = tokens.find_code(url.rsplit("/", 1)[1])
-    assert code is not None and code.household.building_id == b.id
-    warn = client.get(f"/office/buildings/{b.id}").data.decode()
-    assert "已有 40 户发放过二维码" in warn
-    assert client.post(f"/office/buildings/{b.id}/labels").status_code == 302  # not confirmed: nothing reissued
-    assert tokens.find_code(url.rsplit("/", 1)[1]) is not None
-    again = client.post(f"/office/buildings/{b.id}/labels", data={"confirm_reissue": "yes"}).data.decode()
-    assert "其中 40 户的旧码已作废" in again
-    assert tokens.find_code(url.rsplit("/", 1)[1]) is None
-
-
 def test_ranking_page_and_workbook(client, world, login, db):
     for h in households_of(world.k1)[:10]:
         answer(world.campaign, h, 5)
