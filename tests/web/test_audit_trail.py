@@ -305,7 +305,7 @@ def test_every_workbook_download_is_an_export_event(app, client, world, login, d
     endpoints = _xlsx_endpoints(app)
     assert set(endpoints) - set(NOT_EXPORTS) >= {"office.ranking_xlsx", "rectification_sheets.export",
                                                  "company.report_xlsx", "campaigns.export", "visits.pending_xlsx",
-                                                 "audit.export"}
+                                                 "audit.export", "overview.benchmarks_xlsx"}
     for endpoint, rule in sorted(endpoints.items()):
         if endpoint in NOT_EXPORTS:
             continue

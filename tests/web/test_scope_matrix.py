@@ -90,6 +90,7 @@ INSIDE_OK = {
     "overview.index": ("city", "district", "street", "grid"),
     "overview.compound": ("city", "district", "street", "grid"),
     "overview.benchmarks": ("city", "district", "street", "grid"),
+    "overview.benchmarks_xlsx": ("city", "district", "street", "grid"),
     "comments.index": ("city", "district", "street", "grid"),
     "comments.export": ("city", "district", "street", "grid"),
     "review.index": ("city", "district", "street"),
