@@ -69,3 +69,15 @@ def test_officers_cannot_use_the_company_pages(client, world, login):
     login("street1")
     assert client.get("/company/").status_code == 403
     assert client.get("/company/report.xlsx").status_code == 403
+
+
+def test_company_workbook_says_once_why_the_company_is_not_ranked(client, world, login):
+    for h in households_of(world.k3)[:3]:
+        answer(world.campaign, h, 4)
+    login("company1")
+    wb = openpyxl.load_workbook(io.BytesIO(client.get("/company/report.xlsx").data))
+    overview = wb["概况"]
+    top = header_row(overview, "项目")
+    rank = next(overview.cell(row=r, column=2).value for r in range(top + 1, overview.max_row + 1)
+                if overview.cell(row=r, column=1).value == "全市名次")
+    assert rank == "不参与排名（样本不足 5 份，不显示）", rank

@@ -9,6 +9,7 @@ from openpyxl.styles import Alignment
 
 from ..stats.privacy import MIN_GROUP, WITHHELD, shown
 from .common import MEAN, PERCENT, Heading, office_of, rounded, to_bytes, write_table
+from .ranking import not_ranked
 from .rectification import COMPANY_SHEET_HEADERS, Filters, write_items_sheet
 
 
@@ -33,7 +34,8 @@ def company_workbook(report, company_name: str, generated: datetime, office: str
         ("有效样本(份)", own.n if own else 0, None), ("总户数", own.households if own else 0, None),
         ("参评率", own.coverage if own else None, PERCENT),
         ("总体满意率", own.satisfaction_rate if own else None, PERCENT),
-        ("全市名次", f"{pos.rank} / {report.ranked_count}" if pos and pos.rank else "样本不足，不参与排名", None),
+        ("全市名次", f"{pos.rank} / {report.ranked_count}" if pos and pos.rank
+                     else not_ranked(pos.reason if pos else ""), None),
         ("等级组", pos.band if pos else None, None), ("全市平均指数", rounded(report.scope.mean), MEAN),
         ("生成时间", generated.strftime("%Y-%m-%d %H:%M"), None),
         ("说明", f"答卷少于 {MIN_GROUP} 份的组（小区、维度或本企业整体）不显示任何得分和意见，以免识别住户；"
