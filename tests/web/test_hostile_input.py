@@ -38,7 +38,7 @@ HOSTILE = [
     "", " ", "../../etc/passwd", "%00", "\ufeff1", "city:", "street:١", "district:-1", "compound:99999999999",
 ]
 QUERY_NAMES = {"campaign", "area", "compound", "building", "grid", "held", "lang", "q", "role", "state", "page",
-               "level", "id", "status", "next", "kind"}
+               "level", "id", "status", "next", "kind", "district", "street", "community", "pending_page"}
 SKIP_ACTIONS = ("/logout",)  # would end the session the rest of the corpus uses
 
 

@@ -95,6 +95,7 @@ INSIDE_OK = {
     "comments.export": ("city", "district", "street", "grid"),
     "review.index": ("city", "district", "street"),
     "visits.index": ("city", "district", "street", "grid"),
+    "households.index": ("city", "district", "street", "grid"),
     "visits.pending_xlsx": ("city", "district", "street", "grid"),
     "visits.assist_form": ("street", "grid"),
     "printing.page": ("city", "district", "street", "grid"),
