@@ -69,7 +69,7 @@ class Household(db.Model):
     building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id"), index=True)
     compound_id: Mapped[int] = mapped_column(ForeignKey("compounds.id"), index=True)
     unit: Mapped[str] = mapped_column(String(16), default="")
-    room: Mapped[str] = mapped_column(String(16))
+    room: Mapped[str] = mapped_column(String(16), index=True)  # a search by room alone ("502") across a city
     building: Mapped[Building] = relationship(back_populates="households")
 
     @property
