@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select, true
 
 from .. import access
+from ..domain import audit
 from ..access import Area
 from ..database import parse_id
 from ..domain.campaigns.lifecycle import default_campaign
@@ -115,6 +116,22 @@ class AreaPick:
             out[name] = str(row.id)
         return {**out, "grid": self.grid} if self.grid else out
 
+    def name(self) -> str | None:
+        """The lowest level chosen, in words (with the grid), or None when nothing was chosen."""
+        parts = [list(self.chosen.values())[-1].name] if self.chosen else []
+        if self.grid:
+            parts.append(_("网格 %(grid)s", grid=self.grid))
+        return " ".join(parts) or None
+
+    def where(self):
+        """The audit trail's jurisdiction of what was chosen (the user's own when nothing was)."""
+        if "compound" in self.chosen:
+            return audit.where_compounds([self.chosen["compound"].id])
+        for level in ("street", "district"):
+            if level in self.chosen:
+                return audit.where_area(level, self.chosen[level].id)
+        return audit.where_user(current_user)
+
     def _compound_ids(self):
         for name, column in (("community", Compound.community_id), ("street", Compound.street_id),
                              ("district", Compound.district_id)):
@@ -156,8 +173,22 @@ class AreaPick:
         return clause
 
 
-def area_pick() -> AreaPick:
+def _legacy_area() -> dict[str, int]:
+    """An old link's ?area=district:ID or ?area=street:ID as the picker's level (checked against the
+    jurisdiction; ?area=city narrows nothing). :raise Invalid: malformed. :raise Forbidden: outside."""
+    raw = request.args.get("area", "")
+    if not raw:
+        return {}
+    area = access.require_area(current_user, Area.parse(raw))
+    return {area.level: area.id} if area.level in ("district", "street") and area.id else {}
+
+
+def area_pick(down_to: str = "building", legacy_area: bool = False) -> AreaPick:
     """Read the area picker's ?district= ?street= ?community= ?compound= ?grid= ?building=.
+
+    `down_to="compound"` offers and reads the levels down to the compound only (no grid, no
+    building: for lists per compound, or whose texts must not narrow below one). `legacy_area` also
+    reads an old link's ?area= (`_legacy_area`) as the default of its level.
 
     A choice that does not lie under the choices above it is dropped (the user changed a level above
     it): the level above wins. Levels above the lowest choice are filled in from it.
@@ -165,9 +196,13 @@ def area_pick() -> AreaPick:
     :raise Invalid: a malformed id. :raise Forbidden: a district, street or community outside the
         jurisdiction. :raise NotFound: a compound or building outside it, or no such row.
     """
+    levels = PICKER_LEVELS if down_to == "building" else PICKER_LEVELS[:4]
+    legacy = _legacy_area() if legacy_area else {}
     chosen = {}
-    for name, model, _parent in PICKER_LEVELS:
+    for name, model, _parent in levels:
         ident = arg_id(name)
+        if ident is None:
+            ident = legacy.get(name)
         if ident is None:
             continue
         row = access.get_visible(current_user, model, ident)
@@ -184,10 +219,14 @@ def area_pick() -> AreaPick:
         chosen = {name: chosen[name] for name, _m, _p in PICKER_LEVELS if name in chosen}
     # No grid name holds a control character (the roster refuses them); PostgreSQL refuses NUL in a query.
     grid = "".join(ch for ch in request.args.get("grid", "") if ch.isprintable()).strip()[:64] or None
+    if down_to != "building":
+        grid = None
     ids = {name: row.id for name, row in chosen.items() if name != "building"}
     pick = AreaPick(chosen, grid)
     pick.choices = access.picker_choices(current_user, ids.get("district"), ids.get("street"), ids.get("community"),
                                          ids.get("compound"))
+    if down_to != "building":
+        pick.choices["grid"] = pick.choices["building"] = []
     return pick
 
 

@@ -25,7 +25,7 @@ from ..domain.rectification.states import NOTE_LABELS, RESIDENT_LABELS, SOURCE_L
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Community, Company, Compound, RectificationItem
-from .common import all_campaigns, arg_id, area_in_view, campaign_in_view, page_number, requires
+from .common import all_campaigns, area_pick, arg_id, campaign_in_view, page_number, requires
 from .rectification_photos import accepts_photos
 
 bp = Blueprint("rectification", __name__, url_prefix="/rectification")
@@ -41,18 +41,21 @@ def _labels() -> dict:
             "note": NOTE_LABELS, "resident": RESIDENT_LABELS}
 
 
-def _scope():
-    """The user's scope, narrowed for officers to the area in view (?area=)."""
+def scope_in_view():
+    """The user's scope and, for officers, the shared area picker (down to the compound: items are
+    per compound) narrowing it; an old link's ?area= is read as the picker's district or street."""
     clause = access.rectification_clause(current_user)
     if access.is_officer(current_user):
-        area = area_in_view()
-        return clause & area.compound_clause(), area
+        pick = area_pick(down_to="compound", legacy_area=True)
+        return clause & pick.compound_clause(), pick
     return clause, None
 
 
-def _checked_filters() -> listing.Filters:
+def checked_filters(pick) -> listing.Filters:
+    """The list's filters from the query string, ids checked against the user's view (an officer's
+    community is the picker's, already in the scope)."""
     f = listing.Filters.parse(request.args)
-    community = arg_id("community")
+    community = arg_id("community") if pick is None else None
     if community is not None:
         f.community_id = access.get_visible(current_user, Community, community).id
     company = arg_id("company")
@@ -66,25 +69,20 @@ def _checked_filters() -> listing.Filters:
 def index():
     """The items in scope: filtered, sorted, paged, with counts per state."""
     campaign = campaign_in_view()
-    clause, area = _scope()
-    f = _checked_filters()
+    clause, pick = scope_in_view()
+    f = checked_filters(pick)
     number = page_number()
     today = now().date()
     pg = listing.page(clause, campaign.id, f, today, number)
-    communities = companies = []
-    if area is not None:
-        communities = db.session.execute(
-            select(Community.id, Community.name).join(Compound, Compound.community_id == Community.id)
-            .where(access.compound_clause(current_user), area.compound_clause()).distinct()
-            .order_by(Community.name).limit(2000)).all()
+    companies = []
+    if pick is not None:
         companies = db.session.execute(
             select(Company.id, Company.name).join(RectificationItem, RectificationItem.company_id == Company.id)
             .join(Compound, Compound.id == RectificationItem.compound_id)
             .where(RectificationItem.campaign_id == campaign.id, clause).distinct().order_by(Company.name)).all()
     return render_template(
-        "rectification/list.html", campaign=campaign, campaigns=all_campaigns(), page=pg, f=f, area=area,
-        areas=access.area_choices(current_user) if area is not None else [], communities=communities,
-        companies=companies, labels=_labels(), today=today, statuses=rectification.states.STATUSES,
+        "rectification/list.html", campaign=campaign, campaigns=all_campaigns(), page=pg, f=f, pick=pick,
+        picked=pick.args() if pick is not None else {}, companies=companies, labels=_labels(), today=today, statuses=rectification.states.STATUSES,
         status_choices=[(s, STATUS_LABELS[s]) for s in rectification.states.STATUSES],
         source_choices=[(s, SOURCE_LABELS[s]) for s in rectification.states.SOURCES], sorts=_sort_labels(),
         default_deadline=_default_deadline(today), page_url=_page_url, scores=item_scores(pg.items),
@@ -93,9 +91,7 @@ def index():
 
 
 def _page_url(number: int) -> str:
-    args = request.args.to_dict()
-    args["page"] = str(number)
-    return url_for(".index", **args)
+    return url_for(".index", **_list_args(page=str(number)))
 
 
 def _sort_labels() -> list[tuple[str, str]]:
@@ -190,10 +186,14 @@ def assign_many():
     return redirect(url_for(".index", **_list_args()))
 
 
-def _list_args() -> dict:
-    """The list's query string as posted back by its forms (campaign, area and filters)."""
-    keep = ("campaign", "area", "community", "company", "status", "source", "overdue", "q", "sort", "page")
-    return {k: request.args[k] for k in keep if request.args.get(k)}
+LIST_ARGS = ("campaign", "area", "district", "street", "community", "compound", "company", "status", "source",
+             "overdue", "q", "sort", "page")
+
+
+def _list_args(**extra) -> dict:
+    """The list's query string as posted back by its forms and paging links (campaign, the area
+    picker's levels or an old link's area, and the filters)."""
+    return {**{k: request.args[k] for k in LIST_ARGS if request.args.get(k)}, **extra}
 
 
 @bp.post("/generate")

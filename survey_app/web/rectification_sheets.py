@@ -1,48 +1,60 @@
-"""The rectification workbook both ways: download the items (per street, community or company) and
+"""The rectification workbook both ways: download the items the list shows (its area and filters) and
 import the same workbook after a company or an office filled it in (dry run, all or nothing)."""
 from flask import Blueprint, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import and_
 
 from .. import access
 from ..database import parses_first
 from ..domain import audit
+from ..domain.clock import now
+from ..domain.rectification import listing
 from ..domain.rectification import sheet_import
 from ..domain.xlsx import rectification as workbook
 from ..domain.xlsx.common import office_of
 from ..domain.xlsx.reading import limits
 from ..models import Community, Company, Street
+from ..extensions import db
 from .common import arg_id, campaign_in_view, requires, xlsx_response
+from .rectification import checked_filters, scope_in_view
 
 bp = Blueprint("rectification_sheets", __name__, url_prefix="/rectification")
 
 rectification_required = requires(access.may_see_rectification, _l("仅限工作人员和物业服务企业用户。"))
 
 
-def filters_in_view(campaign) -> tuple[workbook.Filters, str]:
-    """The items the request asks for (?street=, ?community=, ?company=, each checked against the
-    user's jurisdiction) and the scope's name for the title block."""
-    street_id, community_id, company_id = arg_id("street"), arg_id("community"), arg_id("company")
+def filters_in_view(campaign) -> tuple[workbook.Filters, str, object]:
+    """The items the list shows (web.rectification: the area picker's levels or an old link's ?area=
+    for officers, ?street= for companies, ?community=, ?company=, ?status=, ?source=, ?q=, ?overdue=,
+    each checked against the user's jurisdiction), the scope's name for the title block and the
+    audit trail's jurisdiction."""
+    clause, pick = scope_in_view()
+    f = checked_filters(pick)
     names = []
+    street_id = arg_id("street") if pick is None else None
     if street_id is not None:
         names.append(access.get_visible(current_user, Street, street_id).name)
-    if community_id is not None:
-        names.append(access.get_visible(current_user, Community, community_id).name)
-    if company_id is not None:
-        names.append(access.get_visible(current_user, Company, company_id, _("没有找到，或不在您的权限范围内。")).name)
-    f = workbook.Filters(campaign.id, access.rectification_clause(current_user), street_id, community_id, company_id)
-    return f, " ".join(names) or office_of(current_user)
+    if pick is not None and pick.name():
+        names.append(pick.name())
+    if f.community_id is not None:
+        names.append(db.session.get(Community, f.community_id).name)
+    if f.company_id is not None:
+        names.append(db.session.get(Company, f.company_id).name)
+    where = and_(*listing.conditions(clause, campaign.id, f, now().date()))
+    return (workbook.Filters(campaign.id, where, street_id), " ".join(names) or office_of(current_user),
+            pick.where() if pick is not None else audit.where_user(current_user))
 
 
 @bp.get("/export.xlsx")
 @rectification_required
 def export():
-    """The items of the campaign in view (narrowed by ?street=, ?community=, ?company=) as the workbook."""
+    """The items of the campaign in view, narrowed as the list is (`filters_in_view`), as the workbook."""
     campaign = campaign_in_view()
-    f, scope = filters_in_view(campaign)
+    f, scope, where = filters_in_view(campaign)
     data, count = workbook.rectification_workbook(f, campaign.name, scope, office_of(current_user))
     audit.exported("rectification", f"campaign:{campaign.id}", user=current_user, detail=f"{scope} {count} 条",
-                   where=audit.where_user(current_user))
+                   where=where)
     return xlsx_response(data, f"整改清单-{campaign.name}.xlsx")
 
 

@@ -9,7 +9,7 @@ from ..domain.campaigns.lifecycle import default_campaign
 from ..domain.integrity import review
 from ..domain.stats.privacy import MIN_GROUP
 from ..domain.stats.reports import held_count
-from .common import all_campaigns, area_in_view, campaign_in_view, page_number, requires
+from .common import all_campaigns, area_pick, campaign_in_view, page_number, requires
 
 bp = Blueprint("review", __name__, url_prefix="/office")
 reviewer_required = requires(access.may_review_responses, _l("仅限街道及以上工作人员复核答卷。"))
@@ -27,21 +27,25 @@ def _waiting():
 
 
 def _list_args(**extra) -> dict:
-    """The queue's query string (campaign, area, kind, page) as its forms post it back."""
-    keep = ("campaign", "area", "kind", "page")
+    """The queue's query string (campaign, the area picker's levels or an old link's area, kind, page)
+    as its forms and paging links post it back."""
+    keep = ("campaign", "area", "district", "street", "community", "compound", "grid", "building", "kind", "page")
     return {**{k: request.args[k] for k in keep if request.args.get(k)}, **extra}
 
 
 @bp.get("/review")
 @reviewer_required
 def index():
-    """The clusters of held responses in the area, filtered by kind, paged."""
+    """The clusters of held responses in the area the picker chose (down to a building or a grid; an
+    old link's ?area= read as its district or street), filtered by kind, paged."""
     campaign = campaign_in_view()
-    area = area_in_view()
+    pick = area_pick(legacy_area=True)
     filters = review.Filters.parse(request.args)
-    queue = review.queue(campaign, area, filters, page_number())
-    return render_template("office/review.html", campaign=campaign, campaigns=all_campaigns(), area=area,
-                           area_value=area.value, choices=access.area_choices(current_user), filters=filters,
+    households = pick.household_clause() if "building" in pick.chosen or pick.grid else None
+    queue = review.queue(campaign, access.compound_clause(current_user) & pick.compound_clause(), filters,
+                         page_number(), households=households)
+    return render_template("office/review.html", campaign=campaign, campaigns=all_campaigns(), pick=pick,
+                           scope=pick.name() or access.seen_area(current_user).name(), filters=filters,
                            queue=queue, kinds=[(k, review.kind_label(k)) for k in review.KINDS],
                            kind_label=review.kind_label, min_group=MIN_GROUP, list_args=_list_args)
 

@@ -255,3 +255,22 @@ def test_adverts_never_reach_a_company_page_nor_a_follow_up_request(app, world, 
     texts = [r.text for r in residents.requests_of(item)]
     assert texts == ["[疑似广告，未显示]", "楼道灯坏了两周没人修，电话[手机号已隐藏]"]
     assert "开锁" not in item.evidence and "疑似广告" in item.evidence
+
+
+def test_the_area_picker_narrows_by_street_and_compound(client, world, login, said):
+    """The shared picker's ?street= and ?compound= narrow the list and stay in its links; an old
+    ?area=street: link still narrows; another district is refused, a compound outside is not found."""
+    login("district")
+    by_street = client.get(f"/office/comments?street={world.s1.id}").get_data(as_text=True)
+    assert "碧水家园的意见" in "".join(_rows(by_street))
+    assert "碧水家园的意见" not in "".join(_rows(client.get(f"/office/comments?street={world.s2.id}")
+                                            .get_data(as_text=True)))
+    assert "".join(_rows(client.get(f"/office/comments?area=street:{world.s2.id}").get_data(as_text=True))) \
+        == "".join(_rows(client.get(f"/office/comments?street={world.s2.id}").get_data(as_text=True)))
+    by_compound = client.get(f"/office/comments?compound={world.k2.id}").get_data(as_text=True)
+    body = "".join(_rows(by_compound))
+    assert "碧水家园的意见" in body and "电梯 经常坏" not in body
+    assert f"compound={world.k2.id}" in by_compound  # the download link keeps it
+    assert client.get(f"/office/comments?district={world.west.id}").status_code == 403
+    assert client.get(f"/office/comments?compound={world.k4.id}").status_code == 404
+    assert client.get(f"/office/comments.xlsx?compound={world.k4.id}").status_code == 404

@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -312,3 +313,27 @@ def test_words_postgresql_cannot_store_are_refused_with_a_message(client, world,
                        data={"compound_id": world.k1.id, "category": "cleaning", "description": "a\x00b"})
     assert resp.status_code == 400
     assert db.session.scalar(select(func.count()).select_from(RectificationEvent)) == 0
+
+
+def test_the_area_picker_narrows_the_list_and_its_workbook(client, world, login, db):
+    """?street= and ?compound= (the shared picker) narrow the list, its counts and its download; an old
+    ?area=street: link still narrows; another district is refused, a compound outside is not found."""
+    _item(world, db, "open")  # 金色花园
+    _item(world, db, "open", compound=world.k2)
+    _item(world, db, "open", compound=world.k3)
+    login("district")
+    everything = client.get("/rectification/").data.decode()
+    assert "金色花园" in everything and "翡翠名苑" in everything
+    by_street = client.get(f"/rectification/?street={world.s2.id}").data.decode()
+    assert "翡翠名苑" in by_street and "金色花园</a>" not in by_street and "待派发 1" in by_street
+    assert client.get(f"/rectification/?area=street:{world.s2.id}").data.decode().count("<tr") \
+        == by_street.count("<tr")
+    by_compound = client.get(f"/rectification/?compound={world.k2.id}").data.decode()
+    assert "碧水家园" in by_compound and "金色花园</a>" not in by_compound and "待派发 1" in by_compound
+    assert f"compound={world.k2.id}" in by_compound.split("export.xlsx", 1)[1].split('"', 1)[0]
+    book = load_workbook(io.BytesIO(client.get(f"/rectification/export.xlsx?compound={world.k2.id}").data))
+    cells = " ".join(str(c.value) for row in book.active.iter_rows() for c in row if c.value is not None)
+    assert "碧水家园" in cells and "金色花园" not in cells and "翡翠名苑" not in cells
+    assert client.get(f"/rectification/?district={world.west.id}").status_code == 403
+    assert client.get(f"/rectification/?compound={world.k4.id}").status_code == 404
+    assert client.get(f"/rectification/export.xlsx?compound={world.k4.id}").status_code == 404

@@ -276,3 +276,18 @@ def test_a_large_cluster_lists_twenty_and_decides_the_rest_with_them(world, logi
                 data={"response": [str(i) for i in ids], "decision": "accept"})
     assert db.session.scalar(select(func.count()).where(Response.status == "published",
                                                         Response.id.in_(ids))) == 25
+
+
+def test_the_area_picker_narrows_the_queue(queue_world, login):
+    """?street= and ?compound= (the shared picker) narrow the queue and stay in its links; another
+    district is refused, a compound outside is not found."""
+    world, _held, _tokens = queue_world
+    client = login("city")
+    text = client.get(f"/office/review?campaign={world.campaign.id}&street={world.s3.id}").get_data(as_text=True)
+    assert "御景华庭" in text and "金色花园" not in text and text.count('name="response"') == 2
+    text = client.get(f"/office/review?campaign={world.campaign.id}&compound={world.k1.id}").get_data(as_text=True)
+    assert "金色花园" in text and "御景华庭" not in text and text.count('name="response"') == 3
+    assert f"compound={world.k1.id}" in text  # the decision forms and the counts' links keep it
+    client = login("district")
+    assert client.get(f"/office/review?district={world.west.id}").status_code == 403
+    assert client.get(f"/office/review?compound={world.k4.id}").status_code == 404

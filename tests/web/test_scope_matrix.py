@@ -127,7 +127,7 @@ INSIDE_NAMES = {
     ("audit.export", "city"): ("u_dist_west",),
     ("audit.export", "district"): ("u_street_bai",),
     ("campaigns.index", "district"): ("东湖区专项测评", "翠柏街道楼道测评"),
-    ("comments.index", "district"): ("松甲苑", "柏乙苑"),  # the compound filter; the default campaign has no texts
+    ("comments.index", "district"): ("青松街道", "翠柏街道"),  # the area picker offers its streets; no texts
     ("comments.index", "grid"): ("松甲苑", "松乙苑"),
 }
 

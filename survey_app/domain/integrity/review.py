@@ -35,7 +35,7 @@ from ...access import Area
 from ...database import parse_id
 from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
-from ...models import Campaign, Company, Compound, HouseholdCode, Response, User
+from ...models import Campaign, Company, Compound, Household, HouseholdCode, Response, User
 from ...models.integrity import ResponseSignal
 from .. import audit
 from ..clock import now
@@ -197,15 +197,18 @@ class _Row:
     flags: list[Flag]
 
 
-def _held_rows(campaign: Campaign, area: Area) -> list[_Row]:
+def _held_rows(campaign: Campaign, area, households=None) -> list[_Row]:
     S = ResponseSignal
+    where = [Response.campaign_id == campaign.id, Response.status == HELD,
+             area.compound_clause() if isinstance(area, Area) else area]
+    if households is not None:
+        where.append(Response.household_id.in_(select(Household.id).where(households)))
     q = (select(Response.id, Response.compound_id, Response.company_id, Response.mode, Response.assisted_by_id,
                 Response.submitted_at, Response.score, Response.overall, S.submitted_at, S.duration,
                 S.device_hash, S.network_hash, S.agent_hash, S.flags)
          .join(Compound, Compound.id == Response.compound_id)
          .outerjoin(S, S.response_id == Response.id)
-         .where(Response.campaign_id == campaign.id, Response.status == HELD, area.compound_clause())
-         .order_by(Response.submitted_at, Response.id))
+         .where(*where).order_by(Response.submitted_at, Response.id))
     rows = []
     for (rid, kid, co, mode, worker, submitted, score, overall, first, duration, device, network, agent,
          flags) in db.session.execute(q):
@@ -234,12 +237,14 @@ def _sizes(campaign: Campaign, compound_ids) -> dict[int, int]:
         .group_by(Response.compound_id)).all())
 
 
-def queue(campaign: Campaign, area: Area, filters: Filters, number: int = 1, per_page: int = PER_PAGE) -> Queue:
-    """One page of the clusters of held responses in the area (already checked against the user's
-    jurisdiction, e.g. `web.common.area_in_view`): strong clusters first, then the largest, then
-    the earliest; with how many clusters and responses each kind has."""
+def queue(campaign: Campaign, area, filters: Filters, number: int = 1, per_page: int = PER_PAGE,
+          households=None) -> Queue:
+    """One page of the clusters of held responses in the area (an `Area`, or a condition on Compound
+    such as the area picker's; already checked against the user's jurisdiction), and of the
+    households matching `households` (a condition on Household, None for all): strong clusters
+    first, then the largest, then the earliest; with how many clusters and responses each kind has."""
     groups: dict[str, list[_Row]] = {}
-    for row in _held_rows(campaign, area):
+    for row in _held_rows(campaign, area, households):
         groups.setdefault(_cluster_key(strongest(row.flags)), []).append(row)
     counts: dict[str, tuple[int, int]] = {}
     listed = []

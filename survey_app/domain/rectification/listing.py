@@ -77,6 +77,12 @@ def _where(clause, campaign_id: int, f: Filters, today: date, *, with_status: bo
     return where
 
 
+def conditions(clause, campaign_id: int, f: Filters, today: date) -> list:
+    """The list's conditions (on RectificationItem and its Compound) under every filter: what a page
+    shows, for the workbook to export the same items."""
+    return _where(clause, campaign_id, f, today)
+
+
 def page(clause, campaign_id: int, f: Filters, today: date, number: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the items in scope under the filters, with counts per state."""
     base = select(RectificationItem).join(Compound, Compound.id == RectificationItem.compound_id)

@@ -1,4 +1,5 @@
-"""What residents wrote, for officers: comments, free-text answers and follow-up requests of an area.
+"""What residents wrote, for officers: comments, free-text answers and follow-up requests of an area
+(an `Area`, or a condition on Compound such as the area picker's: see `on_compound`).
 
 Every text comes from a published response (held ones never); advertising (`adverts.is_advert`, on
 the text as written) is left out and only counted, in `CommentPage.adverts`; the rest is masked
@@ -128,7 +129,7 @@ def normalise(text: str) -> str:
     return mask(" ".join(text.split()))
 
 
-def comment_page(campaign: Campaign, area: Area, filters: Filters, number: int = 1,
+def comment_page(campaign: Campaign, area, filters: Filters, number: int = 1,
                  per_page: int = PER_PAGE) -> CommentPage:
     """One page of the groups (most said first, then the latest), with the whole list's counts."""
     listed = comment_list(campaign, area, filters)
@@ -140,12 +141,12 @@ def comment_page(campaign: Campaign, area: Area, filters: Filters, number: int =
                        number, pages, withheld_compounds(campaign, area, filters), listed.adverts)
 
 
-def comment_groups(campaign: Campaign, area: Area, filters: Filters, limit: int | None = None) -> list[CommentGroup]:
+def comment_groups(campaign: Campaign, area, filters: Filters, limit: int | None = None) -> list[CommentGroup]:
     """Every group of the area under the filters, most said first, then the latest, at most `limit`."""
     return comment_list(campaign, area, filters, limit).groups
 
 
-def comment_list(campaign: Campaign, area: Area, filters: Filters, limit: int | None = None) -> CommentList:
+def comment_list(campaign: Campaign, area, filters: Filters, limit: int | None = None) -> CommentList:
     """The groups (as `comment_groups`) and the count of texts left out as advertising."""
     merged: dict[tuple, list] = {}
     seen: dict[str, str | None] = {}  # a text as written: as shown, or None for an advert
@@ -178,7 +179,7 @@ def comment_list(campaign: Campaign, area: Area, filters: Filters, limit: int | 
     return CommentList(groups[:limit] if limit is not None else groups, adverts)
 
 
-def withheld_compounds(campaign: Campaign, area: Area, filters: Filters) -> int:
+def withheld_compounds(campaign: Campaign, area, filters: Filters) -> int:
     """How many compounds of the area (and of the compound and company filters) have a group of
     published responses under MIN_GROUP, whose texts are therefore not shown."""
     small = (select(Response.compound_id).where(*_scope(campaign, area, filters))
@@ -186,17 +187,23 @@ def withheld_compounds(campaign: Campaign, area: Area, filters: Filters) -> int:
     return db.session.scalar(select(func.count()).select_from(small.distinct().subquery())) or 0
 
 
-def compound_choices(area: Area) -> list[tuple[int, str]]:
+def compound_choices(area) -> list[tuple[int, str]]:
     """(id, name) of the area's compounds, for the compound filter."""
-    return list(db.session.execute(select(Compound.id, Compound.name).where(area.compound_clause())
+    return list(db.session.execute(select(Compound.id, Compound.name).where(on_compound(area))
                                    .order_by(Compound.name, Compound.id)).all())
 
 
-def company_choices(area: Area) -> list[tuple[int, str]]:
+def company_choices(area) -> list[tuple[int, str]]:
     """(id, name) of the companies managing a compound of the area, for the company filter."""
-    inside = select(Compound.company_id).where(area.compound_clause(), Compound.company_id.is_not(None))
+    inside = select(Compound.company_id).where(on_compound(area), Compound.company_id.is_not(None))
     return list(db.session.execute(select(Company.id, Company.name).where(Company.id.in_(inside))
                                    .order_by(Company.name)).all())
+
+
+def on_compound(area):
+    """The area as a condition on Compound: an `Area`, or already such a condition (the shared area
+    picker's `compound_clause`, with the user's jurisdiction)."""
+    return area.compound_clause() if isinstance(area, Area) else area
 
 
 def source_label(source: str) -> str:
@@ -220,10 +227,10 @@ def _names(model, ids: set[int]) -> dict[int, str]:
     return {i: name for i, name in db.session.execute(select(model.id, model.name).where(model.id.in_(ids)))}
 
 
-def _scope(campaign: Campaign, area: Area, filters: Filters) -> list:
+def _scope(campaign: Campaign, area, filters: Filters) -> list:
     """Conditions on Response: published, of the campaign, in the area and the compound/company filters."""
     out = [Response.campaign_id == campaign.id, Response.status == "published",
-           Response.compound_id.in_(select(Compound.id).where(area.compound_clause()))]
+           Response.compound_id.in_(select(Compound.id).where(on_compound(area)))]
     if filters.compound_id is not None:
         out.append(Response.compound_id == filters.compound_id)
     if filters.company_id is not None:
@@ -231,7 +238,7 @@ def _scope(campaign: Campaign, area: Area, filters: Filters) -> list:
     return out
 
 
-def _shown_groups(campaign: Campaign, area: Area, filters: Filters):
+def _shown_groups(campaign: Campaign, area, filters: Filters):
     """A subquery of the (compound, company) groups with MIN_GROUP published responses or more."""
     return (select(Response.compound_id.label("compound_id"),
                    func.coalesce(Response.company_id, 0).label("company_key"))
@@ -252,7 +259,7 @@ def _low_clause(filters: Filters):
     return None
 
 
-def _texts(campaign: Campaign, area: Area, filters: Filters) -> Iterator[tuple]:
+def _texts(campaign: Campaign, area, filters: Filters) -> Iterator[tuple]:
     """(compound_id, company_id, source, question_id, text, count, latest) of every distinct text,
     streamed: one grouped query per source the filters admit."""
     shown = _shown_groups(campaign, area, filters)

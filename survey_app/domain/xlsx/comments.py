@@ -17,13 +17,13 @@ from .common import DATE, Heading, office_of, to_bytes, write_table
 HEADERS = ["意见内容", "相同条数", "小区", "物业服务企业", "来源", "日期"]
 
 
-def comments_workbook(campaign: Campaign, area: Area, filters: stats.Filters, groups: list[stats.CommentGroup],
+def comments_workbook(campaign: Campaign, area: Area | str, filters: stats.Filters, groups: list[stats.CommentGroup],
                       withheld: int, generated: datetime, office: str | None = None, adverts: int = 0) -> bytes:
-    """Groups from `comments.comment_list` under a title block (the area, the campaign, the date,
+    """Groups from `comments.comment_list` under a title block (the area or its name, the campaign, the date,
     the issuing office), then a sheet with the filters and the rules (masking, small groups, the
     `adverts` texts left out as advertising)."""
     with in_chinese():
-        scope = str(area.name())
+        scope = str(area.name()) if isinstance(area, Area) else area
         labels = {s: stats.source_label(s) for s in stats.SOURCES}
         withheld_text = str(WITHHELD)
     heading = Heading("居民意见汇总", scope, campaign.name, generated, office if office is not None else office_of())
