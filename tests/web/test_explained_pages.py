@@ -12,17 +12,9 @@ from survey_app.domain.xlsx.benchmarks import HEADERS
 from survey_app.models import AuditEvent
 
 from ..factories import answer, households_of
+from .test_overview import _answers
 
 
-def _answers(world):
-    for h in households_of(world.k1)[:10]:
-        answer(world.campaign, h, 5)
-    for h in households_of(world.k2)[:10]:
-        answer(world.campaign, h, 2)
-    for h in households_of(world.k3)[:8]:
-        answer(world.campaign, h, 4)
-    for h in households_of(world.k4)[:6]:
-        answer(world.campaign, h, 3)
 
 
 def _glossary(page: str) -> dict[str, str]:
