@@ -4,11 +4,9 @@ from __future__ import annotations
 import base64
 import functools
 import io
-import xml.etree.ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr
-
 import qrcode
 import qrcode.image.svg
+from markupsafe import escape
 from PIL import Image, ImageDraw, ImageFont
 from qrcode.constants import ERROR_CORRECT_M
 
@@ -58,12 +56,12 @@ def captioned_svg(url: str, lines: list[str]) -> str:
     The text is drawn by whatever opens the file (no font on the server); a line too long for the
     code's width is squeezed to it (textLength).
     """
-    code = ET.fromstring(svg_text(url))
     lines = [t for t in lines if t]
     if not lines:
         return svg_text(url)
-    size = float(code.get("viewBox").split()[2])  # mm, quiet zone included
-    path = code.find("{http://www.w3.org/2000/svg}path").get("d")
+    img = _qr(url).make_image(image_factory=qrcode.image.svg.SvgPathImage)  # read as made, never parsed
+    size = float(img.units(img.pixel_size, text=False))  # mm, quiet zone included
+    path = img.path.get("d")
     font = size * 0.075
     gap = font * 1.35
     height = size + gap * len(lines) + font * 0.6
@@ -78,8 +76,8 @@ def captioned_svg(url: str, lines: list[str]) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="{size:g}mm" height="{height:.2f}mm" '
             f'viewBox="0 0 {size:g} {height:.2f}">'
             f'<rect width="{size:g}" height="{height:.2f}" fill="#ffffff"/>'
-            f'<path d={quoteattr(path)} fill="#000000"/>'
-            f'<g font-family={quoteattr(SVG_FONTS)} fill="#000000">{"".join(texts)}</g></svg>')
+            f'<path d="{escape(path)}" fill="#000000"/>'
+            f'<g font-family="{escape(SVG_FONTS)}" fill="#000000">{"".join(texts)}</g></svg>')
 
 
 def data_uri(data: bytes | str, mime: str) -> str:
