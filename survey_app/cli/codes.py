@@ -14,7 +14,7 @@ from ..domain.printing import labels as labels_pdf, selection
 from ..domain.responses import codes as tokens
 from ..domain.xlsx.codes import write_codes_workbook
 from ..extensions import db
-from ..models import Compound, Household, Response, Street
+from ..models import Street
 
 
 def _selection_options(f):
@@ -153,11 +153,7 @@ def codes_sample(campaign_id, district, street, count):
     selection.check_base_url(base)
     street_id = selection.resolve(street, district).id if street else \
         db.session.scalar(select(Street.id).order_by(Street.id).limit(1))
-    answered = select(Response.household_id).where(Response.campaign_id == campaign.id)
-    ids = db.session.scalars(
-        select(Household.id).join(Compound, Compound.id == Household.compound_id)
-        .where(Compound.street_id == street_id, Household.id.not_in(answered))
-        .order_by(Household.id).limit(count)).all()
+    ids = tokens.unanswered_in_street(campaign.id, street_id, count)
     if not ids:
         raise click.ClickException(_("没有尚未作答的住户，无法发放示例二维码。"))
     live = tokens.live_count(campaign.id, ids)

@@ -22,7 +22,7 @@ from .stats.scoring import response_index
 from .responses.survey import dimension_specs
 from .integrity import simulate as integrity_demo
 from .rectification import demo as rectification_demo
-from .responses.codes import issue_codes, survey_url
+from .responses.codes import issue_codes, survey_url, unanswered_in_street
 from .users import street_grids
 
 DEMO_PASSWORD = "demo12345"  # nosec B105  # the published demo login, loaded only into a demo database
@@ -198,11 +198,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     users = _demo_users(districts[0], streets[0], companies[0])
     report("rectification", 0, 1)
     rectification_demo.walk(campaign, seed=seed)
-    sample = db.session.scalars(
-        select(Household.id).join(Compound, Compound.id == Household.compound_id)
-        .where(Compound.street_id == streets[0].id,
-               ~Household.id.in_(select(Response.household_id).where(Response.campaign_id == campaign.id)))
-        .order_by(Household.id).limit(3)).all()
+    sample = unanswered_in_street(campaign.id, streets[0].id, 3)
     tokens = issue_codes(campaign.id, list(sample), reason="demo")
     return {
         "campaign": campaign.name,

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _, lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ... import access
@@ -35,11 +35,11 @@ from ...access import Area
 from ...database import parse_id
 from ...errors import Forbidden, Invalid, Refusal
 from ...extensions import db
-from ...models import Campaign, Company, Compound, Household, HouseholdCode, Response, User
+from ...models import Campaign, Company, Compound, Household, Response, User
 from ...models.integrity import ResponseSignal
 from .. import audit
 from ..clock import now
-from ..responses import totals
+from ..responses import codes, totals
 from ..responses.survey import dimension_specs
 from ..stats.privacy import MIN_GROUP
 from .combine import HELD, PUBLISHED, REJECTED, Flag, reason
@@ -314,17 +314,6 @@ class Decided:
     revoked: int = 0  # household codes revoked (on rejection)
 
 
-def _revoke_codes(campaign: Campaign, household_ids: list[int], when: datetime) -> int:
-    """Revoke the households' live codes in the campaign (a rejected answer's code may be in other hands)."""
-    if not household_ids:
-        return 0
-    return db.session.execute(
-        update(HouseholdCode)
-        .where(HouseholdCode.campaign_id == campaign.id, HouseholdCode.household_id.in_(household_ids),
-               HouseholdCode.revoked_at.is_(None))
-        .values(revoked_at=when, revoke_reason="review rejected")).rowcount or 0
-
-
 def _clusters_named(signals: dict[int, ResponseSignal], ids: list[int]) -> str:
     """The decided responses' clusters in words, e.g. "同一设备（3fa2c1）×4"."""
     found: dict[tuple[str, str], int] = {}
@@ -376,7 +365,8 @@ def decide(user: User, campaign: Campaign, response_ids: list[int], decision: st
                                     uniform=False)
             db.session.add(signal)
         signal.decision, signal.decided_by_id, signal.decided_at = outcome, user.id, when
-    revoked = _revoke_codes(campaign, [r.household_id for r in responses], when) if status == REJECTED else 0
+    revoked = (codes.revoke_codes(campaign.id, [r.household_id for r in responses], "review rejected", when)
+               if status == REJECTED else 0)
     verb = "采纳" if outcome == "accepted" else "驳回"
     detail = f"活动 {campaign.id}：{verb} {len(ids)} 份待复核答卷；{named}" + (f"；作废二维码 {revoked} 个" if revoked else "") \
         + (f"；说明：{note}" if note else "")

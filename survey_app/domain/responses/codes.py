@@ -7,7 +7,7 @@ import secrets
 from sqlalchemy import select, update
 
 from ...extensions import db
-from ...models import HouseholdCode, User
+from ...models import Compound, Household, HouseholdCode, Response, User
 from .. import audit
 from ..clock import now
 
@@ -51,6 +51,17 @@ def live_count(campaign_id: int, household_ids) -> int:
     return db.session.scalar(q) or 0
 
 
+def revoke_codes(campaign_id: int, household_ids: list[int], reason: str, when=None) -> int:
+    """Revoke the households' live codes in the campaign, with the reason; return how many. The caller commits."""
+    if not household_ids:
+        return 0
+    return db.session.execute(
+        update(HouseholdCode)
+        .where(HouseholdCode.campaign_id == campaign_id, HouseholdCode.household_id.in_(household_ids),
+               HouseholdCode.revoked_at.is_(None))
+        .values(revoked_at=when or now(), revoke_reason=reason)).rowcount or 0
+
+
 def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None = None,
                 reason: str = "issued", why: str = "") -> dict[int, str]:
     """Issue one new code per household, revoking any live one; return {household_id: token}.
@@ -58,15 +69,7 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
     The caller commits; tokens exist in clear only in the returned dict.
     """
     when = now()
-    revoked = 0
-    if household_ids:
-        revoked = db.session.execute(
-            update(HouseholdCode)
-            .where(HouseholdCode.campaign_id == campaign_id,
-                   HouseholdCode.household_id.in_(household_ids),
-                   HouseholdCode.revoked_at.is_(None))
-            .values(revoked_at=when, revoke_reason="reissued")
-        ).rowcount or 0
+    revoked = revoke_codes(campaign_id, household_ids, "reissued", when)
     tokens = {hid: new_token() for hid in household_ids}
     if tokens:
         db.session.execute(
@@ -81,6 +84,16 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
                  before={"live_codes": revoked} if revoked else None, after={"issued": len(tokens)},
                  where=audit.where_households(household_ids))
     return tokens
+
+
+def unanswered_in_street(campaign_id: int, street_id: int, count: int) -> list[int]:
+    """The first `count` households of a street (by id) with no response in the campaign: the demo's
+    and `flask codes sample`'s households to try the survey with."""
+    answered = select(Response.household_id).where(Response.campaign_id == campaign_id)
+    return list(db.session.scalars(
+        select(Household.id).join(Compound, Compound.id == Household.compound_id)
+        .where(Compound.street_id == street_id, Household.id.not_in(answered))
+        .order_by(Household.id).limit(count)))
 
 
 def survey_url(base_url: str, token: str) -> str:
