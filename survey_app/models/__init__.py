@@ -3,6 +3,7 @@ from .audit import AuditEvent
 from .campaigns import Campaign, Dimension, Question, QuestionOption, WordingChange
 from .companies import Company
 from .integrity import ResponseChange, ResponseSignal
+from .jobs import Job
 from .rectification import (RectificationConfirmation, RectificationEvent, RectificationItem, RectificationPhoto,
                              RectificationRequest)
 from .regions import Building, Community, Compound, District, Household, Street
@@ -11,7 +12,7 @@ from .users import User, UserGrid
 
 __all__ = [
     "Answer", "AnswerChoice", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
-    "Household", "HouseholdCode", "Question", "QuestionOption", "RectificationConfirmation", "RectificationEvent", "RectificationItem",
+    "Household", "HouseholdCode", "Job", "Question", "QuestionOption", "RectificationConfirmation", "RectificationEvent", "RectificationItem",
     "RectificationPhoto", "RectificationRequest", "Response", "ResponseChange", "ResponseSignal", "Street", "User",
     "UserGrid", "WordingChange",
 ]
