@@ -182,3 +182,64 @@ def test_signals_migration_salts_every_campaign_and_keeps_responses_postgresql(p
     if pg_server is None:
         pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
     _check_signals(pg_server.create_database("survey_populated_signals"))
+
+
+BEFORE_COMPOUND_TOTALS = "137c55dbabbd"
+COMPOUND_TOTALS = "a9e1c3b5d701"
+
+
+def _check_compound_totals(url: str):
+    """Responses and households already stored come out as the compound totals and household counts."""
+    app = create_app(make_config(url))
+    with app.app_context():
+        upgrade(revision=BEFORE_COMPOUND_TOTALS)
+        _db.engine.dispose()
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        _one_place(conn, company=True)
+        conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name, company_id) "
+                          "VALUES (2, 1, 1, 1, '和平小区', NULL)"))
+        conn.execute(text("INSERT INTO buildings (id, compound_id, name) VALUES (1, 1, '1号楼'), (2, 2, '1号楼')"))
+        conn.execute(text("INSERT INTO households (id, building_id, compound_id, unit, room) VALUES "
+                          "(1, 1, 1, '1', '101'), (2, 1, 1, '1', '102'), (3, 1, 1, '1', '201'), (4, 2, 2, '1', '101')"))
+        conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, min_responses, "
+                          "min_coverage, comment_label) VALUES (1, '2026 上半年', 'city', '2026-01-01 00:00:00', "
+                          "'2026-06-30 00:00:00', 'open', 10, 0.1, '意见')"))
+        for rid, hid, compound, company, status, score, overall in [
+                (1, 1, 1, 1, "published", 80.0, 5), (2, 2, 1, 1, "published", 50.0, 3),
+                (3, 3, 1, None, "held", 100.0, None), (4, 4, 2, None, "published", None, 4),
+                (5, 1, 1, 1, "rejected", 25.0, 2)]:
+            conn.execute(text("INSERT INTO responses (id, campaign_id, household_id, compound_id, company_id, "
+                              "submitted_at, updated_at, mode, status, score, overall) VALUES (:id, 1, :h, :k, :co, "
+                              "'2026-02-01 19:00:00', '2026-02-01 19:00:00', 'self', :st, :s, :o)"),
+                         {"id": rid, "h": hid, "k": compound, "co": company, "st": status, "s": score, "o": overall})
+    with app.app_context():
+        upgrade(revision=COMPOUND_TOTALS)
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT compound_id, company_id, status, n, total, total_sq, satisfied, overall_n "
+                                 "FROM compound_totals ORDER BY compound_id, company_id, status")).all()
+        households = conn.execute(text("SELECT id, households FROM compounds ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [(1, 0, "held", 1, 100.0, 10000.0, 0, 0),
+                                        (1, 1, "published", 2, 130.0, 8900.0, 1, 2),
+                                        (1, 1, "rejected", 1, 25.0, 625.0, 0, 1)]
+    assert [tuple(h) for h in households] == [(1, 3), (2, 1)]
+    with app.app_context():
+        downgrade(revision=BEFORE_COMPOUND_TOTALS)
+        _db.engine.dispose()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM responses")).scalar() == 5
+        assert conn.execute(text("SELECT count(*) FROM compounds")).scalar() == 2
+        assert conn.execute(text("SELECT count(*) FROM households")).scalar() == 4
+    engine.dispose()
+
+
+def test_compound_totals_migration_fills_totals_and_household_counts_sqlite(tmp_path):
+    _check_compound_totals(f"sqlite:///{tmp_path / 'populated.db'}")
+
+
+@pytest.mark.postgres
+def test_compound_totals_migration_fills_totals_and_household_counts_postgresql(pg_server):
+    if pg_server is None:
+        pytest.skip("TEST_POSTGRES_URL given; migration test needs its own database")
+    _check_compound_totals(pg_server.create_database("survey_populated_compound_totals"))

@@ -8,10 +8,12 @@ from .rectification import (RectificationConfirmation, RectificationEvent, Recti
                              RectificationRequest)
 from .regions import Building, Community, Compound, District, Household, Street
 from .responses import Answer, AnswerChoice, HouseholdCode, Response
+from .totals import CompoundTotal, DimensionTotal
 from .users import User, UserGrid
 
 __all__ = [
-    "Answer", "AnswerChoice", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "Dimension", "District",
+    "Answer", "AnswerChoice", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "CompoundTotal",
+    "Dimension", "DimensionTotal", "District",
     "Household", "HouseholdCode", "Job", "Question", "QuestionOption", "RectificationConfirmation", "RectificationEvent", "RectificationItem",
     "RectificationPhoto", "RectificationRequest", "Response", "ResponseChange", "ResponseSignal", "Street", "User",
     "UserGrid", "WordingChange",

@@ -1,5 +1,5 @@
 """The administrative tree: district → street → community → compound → building → household."""
-from sqlalchemy import ForeignKey, String, UniqueConstraint, func
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -44,6 +44,8 @@ class Compound(db.Model):
     district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id"), index=True)
+    # How many households it has, kept by survey_app.domain.responses.totals (dashboards read it, never count).
+    households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     community: Mapped[Community] = relationship(back_populates="compounds")
     company: Mapped["Company | None"] = relationship(back_populates="compounds")  # noqa: F821
     buildings: Mapped[list["Building"]] = relationship(back_populates="compound", order_by="Building.id")
