@@ -634,3 +634,32 @@ def audit_clause(user: User):
     if role == "street" and user.street_id:
         return AuditEvent.street_id == user.street_id
     return false()
+
+
+# ---- API clients
+
+from .models.api import ApiClient  # noqa: E402  (kept with the section that reads it)
+
+
+def may_manage_api_clients(user: User) -> bool:
+    """Only city admins create and revoke API clients (a client may be given the whole city)."""
+    return getattr(user, "role", None) == "city"
+
+
+def api_area(client: ApiClient) -> Area:
+    """What an API client sees: the city, its district or its street."""
+    if client.level == "district":
+        return Area("district", client.district_id)
+    if client.level == "street":
+        return Area("street", client.street_id)
+    return Area("city")
+
+
+def api_may_write(client: ApiClient) -> bool:
+    """Whether the client may send what changes data (a hotline case), not only read."""
+    return bool(client.can_write) and client.revoked_at is None
+
+
+def api_client_choices(user: User) -> list[tuple[str, str]]:
+    """(value, label) of the scopes the user may give an API client: the city, each district and street."""
+    return area_choices(user) if may_manage_api_clients(user) else []

@@ -59,6 +59,9 @@ class Config:
     # Failed code lookups (unknown or revoked codes) per client address; valid codes are not counted.
     CODE_FAILURE_RATE_LIMIT = os.environ.get("CODE_FAILURE_RATE_LIMIT", "20 per minute; 300 per day")
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Requests per API client (each client its own budget, shared by every worker through
+    # RATELIMIT_STORAGE_URI); a client created with its own limit uses that instead.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
     HSTS_MAX_AGE = 0  # development is plain HTTP
     # uploads: a request body above MAX_CONTENT_LENGTH is refused with 413 before it is read; an
     # uploaded workbook (roster, questionnaire) is refused when larger than UPLOAD_MAX_BYTES, when

@@ -21,6 +21,7 @@ from .clock import now
 
 STAFF = "staff"
 SECURITY = "security"
+API = "api"  # one line per request to /api/ by a client (survey_app/api/auth.py)
 PENDING = "_security_events"  # on flask.g: events written after the request ends
 
 
@@ -87,6 +88,23 @@ def exported(what: str, target: str = "", *, user=None, detail: str = "", where:
                   actor=(getattr(user, "username", "") or "")[:64], ip=client_address(),
                   action=f"export.{what}"[:40], target=(target or "")[:80], detail=(detail or "")[:500],
                   district_id=where.district_id, street_id=where.street_id, company_id=where.company_id)
+    if has_request_context():
+        g.setdefault(PENDING, []).append(values)
+    else:
+        db.session.add(AuditEvent(**values))
+
+
+def api_request(client_id: int, name: str, method: str, path: str, status: int,
+                where: Jurisdiction | None = None) -> None:
+    """Record one request of an API client (its id and name, the method, path and status).
+
+    Written after the request ends, with any security events, in one INSERT (see `security_event`),
+    so a read stays a read and a refused request is logged too.
+    """
+    where = where or Jurisdiction()
+    values = dict(at=now(), category=API, user_id=None, actor=f"api:{name}"[:64], ip=client_address(),
+                  action="api.request", target=f"{method} {path}"[:80], detail=f"client={client_id} status={status}",
+                  district_id=where.district_id, street_id=where.street_id, company_id=None)
     if has_request_context():
         g.setdefault(PENDING, []).append(values)
     else:

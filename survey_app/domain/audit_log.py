@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from ..errors import Invalid
 from ..extensions import db
 from ..models import AuditEvent
-from .audit import SECURITY, STAFF
+from .audit import API, SECURITY, STAFF
 from .clock import now
 
 PER_PAGE = 50
@@ -28,7 +28,7 @@ TEXT_MAX = 100  # characters of a search term
 DAYS, HOURS = 30, 48  # the security page's two windows
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # as <input type="date"> sends it
 
-CATEGORIES = {STAFF: _l("工作人员操作"), SECURITY: _l("安全事件")}
+CATEGORIES = {STAFF: _l("工作人员操作"), SECURITY: _l("安全事件"), API: _l("接口调用")}
 
 # What each action is, in words (an action not listed is shown by its code).
 ACTION_LABELS = {
@@ -57,6 +57,7 @@ ACTION_LABELS = {
     "password.wrong": _l("修改密码时输错当前密码"),
     "login.failed": _l("登录失败"), "code.unknown": _l("无效的住户二维码"), "code.revoked": _l("已作废的住户二维码"),
     "rate_limited": _l("请求过于频繁被限制"), "refused": _l("越权访问被拒绝"),
+    "api.request": _l("接口请求"), "api_client.created": _l("创建接口客户端"), "api_client.revoked": _l("吊销接口客户端"),
 }
 
 # Field names in before/after, in words (a field not listed is shown as it is stored).
@@ -69,6 +70,7 @@ FIELD_LABELS = {
     "campaign": _l("测评活动"), "mode": _l("方式"), "role": _l("角色"), "disabled": _l("停用"),
     "display_name": _l("姓名"), "username": _l("用户名"), "district_id": _l("区"), "street_id": _l("街道"),
     "company_id": _l("物业服务企业"), "grids": _l("网格"),
+    "can_write": _l("可写入"), "rate_limit": _l("频率限制"), "token_hint": _l("令牌开头"),
 }
 
 

@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+from .api import ApiClient
 from .audit import AuditEvent
 from .campaigns import Campaign, Dimension, Question, QuestionOption, WordingChange
 from .companies import Company
@@ -12,7 +13,7 @@ from .totals import CompoundTotal, DimensionTotal
 from .users import User, UserGrid
 
 __all__ = [
-    "Answer", "AnswerChoice", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "CompoundTotal",
+    "Answer", "AnswerChoice", "ApiClient", "AuditEvent", "Building", "Campaign", "Community", "Company", "Compound", "CompoundTotal",
     "Dimension", "DimensionTotal", "District",
     "Household", "HouseholdCode", "Job", "Question", "QuestionOption", "RectificationConfirmation", "RectificationEvent", "RectificationItem",
     "RectificationPhoto", "RectificationRequest", "Response", "ResponseChange", "ResponseSignal", "Street", "User",
