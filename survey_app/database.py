@@ -18,6 +18,7 @@ IMMEDIATE = "sqlite_immediate"
 PARSES_FIRST = "_parses_first"
 _WROTE = "wrote"
 MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
+CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request gives up (503), unless the URL says
 
 
 def parse_id(raw) -> int | None:
@@ -110,6 +111,13 @@ def _sqlite_pragmas(dbapi_conn, _record):
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
+
+
+@event.listens_for(Engine, "do_connect")
+def _connect_timeout(dialect, _record, _cargs, cparams):
+    # An unreachable server (a host that drops packets) fails the request within seconds, not minutes.
+    if dialect.name == "postgresql":
+        cparams.setdefault("connect_timeout", CONNECT_TIMEOUT)
 
 
 @event.listens_for(Engine, "begin")

@@ -17,7 +17,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# pool_pre_ping: a pooled connection is tested before use, so after the database restarts the
+# first request reconnects instead of failing on a dead connection (SQLALCHEMY_ENGINE_OPTIONS overrides).
+db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING), engine_options={"pool_pre_ping": True})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

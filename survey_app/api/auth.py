@@ -22,6 +22,7 @@ from . import clients
 
 READ_METHODS = ("GET", "HEAD", "OPTIONS")
 _UNSET = object()
+CLIENT, CALLER = "survey_app.api_client", "survey_app.api_caller"  # keys of request.environ
 
 
 class Unauthenticated(Refusal):
@@ -37,13 +38,18 @@ def bearer_token() -> str | None:
 
 
 def current_client() -> ApiClient | None:
-    """The client this request's token names (looked up once per request), or None."""
-    found = g.get("api_client", _UNSET)
+    """The client this request's token names (looked up once per request, also as `g.api_client`), or None.
+
+    Kept on the request itself: tests and commands may share one `g` between requests, and the
+    rate limit asks for the client before the blueprint's own `before_request` runs.
+    """
+    found = request.environ.get(CLIENT, _UNSET)
     if found is _UNSET:
         found = clients.authenticate(bearer_token())
-        g.api_client = found
+        request.environ[CLIENT] = found
         if found is not None:  # what the audit line names, read now: a refused request rolls back
-            g.api_caller = (found.id, found.name, audit.Jurisdiction(found.district_id, found.street_id))
+            request.environ[CALLER] = (found.id, found.name, audit.Jurisdiction(found.district_id, found.street_id))
+    g.api_client = found
     return found
 
 
@@ -70,7 +76,7 @@ def _require_client():
 
 
 def _log_request(resp):
-    caller = g.get("api_caller")
+    caller = request.environ.get(CALLER)
     if caller is not None:
         ident, name, where = caller
         audit.api_request(ident, name, request.method, redact(request.path), resp.status_code, where=where)
