@@ -2,6 +2,7 @@
 from flask import Flask
 
 from . import access, audit_trail, database, errors, i18n, logs, proxy, security
+from .api.setup import init_app as init_api
 from .cli import register_cli
 from .config import ROOT, config_from_env
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -26,6 +27,7 @@ def create_app(config=None) -> Flask:
     access.init_app(app)
     audit_trail.init_app(app)
     register_blueprints(app)
+    init_api(app)
     errors.register(app)
     register_cli(app)
     logs.configure(app)

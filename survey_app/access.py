@@ -663,3 +663,39 @@ def api_may_write(client: ApiClient) -> bool:
 def api_client_choices(user: User) -> list[tuple[str, str]]:
     """(value, label) of the scopes the user may give an API client: the city, each district and street."""
     return area_choices(user) if may_manage_api_clients(user) else []
+
+
+def api_read_area(client: ApiClient, area: Area | None = None) -> Area:
+    """The area an API request reads: the client's own (None), or a district or street inside it.
+
+    :raise NotFound: no such district or street.
+    :raise Forbidden: it lies outside the client's scope.
+    """
+    home = api_area(client)
+    if area is None:
+        return home
+    if not area.exists():
+        raise NotFound(_("没有这个范围。"))
+    if not _within(home, area):
+        raise Forbidden(_("该范围不在接口客户端的范围内。"))
+    return area
+
+
+def api_may_see_compound(client: ApiClient, compound_id: int) -> bool:
+    """Whether the compound lies in the client's scope."""
+    return db.session.scalar(select(Compound.id).where(Compound.id == compound_id,
+                                                       api_area(client).compound_clause())) is not None
+
+
+def api_campaign_clause(client: ApiClient):
+    """SQL condition on Campaign: campaigns whose scope covers the client's area or lies inside it."""
+    home = api_area(client)
+    city = Campaign.scope_level == "city"
+    if home.level == "district":
+        return or_(city, (Campaign.scope_level == "district") & (Campaign.scope_id == home.id),
+                   (Campaign.scope_level == "street")
+                   & Campaign.scope_id.in_(select(Street.id).where(Street.district_id == home.id)))
+    if home.level == "street":
+        return or_(city, (Campaign.scope_level == "district") & (Campaign.scope_id == _street_district(home.id)),
+                   (Campaign.scope_level == "street") & (Campaign.scope_id == home.id))
+    return true()

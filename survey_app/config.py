@@ -141,6 +141,19 @@ class Config:
     INTEGRITY_SEQUENCE_MIN = int(os.environ.get("INTEGRITY_SEQUENCE_MIN", "5"))
     INTEGRITY_SEQUENCE_GAP_MINUTES = float(os.environ.get("INTEGRITY_SEQUENCE_GAP_MINUTES", "3"))
     INTEGRITY_SEQUENCE_CHANCE = float(os.environ.get("INTEGRITY_SEQUENCE_CHANCE", "0.001"))
+    # jobs (survey_app/jobs, docs/operations.md "Jobs"): long work (label PDFs, large workbooks and
+    # imports) runs in `flask jobs worker`. JOBS_URL empty: a SQLite queue file instance/jobs.db (no
+    # extra server); redis://host:6379/1 in production with several machines. Job files go to
+    # JOB_FILES_FOLDER (empty: instance/job-files; a folder every machine shares in production) and
+    # are deleted with their job JOB_KEEP_HOURS after it was asked for (`flask jobs sweep`).
+    JOBS_URL = os.environ.get("JOBS_URL", "")
+    JOBS_IMMEDIATE = False  # run each job as soon as the request asking for it commits, and wait (tests)
+    JOB_FILES_FOLDER = os.environ.get("JOB_FILES_FOLDER", "")
+    JOB_KEEP_HOURS = float(os.environ.get("JOB_KEEP_HOURS", "72"))
+    # Households in a selection or an area from which a label PDF or a workbook is made by a job,
+    # and rows of an uploaded workbook from which an import runs as a job.
+    JOB_LARGE_HOUSEHOLDS = int(os.environ.get("JOB_LARGE_HOUSEHOLDS", "2000"))
+    JOB_LARGE_ROWS = int(os.environ.get("JOB_LARGE_ROWS", "5000"))
     DEVICE_COOKIE = "device"  # a random first-party id for the resident's browser (stored hashed)
     DEVICE_COOKIE_DAYS = 400
 
@@ -156,6 +169,9 @@ class TestConfig(Config):
     PUBLIC_BASE_URL = "http://survey.test"
     # Photos a test stores go to a folder of this test process, never the checkout's instance/.
     PHOTO_FOLDER = str(Path(tempfile.gettempdir()) / f"survey-test-photos-{os.getpid()}")
+    # Jobs run at once when the request asking for them commits (core job tests use a real worker).
+    JOBS_IMMEDIATE = True
+    JOB_FILES_FOLDER = str(Path(tempfile.gettempdir()) / f"survey-test-job-files-{os.getpid()}")
 
 
 class ProductionConfig(Config):

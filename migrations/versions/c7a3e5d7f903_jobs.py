@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('message', sa.String(length=500), nullable=False),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('file_name', sa.String(length=255), nullable=True),
+    sa.Column('worker', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=True),
     sa.Column('finished_at', sa.DateTime(), nullable=True),

@@ -32,7 +32,7 @@ def keeps_nothing(callback):
     return callback
 
 
-from . import campaigns, codes, demo, integrity, ranking, rectification, roster, totals, users  # noqa: E402
+from . import campaigns, codes, demo, integrity, jobs, ranking, rectification, roster, totals, users  # noqa: E402
 
 # Every top-level command and command group, in the order `flask --help` lists them anyway.
 COMMANDS = (
@@ -46,6 +46,7 @@ COMMANDS = (
     codes.codes_group,
     roster.roster_group,
     campaigns.campaign_group,
+    jobs.jobs_group,
 )
 
 

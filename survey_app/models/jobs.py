@@ -28,6 +28,7 @@ class Job(db.Model):
     message: Mapped[str] = mapped_column(String(500), default="")
     result: Mapped[dict | None] = mapped_column(JSON)  # what the result page shows (an import's counts)
     file_name: Mapped[str | None] = mapped_column(String(255))
+    worker: Mapped[str | None] = mapped_column(String(120))  # host:pid of the worker running it
     created_at: Mapped[datetime] = mapped_column(DateTime)
     started_at: Mapped[datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)

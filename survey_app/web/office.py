@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import access
-from ..domain import audit
 from ..domain.clock import now
 from ..domain.printing import qr
 from ..domain.responses import codes as tokens, coverage
@@ -14,7 +13,9 @@ from ..domain.stats.reports import company_ranking, compounds_overview, held_cou
 from ..domain.stats.rounds import compare_unit, overall_changes
 from ..domain.xlsx.ranking import ranking_workbook_for
 from ..extensions import db
+from ..jobs import workbooks as big_workbooks
 from ..models import Building, Compound, Household, Response
+from . import jobs
 from .common import (all_campaigns, area_in_view, campaign_in_view, moved, officer_required,
                      xlsx_response)
 from .overview import held_in_view
@@ -59,14 +60,27 @@ def ranking():
 @bp.get("/ranking.xlsx")
 @officer_required
 def ranking_xlsx():
+    """The ranking workbook of the area in view; for an area of more than JOB_LARGE_HOUSEHOLDS
+    households, a page offering to make it in the background (`ranking_job`)."""
     campaign = campaign_in_view()
     area = area_in_view()
     include_held = held_in_view()
+    if big_workbooks.households_in(area.compound_clause()) > current_app.config["JOB_LARGE_HOUSEHOLDS"]:
+        return render_template("jobs/offer.html", title=big_workbooks.ranking_file_name(area),
+                               action=url_for(".ranking_job", **request.args.to_dict()))
     data = ranking_workbook_for(campaign, area, now(), include_held=include_held)
-    detail = f"{area.name()}（含待复核答卷）" if include_held else area.name()
-    audit.exported("ranking", f"campaign:{campaign.id} {area.value}", user=current_user, detail=detail,
-                   where=audit.where_area(area.level, area.id))
-    return xlsx_response(data, f"物业服务企业满意度排名-{area.name()}.xlsx")
+    big_workbooks.ranking_audit(current_user, campaign, area, include_held)
+    return xlsx_response(data, big_workbooks.ranking_file_name(area))
+
+
+@bp.post("/ranking.xlsx/job")
+@officer_required
+def ranking_job():
+    """Make the ranking workbook of the area in view as a job (its page offers the download)."""
+    campaign = campaign_in_view()
+    area_in_view()  # an area outside the user's view is refused now, not later in the job
+    return jobs.start(big_workbooks.RANKING, campaign_id=campaign.id, area=request.args.get("area", ""),
+                      held=held_in_view())
 
 
 @bp.get("/compounds/<id:compound_id>")

@@ -12,7 +12,9 @@ from flask_login import current_user
 from .. import access
 from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Forbidden, Invalid, NotFound
+from ..jobs.labels import LABELS
 from ..models import Building, Community, Compound, Street
+from . import jobs
 from .common import campaign_in_view, officer_required
 
 bp = Blueprint("printing", __name__, url_prefix="/office/print")
@@ -20,7 +22,6 @@ bp = Blueprint("printing", __name__, url_prefix="/office/print")
 LEVEL = "<level>"
 LEVELS = {"building": Building, "compound": Compound, "community": Community, "street": Street}
 CHUNK_SIZE = 64 * 1024
-LARGE = 2000  # households from which the page warns that the PDF takes a while (the request is synchronous)
 UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -64,13 +65,14 @@ def page(level: str, ident: int):
     return render_template("printing/labels.html", campaign=campaign, sel=sel, total=total, live=live,
                            buildings=len(counts), layouts=layouts, default_layout=labels_pdf.DEFAULT_LAYOUT,
                            wider=_wider(obj), parts=selection.parts(sel),
-                           large=total > LARGE, instruction=labels_pdf.INSTRUCTION)
+                           large=total > current_app.config["JOB_LARGE_HOUSEHOLDS"], instruction=labels_pdf.INSTRUCTION)
 
 
 @bp.post(f"/{LEVEL}/<id:ident>/pdf")
 @officer_required
 def pdf(level: str, ident: int):
-    """Issue codes for every household of the selection and send the label sheets as a PDF."""
+    """Issue codes for every household of the selection and send the label sheets as a PDF; a large
+    selection (over JOB_LARGE_HOUSEHOLDS) is printed by a job, and the user is sent to its page."""
     campaign = campaign_in_view()
     sel, _obj = _selection(level, ident)
     layout = request.form.get("layout", labels_pdf.DEFAULT_LAYOUT)
@@ -85,6 +87,8 @@ def pdf(level: str, ident: int):
     if live and request.form.get("confirm_reissue") != "yes":
         flash(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live), "warning")
         return redirect(back)
+    if total > current_app.config["JOB_LARGE_HOUSEHOLDS"]:
+        return jobs.start(LABELS, campaign_id=campaign.id, level=level, ident=ident, layout=layout, reissue=bool(live))
     out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
     try:
         labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"],

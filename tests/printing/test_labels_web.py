@@ -210,13 +210,13 @@ def test_each_building_starts_a_page_with_its_heading_and_every_page_names_it(cl
     assert rooms[:3] == ["101", "102", "201"] and rooms[-3:] == ["101", "102", "201"]
 
 
-def test_a_street_print_says_how_large_it_is_and_offers_smaller_prints(client, world, login, db, monkeypatch):
+def test_a_street_print_says_how_large_it_is_and_offers_smaller_prints(client, world, login, db, app):
     login("street1")
     html = client.get(f"/office/print/street/{world.s1.id}").data.decode()
     assert "共 80 户，2 栋楼" in html and "80 张标签，共 6 页" in html and "80 张标签，共 10 页" in html
     assert f"/office/print/community/{world.k1.community_id}" in html and "（80 户）" in html
-    assert "需要一些时间" not in html
-    monkeypatch.setattr(printing, "LARGE", 50)
-    assert "需要一些时间" in client.get(f"/office/print/street/{world.s1.id}").data.decode()
+    assert "后台生成" not in html
+    app.config["JOB_LARGE_HOUSEHOLDS"] = 50
+    assert "PDF 将在后台生成" in client.get(f"/office/print/street/{world.s1.id}").data.decode()
     community = client.get(f"/office/print/community/{world.k1.community_id}").data.decode()
     assert f"/office/print/compound/{world.k1.id}" in community and f"/office/print/compound/{world.k2.id}" in community

@@ -225,3 +225,39 @@ def raise_inspection(campaign: Campaign, compound: Compound, category_key: str, 
                  detail=f"{compound.name} {item.category}：{description[:200]}",
                  after={"category": key, "description": description[:200]}, where=audit.where_compound(compound))
     return item
+
+
+HOTLINE_NOTE = "12345 热线工单 %s（"  # how a work order's evidence begins: found again by its id
+
+
+def hotline_item(work_order: str) -> RectificationItem | None:
+    """The item a hotline work order became or joined, if it was received before (idempotency)."""
+    item = db.session.scalar(select(RectificationItem).where(RectificationItem.external_ref == work_order))
+    if item is not None:
+        return item
+    return db.session.scalar(
+        select(RectificationItem).join(RectificationEvent, RectificationEvent.item_id == RectificationItem.id)
+        .where(RectificationEvent.note.startswith(HOTLINE_NOTE % work_order, autoescape=True))
+        .order_by(RectificationEvent.id).limit(1))
+
+
+def raise_hotline(campaign: Campaign, compound: Compound, category_key: str, text: str, work_order: str,
+                  received_at, actor: str) -> tuple[RectificationItem, bool]:
+    """A 12345 hotline work order about the compound's property service (from the city's platform).
+
+    Joins the compound's item of that category as evidence, or raises one with source "hotline"
+    and `external_ref` = the work order id. The words are masked (stats.privacy) before they are
+    stored: the company reads them, and the caller's number stays in the hotline's own system.
+    Returns the item and whether it was there before (the work order joined it).
+    """
+    key = _checked_category(campaign, category_key)
+    text = _checked_text(text, _("工单内容"))
+    masked = (shown_text(text) or ADVERT_SHOWN)[:TEXT_MAX]
+    note = f"{HOTLINE_NOTE % work_order}{received_at:%Y-%m-%d %H:%M} 受理）：{masked[:200]}"
+    item = _existing(campaign.id, [compound.id]).get((compound.id, key))
+    if item is not None:
+        _add_evidence(item, note, actor=actor)
+        return item, True
+    item = _new_item(campaign, compound, key, "hotline", note, description=masked, external_ref=work_order)
+    item.events[0].actor = actor
+    return item, False

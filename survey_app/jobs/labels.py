@@ -1,0 +1,51 @@
+"""The label PDF of a building, compound, community or street as a job (web/printing.py asks for it)."""
+from __future__ import annotations
+
+import re
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from .. import access
+from ..domain.printing import labels as labels_pdf, selection
+from ..errors import Refusal
+from ..models import Building, Campaign, Community, Compound, Street
+from .kinds import Outcome, kind
+
+LABELS = "labels"
+LEVELS = {"building": Building, "compound": Compound, "community": Community, "street": Street}
+UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\s]+')
+
+
+def place(user, level: str, ident: int) -> tuple[selection.Selection, object]:
+    """The households of a place as `user` may print them (only their own scope's households).
+
+    :raise NotFound: no such level or place, or outside the user's jurisdiction. :raise Forbidden: no right to print.
+    """
+    obj = access.get_visible(user, LEVELS[level], ident)
+    return selection.selection_for(obj, scope=access.household_clause(user)), obj
+
+
+def file_name(sel: selection.Selection, campaign) -> str:
+    """The PDF's download name."""
+    return UNSAFE_IN_FILENAME.sub("_", f"二维码标签-{sel.short}-{campaign.name}") + ".pdf"
+
+
+@kind(LABELS, writes=True)
+def labels_job(job, owner, out, progress) -> Outcome:
+    """Issue the codes of the place's households and write their label sheets."""
+    p = job.params
+    if not access.may_print(owner) or p.get("level") not in LEVELS:
+        raise Refusal(_("您没有打印二维码的权限。"), 403)
+    campaign = access.get_visible(owner, Campaign, p["campaign_id"])
+    sel, _obj = place(owner, p["level"], p["ident"])
+    if selection.count(sel) == 0:
+        raise Refusal(_("所选范围内没有住户，请先导入住户名册。"))
+    live = selection.live_count(campaign.id, sel)
+    if live and not p.get("reissue"):
+        raise Refusal(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live))
+    r = labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"], user_id=owner.id,
+                                layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT),
+                                progress=lambda at: progress(at.households, at.households_total))
+    return Outcome(file_name=file_name(sel, campaign), done=r.labels,
+                   result={"labels": r.labels, "reissued": r.reissued, "pages": r.pages, "buildings": r.buildings})

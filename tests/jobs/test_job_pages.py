@@ -1,0 +1,108 @@
+"""Long work as jobs (the queue in immediate mode): a label PDF and a ranking workbook asked for
+on the web page, their job page, download, owner-only access, failure messages and sweeping."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from survey_app.domain.clock import now
+from survey_app.jobs import core
+from survey_app.models import AuditEvent, HouseholdCode, Job
+
+from ..printing.pdfqr import read_pdf, tokens_of
+
+
+def _large(app, n=10):
+    app.config["JOB_LARGE_HOUSEHOLDS"] = n
+
+
+def _job(db) -> Job:
+    return db.session.scalars(select(Job).order_by(Job.created_at.desc())).first()
+
+
+def test_a_large_label_print_runs_as_a_job_and_only_its_owner_downloads_it(app, client, world, login, db):
+    _large(app)
+    login("street1")
+    resp = client.post(f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}", data={"layout": "3x7"})
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+    page = client.get(resp.headers["Location"]).data.decode()
+    assert "已完成" in page and "已发放 80 户二维码" in page and 'http-equiv="refresh"' not in page
+    job = _job(db)
+    assert (job.kind, job.state, job.done, job.total) == ("labels", "done", 80, 80)
+    assert job.file_name == "二维码标签-文化路街道-2026年测试测评.pdf"
+    pdf = client.get(f"/jobs/{job.id}/file")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "private" in pdf.headers["Cache-Control"]
+    urls, _text, _pages = read_pdf(pdf.data)
+    assert len(set(tokens_of(urls))) == 80
+    assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 80
+    listing = client.get("/jobs/").data.decode()
+    assert job.id in listing and "二维码标签 PDF" in listing
+    # Another officer, even one who sees the same street, gets 404 for the page and the file.
+    client.post("/logout")
+    login("city")
+    assert client.get(f"/jobs/{job.id}").status_code == 404
+    assert client.get(f"/jobs/{job.id}/file").status_code == 404
+    assert job.id not in client.get("/jobs/").data.decode()
+
+
+def test_a_large_ranking_workbook_is_offered_as_a_job(app, client, world, login, db):
+    _large(app)
+    login("city")
+    offer = client.get(f"/office/ranking.xlsx?campaign={world.campaign.id}")
+    assert offer.status_code == 200 and "在后台生成" in offer.data.decode()
+    resp = client.post(f"/office/ranking.xlsx/job?campaign={world.campaign.id}")
+    assert resp.status_code == 302
+    job = _job(db)
+    assert job.state == "done" and job.file_name == "物业服务企业满意度排名-全市.xlsx"
+    data = client.get(f"/jobs/{job.id}/file")
+    assert data.status_code == 200 and data.data[:2] == b"PK"
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export.ranking")) == 1
+    # A small area still downloads at once.
+    _large(app, 10_000)
+    small = client.get(f"/office/ranking.xlsx?campaign={world.campaign.id}")
+    assert small.status_code == 200 and small.data[:2] == b"PK"
+
+
+def test_a_failed_job_says_why_in_plain_words(app, client, world, login, db):
+    _large(app)
+    login("street1")
+    # The codes were asked for without confirming a reissue, but another print issued codes first.
+    db.session.add(Job(id="a" * 32, kind="labels", owner_id=_user(db, "street1"), params={
+        "campaign_id": world.campaign.id, "level": "street", "ident": world.s1.id, "layout": "3x7"},
+        state="queued", done=0, total=0, message="", created_at=now(), expires_at=now() + timedelta(hours=1)))
+    db.session.add(Job(id="b" * 32, kind="no-such-kind", owner_id=_user(db, "street1"), params={},
+                       state="queued", done=0, total=0, message="", created_at=now(),
+                       expires_at=now() + timedelta(hours=1)))
+    db.session.commit()
+    client.post(f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}", data={"layout": "3x7"})
+    core.queue.enqueue("a" * 32)
+    core.queue.enqueue("b" * 32)
+    db.session.expire_all()
+    page = client.get(f"/jobs/{'a' * 32}").data.decode()
+    assert "失败" in page and "已有 80 户持有有效二维码" in page and "Traceback" not in page
+    assert "未知的任务类型" in client.get(f"/jobs/{'b' * 32}").data.decode()
+    assert client.get(f"/jobs/{'a' * 32}/file").status_code == 404
+
+
+def _user(db, username):
+    from survey_app.models import User
+
+    return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_sweep_deletes_expired_jobs_and_their_files(app, client, world, login, db, runner):
+    _large(app)
+    login("street1")
+    client.post(f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}", data={"layout": "3x7"})
+    job = _job(db)
+    job_id, path = job.id, core.file_path(job)
+    assert path.exists()
+    result = runner.invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0 and path.exists()
+    job.expires_at = now() - timedelta(minutes=1)
+    db.session.commit()
+    result = runner.invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "已删除过期任务 1 个、文件 1 个" in result.output
+    assert not path.exists() and db.session.scalar(select(func.count()).select_from(Job)) == 0
+    assert client.get(f"/jobs/{job_id}").status_code == 404
