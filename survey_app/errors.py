@@ -17,6 +17,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from limits import parse as parse_limit
+from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import cached_property
 
@@ -36,7 +37,12 @@ MESSAGES = {
     422: _l("提交的内容有误，请改正后重试。"),
     429: _l("操作过于频繁，请稍后再试。"),
     500: _l("系统出现错误，我们已记录，请稍后再试。"),
+    503: _l("系统暂时不可用，请稍后再试。如刚才在提交问卷，本次提交尚未保存，请过一两分钟后重新提交。"),
 }
+# A database that does not answer (stopped, restarting, unreachable, or SQLite locked past its busy
+# timeout) and a connection pool with no free connection: a 503 with Retry-After, never a trace.
+UNAVAILABLE = (OperationalError, PoolTimeout)
+RETRY_AFTER_UNAVAILABLE = 30  # seconds a client is asked to wait before trying again
 
 
 class Refusal(Exception):
@@ -85,10 +91,14 @@ class Gone(Refusal):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Whether the error goes back as JSON: under /api/, or to a client that asks for JSON, not HTML."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def render_error(status: int, message: str | None = None):
+    """The error as a page in the user's language, or as problem+json (see `wants_json`)."""
     text = message or str(MESSAGES.get(status, MESSAGES[400]))
     if wants_json():
         return problem_response(status, text)
@@ -136,6 +146,28 @@ def too_many_requests():
     return resp
 
 
+def service_unavailable(e: Exception):
+    """The database (or its pool) did not answer: a 503 page or problem+json with Retry-After.
+
+    The page needs no database (no navigation, no user); the session is rolled back and the pool
+    reconnects by itself (pool_pre_ping) once the database is back.
+    """
+    current_app.logger.warning("database unavailable: %s: %s", type(e).__name__,
+                               redact(str(getattr(e, "orig", None) or e).splitlines()[0][:200]))
+    try:
+        db.session.rollback()
+    except Exception:  # nosec B110  # the connection is gone already; nothing to keep
+        pass
+    text = str(MESSAGES[503])
+    if wants_json():
+        resp = make_response(render_error(503, text))
+    else:
+        resp = make_response(render_template("errors/unavailable.html", status=503, message=text), 503)
+    resp.headers["Retry-After"] = str(RETRY_AFTER_UNAVAILABLE)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
 class Request(flask.Request):
     """A request whose query string may hold raw bytes that are not UTF-8 (a script can send them;
     browsers percent-encode). They are percent-encoded first, so they read as U+FFFD like
@@ -162,8 +194,15 @@ def register(app: Flask) -> None:
     def _csrf(e):
         return render_error(400, _("页面已过期或来源无效，请刷新页面后重新提交。"))
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def _unavailable(e: Exception):
+        return service_unavailable(e)
+
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException):
+        if isinstance(getattr(e, "original_exception", None), UNAVAILABLE):  # raised while committing
+            return service_unavailable(e.original_exception)
         # Library messages are English and technical; the user gets ours, in their language.
         if e.code == 404 and request.path.startswith("/s/"):
             return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
