@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -17,6 +18,7 @@ from ..models import Building, Community, Company, Compound, District, Household
 from . import audit
 from .bulk import insert_rows
 from .documents import in_chinese
+from .responses import totals
 from .xlsx.common import to_bytes, write_table
 from .xlsx.reading import open_workbook, sheet_rows
 
@@ -469,6 +471,7 @@ def _write(plan: _Plan, ex: _Existing) -> None:
     if plan.households:
         insert_rows(Household.__table__, ("building_id", "compound_id", "unit", "room"),
                     ((buildings[bkey], compounds[bkey[:3]], unit, room) for bkey, unit, room in plan.households))
+        totals.add_households(Counter(compounds[bkey[:3]] for bkey, _unit, _room in plan.households))
     db.session.expire_all()  # rows written around the ORM: loaded objects read them again when used
 
 

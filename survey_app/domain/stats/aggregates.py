@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import func, select, true
 
 from ...extensions import db
-from ...models import Community, Company, Compound, District, Household, Response, Street
-from ...models.totals import DimensionTotal
+from ...models import Community, Company, Compound, District, Response, Street
+from ...models.totals import CompoundTotal, DimensionTotal
 from ...access import Area
 from .privacy import guard
 from .scoring import UnitStats
@@ -44,12 +44,11 @@ def households_by(level: str, area: Area, extra=None) -> dict:
     """{unit key: households} over the compounds of the area (the unit None for the city)."""
     compound_key = _KEYS[level][1] if level != "city" else None
     cols = [compound_key] if compound_key is not None else []
-    q = (select(*cols, func.count(Household.id))
-         .join(Compound, Compound.id == Household.compound_id)
-         .where(area.compound_clause(), extra if extra is not None else true()))
+    q = select(*cols, func.sum(Compound.households)).where(area.compound_clause(),
+                                                             extra if extra is not None else true())
     if compound_key is not None:
         q = q.group_by(compound_key)
-        return {row[0]: int(row[1]) for row in db.session.execute(q)}
+        return {row[0]: int(row[1] or 0) for row in db.session.execute(q)}
     return {None: int(db.session.scalar(q) or 0)}
 
 
@@ -75,8 +74,8 @@ def _names(level: str, ids) -> dict:
 @dataclass
 class AreaSums:
     """An area's response sums per (compound, company answered about) and its households per
-    compound, read with two GROUP BYs; the figures of every level are folded from them in memory,
-    so a page showing several levels scans the responses once."""
+    compound, read from the maintained totals (CompoundTotal, Compound.households); the figures of
+    every level are folded from them in memory, so a page showing several levels reads them once."""
 
     places: dict  # compound id → (current company id, community id, street id, district id)
     households: dict  # compound id → households
@@ -85,21 +84,22 @@ class AreaSums:
     @classmethod
     def load(cls, campaign_id: int, area: Area, include_held: bool = False, extra=None) -> "AreaSums":
         where = (area.compound_clause(), extra if extra is not None else true())
-        places = {row[0]: tuple(row[1:]) for row in db.session.execute(
-            select(Compound.id, Compound.company_id, Compound.community_id, Compound.street_id, Compound.district_id)
-            .where(*where))}
-        households = {cid: int(n) for cid, n in db.session.execute(
-            select(Household.compound_id, func.count(Household.id))
-            .join(Compound, Compound.id == Household.compound_id).where(*where).group_by(Household.compound_id))}
-        q = (select(Response.compound_id, Response.company_id, func.count(Response.id), func.sum(Response.score),
-                    func.sum(Response.score * Response.score), func.sum(case((Response.overall >= 4, 1), else_=0)),
-                    func.count(Response.overall))
-             .join(Compound, Compound.id == Response.compound_id)
-             .where(Response.campaign_id == campaign_id, Response.status.in_(statuses(include_held)),
-                    Response.score.is_not(None), *where)
-             .group_by(Response.compound_id, Response.company_id))
-        sums = {(row[0], row[1]): (int(row[2]), float(row[3] or 0), float(row[4] or 0), int(row[5] or 0),
-                                   int(row[6] or 0)) for row in db.session.execute(q)}
+        places, households = {}, {}
+        for cid, company, community, street, district, n in db.session.execute(
+                select(Compound.id, Compound.company_id, Compound.community_id, Compound.street_id,
+                       Compound.district_id, Compound.households).where(*where)):
+            places[cid] = (company, community, street, district)
+            if n:
+                households[cid] = int(n)
+        T = CompoundTotal
+        q = (select(T.compound_id, T.company_id, func.sum(T.n), func.sum(T.total), func.sum(T.total_sq),
+                    func.sum(T.satisfied), func.sum(T.overall_n))
+             .join(Compound, Compound.id == T.compound_id)
+             .where(T.campaign_id == campaign_id, T.status.in_(statuses(include_held)), *where)
+             .group_by(T.compound_id, T.company_id))
+        sums = {(row[0], row[1] or None): (int(row[2]), float(row[3] or 0), max(float(row[4] or 0), 0.0),
+                                           int(row[5] or 0), int(row[6] or 0))
+                for row in db.session.execute(q) if row[2]}
         return cls(places=places, households=households, sums=sums)
 
     def _place_key(self, level: str, compound_id: int):
