@@ -118,7 +118,9 @@ class RestartablePostgres(PostgresServer):
     """A private PostgreSQL server that can be stopped and started again on the same port."""
 
     def halt(self) -> None:
-        self._run([self.pg_ctl, "-D", os.path.join(self.dir, "data"), "-m", "immediate", "stop"])
+        # "fast": connections are cut, as when the server goes away; committed work is kept (the
+        # test server runs with synchronous_commit=off, which an immediate stop could lose).
+        self._run([self.pg_ctl, "-D", os.path.join(self.dir, "data"), "-m", "fast", "stop"])
 
     def resume(self) -> None:
         opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
