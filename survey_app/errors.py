@@ -12,7 +12,7 @@ import time
 from urllib.parse import parse_qsl
 
 import flask
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, current_app, make_response, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError, TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.utils import cached_property
 
+from .api.problems import problem_response
 from .domain.audit import client_address, security_event
 from .extensions import db, limiter
 from .logs import redact
@@ -100,11 +101,7 @@ def render_error(status: int, message: str | None = None):
     """The error as a page in the user's language, or as problem+json (see `wants_json`)."""
     text = message or str(MESSAGES.get(status, MESSAGES[400]))
     if wants_json():
-        body = {"type": "about:blank", "status": status, "title": text, "detail": text}
-        resp = jsonify(body)
-        resp.status_code = status
-        resp.mimetype = "application/problem+json"
-        return resp
+        return problem_response(status, text)
     return render_template("errors/error.html", status=status, message=text), status
 
 
