@@ -33,7 +33,8 @@ def _districts(db) -> int:
 def test_every_command_runs_in_one_transaction_wrapped_once(app, tmp_path):
     create_app(make_config(f"sqlite:///{tmp_path / 'again.db'}"))  # registers the same commands again
     names = {c.name for c in COMMANDS}
-    assert names == {"demo", "user", "ranking", "rectify", "integrity", "totals", "qr", "codes", "roster", "campaign"}
+    assert names == {"demo", "user", "ranking", "rectify", "integrity", "totals", "qr", "codes", "roster", "campaign",
+                     "jobs", "backup"}
     assert names <= set(app.cli.commands)
     leaves = [leaf for c in COMMANDS for leaf in _leaves(c)]
     assert len(leaves) >= 15

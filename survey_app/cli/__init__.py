@@ -32,7 +32,7 @@ def keeps_nothing(callback):
     return callback
 
 
-from . import campaigns, codes, demo, integrity, jobs, ranking, rectification, roster, totals, users  # noqa: E402
+from . import backup, campaigns, codes, demo, integrity, jobs, ranking, rectification, roster, totals, users  # noqa: E402
 
 # Every top-level command and command group, in the order `flask --help` lists them anyway.
 COMMANDS = (
@@ -47,6 +47,7 @@ COMMANDS = (
     roster.roster_group,
     campaigns.campaign_group,
     jobs.jobs_group,
+    backup.backup_group,
 )
 
 
