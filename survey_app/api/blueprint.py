@@ -2,7 +2,6 @@
 shares: the client of the request, the campaign it may read, the area it asks for."""
 from __future__ import annotations
 
-from flask import g
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Campaign
 from . import schemas
+from .auth import current_client
 from .problems import TITLES
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
@@ -23,8 +23,8 @@ COMMON_ERRORS = (401, 403, 429)
 
 
 def client():
-    """The API client of this request (set by api.auth)."""
-    return g.api_client
+    """The API client of this request (api.auth found it by its token)."""
+    return current_client()
 
 
 def visible_campaign(campaign_id: int) -> Campaign:

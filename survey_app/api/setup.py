@@ -3,7 +3,7 @@ routes, authentication (api.auth), problem details for every error, ETags, the r
 from __future__ import annotations
 
 import flask_smorest
-from flask import Flask, g, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from ..database import MAX_ID
@@ -88,14 +88,6 @@ def init_app(app: Flask) -> None:
     api.register_converter(IdConverter, lambda _conv: {"type": "integer", "minimum": 1, "maximum": MAX_ID})
     api.register_blueprint(bp)
     app.register_blueprint(docs_page.bp)
-
-    @app.before_request
-    def _client_of_this_request():
-        # api.auth keeps the client on flask.g, which tests and CLI calls may share between
-        # requests of one application context: each request looks its client up again.
-        if request.path.startswith("/api/"):
-            g.pop("api_client", None)
-            g.pop("api_caller", None)
 
     @app.after_request
     def _etag(resp):
