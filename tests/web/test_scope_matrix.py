@@ -56,6 +56,8 @@ EXEMPT = {
     "auth.logout": "ends the test client's session; no ids",
     "office.rectification_list": "a redirect (308) to rectification.index, which the matrix checks",
     "office.rectification_xlsx": "a redirect (308) to rectification_sheets.export, which the matrix checks",
+    "jobs.show": "a job is its owner's alone, whatever the scope: anyone else gets 404 (tests/jobs/test_job_pages.py)",
+    "jobs.download": "a job's file is its owner's alone: anyone else gets 404 (tests/jobs/test_job_pages.py)",
 }
 
 # How each URL argument is filled: the kind of unit whose id (or key) it takes. An argument not
