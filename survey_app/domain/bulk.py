@@ -23,8 +23,15 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"  # nosec B608  # names, not input
     raw = conn.connection.driver_connection
     cur = raw.cursor()
+    # Values stored as the ORM stores them (a datetime always with its microseconds, say).
+    processors = [(i, p) for i, p in enumerate(table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                                               for c in columns) if p is not None]
     batch: list = []
     for row in rows:
+        if processors:
+            row = list(row)
+            for i, process in processors:
+                row[i] = process(row[i])
         batch.append(tuple(row))
         if len(batch) >= 20000:
             cur.executemany(sql, batch)

@@ -9,8 +9,10 @@
   stored with a response, hashed with the campaign's own key; their purge after the campaign;
 - `scan`: the detectors run over a campaign, responses held or published accordingly;
 - `review`: the officers' queue of held responses, grouped by cluster, and their decisions;
-- `simulate`: injected cheating and a genuine control, to prove the checks.
+- `simulate`: injected cheating and a genuine control, to prove the checks;
+- `first_answers`: households' first answers written in bulk as `save_response` stores them (the
+  demo's story at city scale).
 
-May import `access`, `errors`, `models`, `domain.audit`, `domain.responses`, `domain.stats`;
+May import `access`, `errors`, `models`, `domain.audit`, `domain.bulk`, `domain.responses`, `domain.stats`;
 never `web`.
 """

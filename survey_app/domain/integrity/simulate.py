@@ -28,9 +28,11 @@ from ...errors import Conflict
 from ...extensions import db
 from ...models import Answer, Building, Campaign, Company, Compound, Household, Response, User, UserGrid
 from ..clock import now
+from ..responses import totals
 from ..responses.survey import ParsedSurvey, save_response
 from ..stats.reports import company_ranking
 from .detectors import Thresholds
+from .first_answers import FirstAnswers, fits
 from .scan import scan
 from .signals import Seen
 
@@ -131,10 +133,13 @@ class Home:
 
 
 class World:
-    """The campaign's households not yet answered, and the writing of answers into it."""
+    """The campaign's households not yet answered, and the writing of answers into it. With `bulk`,
+    first answers are kept in a `FirstAnswers` and written by `flush` (the demo's story)."""
 
-    def __init__(self, campaign: Campaign, seed: int):
+    def __init__(self, campaign: Campaign, seed: int, bulk: bool = False):
         self.campaign = campaign
+        self.bulk = FirstAnswers(campaign) if bulk else None
+        self.kept: set[int] = set()  # households whose first answers wait in `bulk`
         self.rng = random.Random(seed)  # nosec B311  # a reproducible simulation, not a secret
         self.area = access.scope_of(campaign)
         self.start = campaign.opens_at
@@ -253,9 +258,20 @@ class World:
     def save(self, home: Home, seen: Seen, at: datetime, answers: dict, comment: str | None = None,
              mode: str = "self", worker_id: int | None = None) -> int:
         """Store the household's answers submitted at `at` from `seen`; the response's id."""
+        if self.bulk is not None:
+            if home.id not in self.kept and fits(ParsedSurvey(answers=answers, comment=comment), mode):
+                self.kept.add(home.id)
+                return self.bulk.add(home.id, home.compound_id, home.company_id,
+                                     ParsedSurvey(answers=answers, comment=comment), seen, at)
+            self.flush()  # a later change: the first answers it replaces are written first
         resp = save_response(self.campaign, home.id, ParsedSurvey(answers=answers, comment=comment), mode,
                              worker_id, None, seen, when=at)
         return resp.id
+
+    def flush(self) -> None:
+        """Write the first answers kept in `bulk`, if any."""
+        if self.bulk is not None:
+            self.bulk.flush()
 
     def session(self, home: Home, device: str, address: str, agent: str, opened: datetime, seconds: float,
                 answers: dict, comment: str | None = None, **kw) -> tuple[int, datetime]:
@@ -519,9 +535,13 @@ def simulate(campaign: Campaign, seed: int = 1, th: Thresholds | None = None) ->
 def demo_story(campaign: Campaign, seed: int = 1) -> int:
     """The demo's integrity story, kept (the caller commits): a genuine background with signals and
     one company's staff filling its households' codes on three phones, then the scan; the staff's
-    answers wait in the review queue. Returns how many responses are held."""
-    world = World(campaign, seed)
+    answers wait in the review queue. Returns how many responses are held.
+
+    First answers are written in bulk (`FirstAnswers`), then the maintained totals rebuilt."""
+    world = World(campaign, seed, bulk=True)
     attacker = pick_attacker(campaign, world)
     background(world, share=0.05)
     staff(world, attacker)
+    world.flush()
+    totals.rebuild(campaign.id)
     return scan(campaign).held
