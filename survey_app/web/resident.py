@@ -9,14 +9,14 @@ from flask_babel import gettext as _
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
-from ..domain.stats.scoring import LABELS
 from ..domain.integrity import signals
 from ..domain.rectification import residents
 from ..domain.rectification.states import CONFIRMATION_LABELS, OTHER, OTHER_LABEL
-from ..domain.responses.survey import (SurveyClosed, closed_reason, covers, existing_response, form_values,
-    has_ended, is_required, parse_form, save_response)
+from ..domain.responses import questionnaire as structure
+from ..domain.responses.survey import (SurveyClosed, Visit, closed_reason, covers, existing_response, form_values,
+    has_ended, parse_form, save_response, visit)
 from ..errors import render_error
-from ..extensions import db, limiter
+from ..extensions import limiter
 from ..models import HouseholdCode
 from . import device
 
@@ -26,6 +26,7 @@ SESSION_SINCE = "household_code_since"  # when the code was scanned: the session
 SESSION_CHANGED = "household_answer_changed"  # the last submission replaced earlier answers: thanked as a change
 # "以后再说": the items (id:submission) this visit put off; asked again at the next visit with the code.
 SESSION_LATER = "household_confirm_later"
+_UNREAD = object()  # render_survey: the household's response was not read yet
 
 
 def _code_failure_limit():
@@ -49,18 +50,19 @@ def _refuse_code(code: HouseholdCode | None):
     return render_error(404, _("二维码无效或已作废。请联系社区网格员重新领取。"))
 
 
-def _code_from_session() -> HouseholdCode | None:
-    """The household code this browser entered with, unless revoked or older than RESIDENT_SESSION_HOURS."""
+def _visit_from_session() -> Visit | None:
+    """The visit of the household code this browser entered with (survey.visit: one query), unless
+    the code is revoked or was scanned more than RESIDENT_SESSION_HOURS ago."""
     code_id, since = session.get(SESSION_KEY), session.get(SESSION_SINCE)
     if not isinstance(since, (int, float)) or (
             clock.now().timestamp() - since > current_app.config["RESIDENT_SESSION_HOURS"] * 3600):
         session.pop(SESSION_KEY, None)
         session.pop(SESSION_SINCE, None)
         return None
-    code = db.session.get(HouseholdCode, code_id) if isinstance(code_id, int) else None
-    if code is None or code.revoked_at is not None:
+    found = visit(code_id) if isinstance(code_id, int) else None
+    if found is None or found.code.revoked_at is not None:
         return None
-    return code
+    return found
 
 
 def closed_page(campaign, reason: str):
@@ -81,7 +83,8 @@ def enter(token: str):
     if code is None or code.revoked_at is not None:
         return _refuse_code(code)
     reason = closed_reason(code.campaign, household=code.household)
-    if reason and not _follows_up(code):
+    if reason and not _follows_up(code.campaign, code.household,
+                                  existing_response(code.campaign_id, code.household_id)):
         return closed_page(code.campaign, reason)
     session[SESSION_KEY] = code.id
     session[SESSION_SINCE] = clock.now().timestamp()
@@ -91,17 +94,18 @@ def enter(token: str):
     return redirect(url_for(".survey", lang=lang if lang in current_app.config["LANGUAGES"] else None))
 
 
-def _follows_up(code: HouseholdCode) -> bool:
+def _follows_up(campaign, household, response) -> bool:
     """After the campaign ended, a household that answered keeps its code to follow the items."""
-    return (has_ended(code.campaign) and covers(code.campaign, code.household)
-            and existing_response(code.campaign_id, code.household_id) is not None)
+    return has_ended(campaign) and covers(campaign, household) and response is not None
 
 
-def _pending(code: HouseholdCode) -> list:
+def _pending(v: Visit) -> list:
     """The items this household is asked about now, less those it put off during this visit."""
+    if not v.items_submitted:  # only submitted items are asked about: none in the compound, nothing to read
+        return []
     later = session.get(SESSION_LATER)
     later = set(later) if isinstance(later, list) else set()
-    return [i for i in residents.pending_confirmations(code.campaign, code.household)
+    return [i for i in residents.pending_confirmations(v.campaign, v.household)
             if f"{i.id}:{i.submissions}" not in later]
 
 
@@ -110,119 +114,134 @@ def _put_off(items: list) -> None:
     session[SESSION_LATER] = [f"{i.id}:{i.submissions}" for i in items]
 
 
-def _onwards(code: HouseholdCode):
+def _onwards(v: Visit):
     """Where a resident goes after the confirmations: the thank-you page once answered, else the survey."""
-    if existing_response(code.campaign_id, code.household_id) is not None:
+    if v.response is not None:
         return redirect(url_for(".thanks"))
     return redirect(url_for(".survey"))
 
 
+def _no_visit():
+    return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+
+
 @bp.get("/")
 def survey():
-    code = _code_from_session()
-    if code is None:
-        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+    v = _visit_from_session()
+    if v is None:
+        return _no_visit()
     if request.args.get("later") == "1":  # "以后再说": not asked again until the next visit with the code
-        _put_off(residents.pending_confirmations(code.campaign, code.household))
-    elif _pending(code):
+        _put_off(residents.pending_confirmations(v.campaign, v.household))
+    elif _pending(v):
         return redirect(url_for(".confirm"))
-    reason = closed_reason(code.campaign, household=code.household)
+    reason = closed_reason(v.campaign, household=v.household)
     if reason:
-        if _follows_up(code):
+        if _follows_up(v.campaign, v.household, v.response):
             return redirect(url_for(".thanks"))
-        return closed_page(code.campaign, reason)
-    device.mark_opened(f"code:{code.id}")
-    return render_survey(code.campaign, code.household)
+        return closed_page(v.campaign, reason)
+    device.mark_opened(f"code:{v.code.id}")
+    return render_survey(v.campaign, v.household, response=v.response, questionnaire=v.questionnaire,
+                         compound=v.compound, company=v.company)
 
 
-def render_survey(campaign, household, form=None, errors=None, status: int = 200, **extra):
+def render_survey(campaign, household, form=None, errors=None, status: int = 200, response=_UNREAD,
+                  questionnaire=None, compound=None, company=None, **extra):
     """The questionnaire for one household: blank, with its saved answers, or with a rejected form;
     after its answers, the compound's rectification items.
 
     Saved answers are shown only to the device that saved them: opened anywhere else (a label
     left on a door in a shared stairwell), the page says the household answered on a date and
     offers a blank form whose answers replace the earlier ones.
+
+    A resident's request hands in what its visit read (`response`, `questionnaire`, `compound`,
+    `company`); the template gets plain values and never loads anything itself.
     """
-    resp = existing_response(campaign.id, household.id)
+    questionnaire = questionnaire or structure.of(campaign)
+    resp = existing_response(campaign.id, household.id) if response is _UNREAD else response
     own = resp is not None and signals.is_own_device(campaign, resp, device.device_id())
     if form is not None:
         values, comment = form, form.get("comment", "")[:5000]
     elif own:
-        values = {**form_values(campaign, resp), **residents.followup_values(campaign, household)}
+        resp = existing_response(campaign.id, household.id, with_answers=True)  # its answers, in one query
+        values = {**form_values(questionnaire, resp), **residents.followup_values(campaign, household)}
         comment = resp.comment or ""
     else:
         values, comment = {}, ""
     items = residents.compound_items(campaign, household, own) if resp is not None else None
-    return render_template("resident/survey.html", campaign=campaign, household=household, values=values,
-                           comment=comment, errors=errors or {}, labels=LABELS, existing=resp, own=own,
-                           is_required=is_required, followup_choices=residents.followup_choices(campaign),
+    if compound is None:
+        compound = household.building.compound
+        company = compound.company
+    return render_template("resident/survey.html", campaign=campaign, questionnaire=structure.shown(questionnaire),
+                           compound_name=compound.name, company_name=company.name if company else None,
+                           address=household.label, values=values, comment=comment, errors=errors or {},
+                           existing=resp, own=own, followup_choices=residents.followup_choices(questionnaire),
                            followup_max=residents.TEXT_MAX, items=items, **extra), status
 
 
 @bp.post("/")
 def submit():
-    code = _code_from_session()
-    if code is None:
-        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
-    campaign = code.campaign
-    parsed = parse_form(campaign, request.form)
+    v = _visit_from_session()
+    if v is None:
+        return _no_visit()
+    parsed = parse_form(v.campaign, request.form, v.questionnaire)
     if not parsed.ok:
-        return render_survey(campaign, code.household, form=request.form, errors=parsed.errors, status=422)
-    changed = existing_response(campaign.id, code.household_id) is not None
+        return render_survey(v.campaign, v.household, form=request.form, errors=parsed.errors, status=422,
+                             response=v.response, questionnaire=v.questionnaire, compound=v.compound,
+                             company=v.company)
     try:
-        save_response(campaign, code.household_id, parsed, code_id=code.id, seen=device.seen(f"code:{code.id}"))
+        save_response(v.campaign, v.household.id, parsed, code_id=v.code.id, seen=device.seen(f"code:{v.code.id}"),
+                      questionnaire=v.questionnaire, first=v.response is None)
     except SurveyClosed as e:
-        return closed_page(campaign, e.message)
-    session[SESSION_CHANGED] = changed
+        return closed_page(v.campaign, e.message)
+    session[SESSION_CHANGED] = v.response is not None
     return redirect(url_for(".thanks"))
 
 
 @bp.get("/thanks")
 def thanks():
-    code = _code_from_session()
-    if code is None:
-        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
-    resp = existing_response(code.campaign_id, code.household_id)
-    if resp is None:
+    v = _visit_from_session()
+    if v is None:
+        return _no_visit()
+    if v.response is None:
         return redirect(url_for(".survey"))
-    own = signals.is_own_device(code.campaign, resp, device.device_id())
-    return render_template("resident/thanks.html", campaign=code.campaign, compound=code.household.building.compound,
-                           response=resp, changed=bool(session.get(SESSION_CHANGED)), ended=has_ended(code.campaign),
-                           items=residents.compound_items(code.campaign, code.household, own))
+    own = signals.is_own_device(v.campaign, v.response, device.device_id())
+    return render_template("resident/thanks.html", campaign=v.campaign, compound=v.compound, response=v.response,
+                           changed=bool(session.get(SESSION_CHANGED)), ended=has_ended(v.campaign),
+                           items=residents.compound_items(v.campaign, v.household, own))
 
 
-def _confirm_page(code: HouseholdCode, items: list, error: str | None = None, status: int = 200):
-    english = {d.key: d.name_en for d in code.campaign.dimensions}
+def _confirm_page(v: Visit, items: list, error: str | None = None, status: int = 200):
+    english = {d.key: d.name_en for d in v.questionnaire.dimensions}
     questions = [{"item": i, "said": residents.submitted_note(i), "category_en": english.get(i.category_key),
                   "category": OTHER_LABEL if i.category_key == OTHER else i.category} for i in items]
-    return render_template("resident/confirm.html", compound=code.household.building.compound, questions=questions,
+    return render_template("resident/confirm.html", compound=v.compound, questions=questions,
                            answers=list(CONFIRMATION_LABELS.items()), error=error), status
 
 
 @bp.get("/confirm")
 def confirm():
     """Ask about the items the company submitted as fixed since this household last answered."""
-    code = _code_from_session()
-    if code is None:
-        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
-    items = _pending(code)
+    v = _visit_from_session()
+    if v is None:
+        return _no_visit()
+    items = _pending(v)
     if not items:
-        return _onwards(code)
-    return _confirm_page(code, items)
+        return _onwards(v)
+    return _confirm_page(v, items)
 
 
 @bp.post("/confirm")
 def confirm_submit():
     """Record the answers (one per household, item and submission; a replayed form changes nothing)."""
-    code = _code_from_session()
-    if code is None:
-        return render_error(404, _("请扫描门牌上的二维码进入问卷。"))
+    v = _visit_from_session()
+    if v is None:
+        return _no_visit()
     answers = residents.parse_confirmations(request.form)
     if not answers:
-        items = _pending(code)
+        items = _pending(v)
         if items:
-            return _confirm_page(code, items, error=_("请至少回答一项，或点击“以后再说”。"), status=422)
-        return _onwards(code)
-    residents.record_confirmations(code.campaign, code.household, answers)
-    _put_off(residents.pending_confirmations(code.campaign, code.household))  # the ones left unanswered
-    return _onwards(code)
+            return _confirm_page(v, items, error=_("请至少回答一项，或点击“以后再说”。"), status=422)
+        return _onwards(v)
+    residents.record_confirmations(v.campaign, v.household, answers)
+    _put_off(residents.pending_confirmations(v.campaign, v.household))  # the ones left unanswered
+    return _onwards(v)

@@ -190,6 +190,8 @@ def _asked_items(campaign: Campaign, household) -> list[RectificationItem]:
     items = db.session.scalars(select(RectificationItem).where(
         RectificationItem.campaign_id == campaign.id, RectificationItem.compound_id == household.compound_id,
         RectificationItem.status == "submitted").order_by(RectificationItem.submitted_at, RectificationItem.id)).all()
+    if not items:  # nothing submitted in the compound: nobody is asked, and no more to read
+        return []
     if _has_published_response(campaign, household):
         return list(items)
     request = saved_request(campaign, household)

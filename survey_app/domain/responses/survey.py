@@ -17,18 +17,21 @@ from datetime import datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ...errors import Invalid, Refusal
 from ...extensions import db
-from ...models import Answer, AnswerChoice, Campaign, Compound, Household, Response, User
+from ...models import (Answer, AnswerChoice, Building, Campaign, Company, Compound, Household, HouseholdCode,
+                       RectificationItem, Response, ResponseSignal, User)
 from .. import audit
-from . import totals
+from . import questionnaire as structure, totals
 from ..clock import now
 from ..integrity import signals
 from ..rectification.residents import FollowUp, apply_followup, parse_followup
 from ..stats.scoring import DimensionSpec, response_index
+from .questionnaire import Questionnaire, is_required
 
 NA = "na"
 COMMENT_MAX = 500  # characters of a comment or a free-text answer, wherever the survey is filled in
@@ -59,8 +62,69 @@ class ParsedSurvey:
 
 def dimension_specs(campaign: Campaign) -> list[DimensionSpec]:
     """The scoring view of the questionnaire: only 5-point questions count."""
-    return [DimensionSpec(d.id, d.weight, tuple(q.id for q in d.questions if q.scored))
-            for d in campaign.dimensions]
+    return list(structure.of(campaign).specs)
+
+
+@dataclass
+class Visit:
+    """What a household's survey request needs, read in one query from its code: the household, its
+    building, compound and company, the campaign, the household's live response (with its signals)
+    and the questionnaire (kept per process once frozen: questionnaire.py)."""
+
+    code: HouseholdCode
+    campaign: Campaign
+    household: Household
+    building: Building
+    compound: Compound
+    company: Company | None
+    response: Response | None
+    signal: ResponseSignal | None  # held here: the session keeps loaded rows only while referenced
+    questionnaire: Questionnaire
+    items_submitted: bool  # the compound has items submitted as fixed (residents may be asked about them)
+
+    @property
+    def address(self) -> str:
+        """The household's address within its compound (its building is loaded)."""
+        return self.household.label
+
+
+_VISIT: list = []  # the visit's select, built once (building it costs more than running it)
+
+
+def _visit_query():
+    if not _VISIT:
+        answered, wording = structure.version_columns(HouseholdCode.campaign_id)
+        submitted = exists().where(RectificationItem.campaign_id == HouseholdCode.campaign_id,
+                                   RectificationItem.compound_id == Household.compound_id,
+                                   RectificationItem.status == "submitted")
+        _VISIT.append(
+            select(HouseholdCode, Household, Building, Compound, Company, Campaign, Response, ResponseSignal,
+                   answered, wording, submitted)
+            .join(Household, Household.id == HouseholdCode.household_id)
+            .join(Building, Building.id == Household.building_id)
+            .join(Compound, Compound.id == Household.compound_id)
+            .outerjoin(Company, Company.id == Compound.company_id)
+            .join(Campaign, Campaign.id == HouseholdCode.campaign_id)
+            .outerjoin(Response, and_(Response.campaign_id == HouseholdCode.campaign_id,
+                                      Response.household_id == HouseholdCode.household_id,
+                                      Response.status != "rejected"))
+            .outerjoin(ResponseSignal, ResponseSignal.response_id == Response.id)
+            .where(HouseholdCode.id == bindparam("code_id")))
+    return _VISIT[0]
+
+
+def visit(code_id: int) -> Visit | None:
+    """The visit of a household code by id, in one indexed query (None when there is no such code).
+
+    Everything is loaded into the session together, so later reads of the code's household, its
+    building and compound, the campaign and the response's signals need no further query.
+    """
+    row = db.session.execute(_visit_query(), {"code_id": code_id}).first()
+    if row is None:
+        return None
+    code, household, building, compound, company, campaign, resp, signal, answered, wording, submitted = row
+    return Visit(code, campaign, household, building, compound, company, resp, signal,
+                 structure.of(campaign, answered=bool(answered), wording=wording), bool(submitted))
 
 
 def closed_reason(campaign: Campaign, when=None, household: Household | None = None) -> str | None:
@@ -88,20 +152,16 @@ def covers(campaign: Campaign, household: Household) -> bool:
     return place == campaign.scope_id
 
 
-def is_required(question) -> bool:
-    """Whether the survey refuses a form without an answer to this question (free text and multiple
-    choice are optional: ticking nothing is an answer)."""
-    return question.kind not in ("text", "multi")
-
-
-def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
+def parse_form(campaign: Campaign, form: Mapping[str, str], questionnaire: Questionnaire | None = None) -> ParsedSurvey:
     """Check every question's answer and the comment; collect a message per bad field.
 
+    `questionnaire` is the campaign's (questionnaire.of), read here when not given.
     :raise Invalid: a multiple-choice tick that no form offers (an unknown option, one ticked twice).
     """
+    questionnaire = questionnaire or structure.of(campaign)
     out = ParsedSurvey()
     number = 0
-    for q in campaign.questions:
+    for q in questionnaire.questions:
         number += 1
         key = f"q{q.id}"
         if q.kind == "multi":
@@ -138,7 +198,7 @@ def parse_form(campaign: Campaign, form: Mapping[str, str]) -> ParsedSurvey:
         out.comment = comment.strip() or None
     if out.ok and all(v is None for v in out.answers.values()):
         out.errors["form"] = _("请至少对一项服务作出评价。")
-    out.followup, error = parse_followup(campaign, form)
+    out.followup, error = parse_followup(questionnaire, form)  # its dimensions are the categories
     out.followup_asked = True
     if error:
         out.errors["followup"] = error
@@ -178,12 +238,12 @@ def _parse_text(out: ParsedSurvey, q, key: str, number: int, raw: str, limit: in
         out.texts[q.id] = raw.strip()
 
 
-def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
+def form_values(questionnaire: Questionnaire, resp: Response | None) -> dict[str, str]:
     """A saved response as the survey form's values (q<id> → what the form would submit; a list of
     option keys for a multiple-choice question)."""
     if resp is None:
         return {}
-    kinds = {q.id: q.kind for q in campaign.questions}
+    kinds = {q.id: q.kind for q in questionnaire.questions}
     out = {}
     for a in resp.answers:
         kind = kinds.get(a.question_id, "scale")
@@ -198,20 +258,25 @@ def form_values(campaign: Campaign, resp: Response | None) -> dict[str, str]:
     return out
 
 
-def existing_response(campaign_id: int, household_id: int) -> Response | None:
+def existing_response(campaign_id: int, household_id: int, with_answers: bool = False) -> Response | None:
     """The household's response in the campaign: published or held, never a rejected one (kept
-    apart; the household may answer again)."""
-    return db.session.scalar(select(Response).where(Response.campaign_id == campaign_id,
-                                                    Response.household_id == household_id,
-                                                    Response.status != "rejected"))
+    apart; the household may answer again); `with_answers` loads its answers and ticks in the same query."""
+    query = select(Response).where(Response.campaign_id == campaign_id, Response.household_id == household_id,
+                                   Response.status != "rejected")
+    if with_answers:
+        query = query.options(joinedload(Response.answers).joinedload(Answer.choices))
+    return db.session.scalars(query).unique().first()
 
 
 def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, mode: str = "self",
                   assisted_by_id: int | None = None, code_id: int | None = None,
-                  seen: signals.Seen | None = None, when: datetime | None = None) -> Response:
+                  seen: signals.Seen | None = None, when: datetime | None = None,
+                  questionnaire: Questionnaire | None = None, first: bool | None = None) -> Response:
     """Store the household's answers in one transaction, replacing earlier ones; return the response.
 
     `when` is the submission's time (now unless given: the integrity simulation replays evenings).
+    `questionnaire` is the campaign's (read here when not given); `first=True` says the caller read,
+    in this transaction, that the household has no response yet (`visit`), which spares a query.
 
     `seen` is what the request says of the device it came from: kept as the response's integrity
     signals (hashed; domain/integrity/signals.py), or as a change when it replaces earlier answers.
@@ -224,10 +289,12 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     reason = closed_reason(campaign, household=household)
     if reason:
         raise SurveyClosed(reason, 410 if has_ended(campaign) else 403)
+    questionnaire = questionnaire or structure.of(campaign)
     for attempt in (1, 2):
         try:
             with db.session.begin_nested():
-                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when)
+                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when,
+                              questionnaire, known_new=first is True and attempt == 1)
                 if parsed.followup_asked:
                     apply_followup(campaign, household, parsed.followup)
             break
@@ -244,13 +311,14 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     return resp
 
 
-def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when=None) -> Response:
+def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire,
+           known_new: bool) -> Response:
     when = when or now()
     household = db.session.get(Household, household_id)
     compound = db.session.get(Compound, household.compound_id)
-    dims = dimension_specs(campaign)
-    overall_q = next((q.id for q in campaign.questions if q.is_overall), None)
-    resp = existing_response(campaign.id, household_id)
+    dims = list(questionnaire.specs)
+    overall_q = questionnaire.overall_id
+    resp = None if known_new else existing_response(campaign.id, household_id, with_answers=True)
     first, score_before = resp is None, None if resp is None else resp.score
     if resp is None:
         resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when, status="published")
@@ -285,7 +353,7 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
             a = Answer(question_id=qid)
             resp.answers.append(a)
         _set_ticks(a, keys)
-    for q in campaign.questions:
+    for q in questionnaire.questions:
         if q.kind != "text":
             continue
         text = parsed.texts.get(q.id)
