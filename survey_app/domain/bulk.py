@@ -1,7 +1,10 @@
-"""Fast bulk inserts with explicit ids (COPY on PostgreSQL, executemany elsewhere)."""
+"""Fast bulk inserts with explicit ids (COPY on PostgreSQL, executemany elsewhere), and on
+PostgreSQL the tables' foreign keys and secondary indexes made once after a large load
+(`indexes_deferred`) instead of kept up to date row by row."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Table, text
 
@@ -40,6 +43,44 @@ def insert_rows(table: Table, columns: Sequence[str], rows: Iterable[Sequence]) 
         cur.executemany(sql, batch)
 
 
+# A table's foreign keys and its unique constraints no other table's foreign key depends on.
+_CONSTRAINTS = text(
+    "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c WHERE c.conrelid = CAST(:t AS regclass) "
+    "AND (c.contype = 'f' OR (c.contype = 'u' AND NOT EXISTS (SELECT 1 FROM pg_constraint f "
+    "WHERE f.contype = 'f' AND f.conindid = c.conindid))) ORDER BY c.contype DESC, c.conname")
+# Its indexes that no constraint owns (the primary key and unique constraints keep theirs).
+_INDEXES = text(
+    "SELECT CAST(CAST(i.indexrelid AS regclass) AS text) AS name, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+    "WHERE i.indrelid = CAST(:t AS regclass) AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+    "WHERE c.conrelid = i.indrelid AND c.conindid = i.indexrelid) ORDER BY 1")
+
+
+@contextmanager
+def indexes_deferred(*tables: Table) -> Iterator[None]:
+    """On PostgreSQL, drop the tables' foreign keys, unique constraints and secondary indexes while
+    rows are loaded in bulk, and make them again afterwards, in the same transaction (so they are
+    checked once, and a failure leaves everything as it was). A city's seven million answers load
+    several times faster. Elsewhere it does nothing."""
+    conn = db.session.connection()
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    again: list[str] = []
+    for t in tables:
+        # Names and definitions below come from the catalogue of the models' own tables, never from input.
+        for name, definition in conn.execute(_CONSTRAINTS, {"t": t.name}).all():
+            conn.execute(text(f'ALTER TABLE {t.name} DROP CONSTRAINT "{name}"'))  # nosec B608
+            again.append(f'ALTER TABLE {t.name} ADD CONSTRAINT "{name}" {definition}')
+        for name, definition in conn.execute(_INDEXES, {"t": t.name}).all():
+            conn.execute(text(f"DROP INDEX {name}"))  # nosec B608
+            again.insert(0, definition)  # indexes before the constraints whose checks they speed up
+    yield
+    for statement in again:
+        conn.execute(text(statement))
+    for t in tables:
+        conn.execute(text(f"ANALYZE {t.name}"))  # nosec B608  # the planner sees the rows just loaded
+
+
 def reset_sequences(*tables: Table) -> None:
     """After inserting explicit ids on PostgreSQL, move each id sequence past the largest id."""
     conn = db.session.connection()
@@ -52,5 +93,6 @@ def reset_sequences(*tables: Table) -> None:
 
 
 def next_id(table: Table) -> int:
+    """The id after the table's largest (1 when it is empty)."""
     sql = f"SELECT COALESCE(MAX(id), 0) FROM {table.name}"  # nosec B608  # a model's table name, never input
     return (db.session.execute(text(sql)).scalar() or 0) + 1

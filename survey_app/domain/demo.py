@@ -14,7 +14,7 @@ from .. import access
 from ..extensions import db
 from ..models import (Answer, AnswerChoice, Building, Community, Company, Compound, District, Household, Response,
                       Street, User, UserGrid)
-from .bulk import insert_rows, next_id, reset_sequences
+from .bulk import indexes_deferred, insert_rows, next_id, reset_sequences
 from .responses import totals
 from .clock import now
 from .campaigns.standard import create_campaign
@@ -147,49 +147,51 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     buildings, households, responses, answers, choices = [], [], [], [], []
     opened = campaign.opens_at
     window = max(1, int((now() - opened).total_seconds()))
-    for idx, (compound, n_house) in enumerate(zip(compounds, sizes)):
-        q_mean = quality[compound.company_id] + rng.gauss(0, 0.25)
-        bias = dim_bias[compound.company_id]
-        # Most compounds reach 40-90% coverage; about one in eight stays far too low to rank.
-        # The newest company (last in the list) has barely started: too few answers to rank.
-        low = compound.company_id == companies[-1].id or rng.random() < 0.125
-        coverage = rng.uniform(0.005, 0.03) if low else rng.uniform(0.4, 0.9)
-        per_building = 24
-        for b in range(math.ceil(n_house / per_building)):
-            buildings.append((building_id, compound.id, f"{b + 1}号楼", f"第{idx % 6 + 1}网格"))
-            for k in range(min(per_building, n_house - b * per_building)):
-                unit, floor, room = k // 12 + 1, (k % 12) // 2 + 1, k % 2 + 1
-                households.append((household_id, building_id, compound.id, str(unit), f"{floor}0{room}"))
-                if rng.random() < coverage:
-                    ans = {}
-                    for q in questions:
-                        if q.allow_na and rng.random() < 0.06:
-                            ans[q.id] = None
-                            continue
-                        mu = q_mean + bias[q_dim[q.id]]
-                        ans[q.id] = min(5, max(1, round(rng.gauss(mu, 0.85))))
-                    at = opened + timedelta(seconds=rng.randrange(window))
-                    comment = rng.choice(COMMENTS) if rng.random() < 0.08 else None
-                    responses.append((response_id, campaign.id, household_id, compound.id, compound.company_id,
-                                      at, at, "self", "published", response_index(ans, dims), ans[overall_q],
-                                      comment))
-                    for qid, v in ans.items():
-                        answers.append((answer_id, response_id, qid, v))
-                        answer_id += 1
-                    if improve is not None:
-                        answers.append((answer_id, response_id, improve.id, None))
-                        for key in _named(categories, ans, rng):
-                            choices.append((choice_id, answer_id, key))
-                            choice_id += 1
-                        answer_id += 1
-                    response_id += 1
-                household_id += 1
-            building_id += 1
-        if len(households) > 50000 or idx == len(compounds) - 1:
-            _flush(buildings, households, responses, answers, choices)
-            report("households", idx + 1, len(compounds))
-    reset_sequences(Building.__table__, Household.__table__, Response.__table__, Answer.__table__,
-                    AnswerChoice.__table__)
+    big = (Building.__table__, Household.__table__, Response.__table__, Answer.__table__, AnswerChoice.__table__)
+    with indexes_deferred(*big):  # PostgreSQL: indexes and foreign keys made once, after the load
+        for idx, (compound, n_house) in enumerate(zip(compounds, sizes)):
+            q_mean = quality[compound.company_id] + rng.gauss(0, 0.25)
+            bias = dim_bias[compound.company_id]
+            # Most compounds reach 40-90% coverage; about one in eight stays far too low to rank.
+            # The newest company (last in the list) has barely started: too few answers to rank.
+            low = compound.company_id == companies[-1].id or rng.random() < 0.125
+            coverage = rng.uniform(0.005, 0.03) if low else rng.uniform(0.4, 0.9)
+            per_building = 24
+            for b in range(math.ceil(n_house / per_building)):
+                buildings.append((building_id, compound.id, f"{b + 1}号楼", f"第{idx % 6 + 1}网格"))
+                for k in range(min(per_building, n_house - b * per_building)):
+                    unit, floor, room = k // 12 + 1, (k % 12) // 2 + 1, k % 2 + 1
+                    households.append((household_id, building_id, compound.id, str(unit), f"{floor}0{room}"))
+                    if rng.random() < coverage:
+                        ans = {}
+                        for q in questions:
+                            if q.allow_na and rng.random() < 0.06:
+                                ans[q.id] = None
+                                continue
+                            mu = q_mean + bias[q_dim[q.id]]
+                            ans[q.id] = min(5, max(1, round(rng.gauss(mu, 0.85))))
+                        at = opened + timedelta(seconds=rng.randrange(window))
+                        comment = rng.choice(COMMENTS) if rng.random() < 0.08 else None
+                        responses.append((response_id, campaign.id, household_id, compound.id, compound.company_id,
+                                          at, at, "self", "published", response_index(ans, dims), ans[overall_q],
+                                          comment))
+                        for qid, v in ans.items():
+                            answers.append((answer_id, response_id, qid, v))
+                            answer_id += 1
+                        if improve is not None:
+                            answers.append((answer_id, response_id, improve.id, None))
+                            for key in _named(categories, ans, rng):
+                                choices.append((choice_id, answer_id, key))
+                                choice_id += 1
+                            answer_id += 1
+                        response_id += 1
+                    household_id += 1
+                building_id += 1
+            if len(households) > 50000 or idx == len(compounds) - 1:
+                _flush(buildings, households, responses, answers, choices)
+                report("households", idx + 1, len(compounds))
+        report("indexes", 0, 1)
+    reset_sequences(*big)
     report("totals", 0, 1)
     totals.rebuild(campaign.id)
     report("integrity", 0, 1)
