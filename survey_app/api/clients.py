@@ -41,15 +41,16 @@ def new_token() -> str:
 def check_rate_limit(raw: str | None) -> str | None:
     """A rate limit as typed ("600 per minute", "10/second; 1000/hour"), or None when empty.
 
-    :raise Invalid: not a limit Flask-Limiter understands.
+    :raise Invalid: not a limit Flask-Limiter understands, or one that lets nothing through.
     """
     text = (raw or "").strip()
     if not text:
         return None
     try:
-        ok = len(text) <= RATE_LIMIT_MAX and bool(parse_many(text))
+        items = parse_many(text) if len(text) <= RATE_LIMIT_MAX else []
     except ValueError:
-        ok = False
+        items = []
+    ok = bool(items) and all(item.amount >= 1 for item in items)
     if not ok:
         raise Invalid(_("频率限制“%(text)s”无法识别。请写成“600 per minute”“10 per second”这样的形式，"
                         "多个限制用分号隔开。", text=text[:RATE_LIMIT_MAX]))

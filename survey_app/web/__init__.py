@@ -5,7 +5,7 @@ from werkzeug.routing import IntegerConverter
 from ..database import MAX_ID
 from ..domain import users as accounts
 from ..domain.stats import privacy
-from . import (audit, auth, campaigns, comments, company, device, health, households, jobs, office, overview, printing,
+from . import (api_clients, audit, auth, campaigns, comments, company, device, health, households, jobs, office, overview, printing,
                rectification, rectification_photos, rectification_sheets, resident, review, roster, users,
                visits)
 
@@ -24,7 +24,7 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["privacy"] = privacy  # pages say why a small group's figures are withheld
     app.jinja_env.globals["password_rule"] = accounts.password_rule  # forms state the rule they are checked by
     device.init_app(app)
-    for module in (auth, resident, office, company, roster, visits, printing, overview, campaigns, users, audit, comments,
+    for module in (auth, resident, api_clients, office, company, roster, visits, printing, overview, campaigns, users, audit, comments,
                    rectification, rectification_photos, rectification_sheets, review, households, health, jobs):
         app.register_blueprint(module.bp)
         if hasattr(module, "old"):  # the addresses a blueprint had before it was renamed

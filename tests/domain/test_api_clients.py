@@ -65,7 +65,7 @@ def test_a_rate_limit_is_checked_as_flask_limiter_reads_it(db, world, raw, store
     assert client.rate_limit == stored
 
 
-@pytest.mark.parametrize("raw", ["fast", "10 per fortnight", "-1/minute", "x" * 200])
+@pytest.mark.parametrize("raw", ["fast", "10 per fortnight", "-1/minute", "0 per second", ";", "x" * 200])
 def test_a_bad_rate_limit_is_refused_with_a_message(db, world, raw):
     with pytest.raises(Invalid) as e:
         clients.create(_user(db, "city"), "平台", Area("city"), can_write=False, rate_limit=raw)

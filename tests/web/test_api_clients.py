@@ -148,3 +148,83 @@ def test_a_client_is_counted_alone_from_every_address(limited):
     assert far.get("/api/probe/", headers=_bearer(token)).status_code == 200
     assert far.get("/api/probe/", headers=_bearer(token)).status_code == 429
     assert near.get("/api/probe/", headers=_bearer(token)).status_code == 429
+
+
+# ---------------------------------------------------------------- the admin pages
+
+def _created(client, world, **form):
+    data = {"name": "市一网统管平台", "scope": f"district:{world.east.id}", "rights": "read", "rate_limit": ""}
+    data.update(form)
+    return client.post("/office/api-clients/new", data=data)
+
+
+def test_a_city_admin_creates_a_client_and_sees_its_token_once(app, world, login):
+    _with_probe(app)
+    client = login("city")
+    assert "接口客户端" in client.get("/office/api-clients/").get_data(as_text=True)  # the list, empty
+    page = client.get("/office/api-clients/new").get_data(as_text=True)
+    assert "东城区" in page and "文化路街道" in page and "600 per minute" in page
+    resp = _created(client, world, rights="write", rate_limit="100 per minute")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    text = resp.get_data(as_text=True)
+    [token] = set(re.findall(r"sv_[A-Za-z0-9_-]{43}", text))
+    assert "只显示这一次" in text
+    made = db.session.scalar(select(ApiClient))
+    assert (made.name, made.level, made.district_id, made.can_write, made.rate_limit) == (
+        "市一网统管平台", "district", world.east.id, True, "100 per minute")
+    assert bytes(made.token_hash) == clients.hash_token(token)
+    # The list names it by the token's first characters only; no page shows the token again.
+    listing = client.get("/office/api-clients/").get_data(as_text=True)
+    assert "市一网统管平台" in listing and token[:7] in listing and token not in listing and "读写" in listing
+    assert token not in client.get(f"/office/api-clients/{made.id}/revoke").get_data(as_text=True)
+    assert app.test_client().get("/api/probe/", headers=_bearer(token)).status_code == 200
+
+
+@pytest.mark.parametrize("limit", ["fast", "10 per fortnight", "0 per minute"])
+def test_a_bad_rate_limit_is_a_clear_400(app, world, login, limit):
+    resp = _created(login("city"), world, rate_limit=limit)
+    assert resp.status_code == 400
+    text = resp.get_data(as_text=True)
+    assert "频率限制" in text and "600 per minute" in text and not re.search(r"sv_[A-Za-z0-9_-]{43}", text)
+    assert db.session.scalar(select(ApiClient)) is None
+
+
+@pytest.mark.parametrize("form", [{"name": ""}, {"scope": "street:999999"}, {"scope": "compound:1"},
+                                  {"rights": "admin"}])
+def test_a_bad_form_is_refused_with_a_message(world, login, form):
+    resp = _created(login("city"), world, **form)
+    assert resp.status_code == 400 and 'class="flash error"' in resp.get_data(as_text=True)
+    assert db.session.scalar(select(ApiClient)) is None
+
+
+def test_revoking_asks_to_confirm_and_then_the_token_is_refused(app, world, login):
+    _with_probe(app)
+    made, token = _client_of()
+    client = login("city")
+    form = client.get(f"/office/api-clients/{made.id}/revoke").get_data(as_text=True)
+    assert re.search(r'<input type="checkbox" name="confirm" value="yes" required>', form)
+    assert client.post(f"/office/api-clients/{made.id}/revoke").status_code == 400
+    assert app.test_client().get("/api/probe/", headers=_bearer(token)).status_code == 200
+    resp = client.post(f"/office/api-clients/{made.id}/revoke", data={"confirm": "yes"})
+    assert resp.status_code == 302
+    assert app.test_client().get("/api/probe/", headers=_bearer(token)).status_code == 401
+    assert "已吊销" in client.get("/office/api-clients/").get_data(as_text=True)
+    assert client.get(f"/office/api-clients/{made.id + 1}/revoke").status_code == 404
+
+
+@pytest.mark.parametrize("username", ["district", "street1", "grid1", "company1"])
+def test_other_roles_cannot_see_or_use_the_pages(app, world, login, username):
+    made, _token = _client_of()
+    client = login(username)
+    for url in ("/office/api-clients/", "/office/api-clients/new", f"/office/api-clients/{made.id}/revoke"):
+        assert client.get(url).status_code == 403, url
+    assert _created(client, world).status_code == 403
+    assert client.post(f"/office/api-clients/{made.id}/revoke", data={"confirm": "yes"}).status_code == 403
+    assert db.session.scalar(select(ApiClient).where(ApiClient.revoked_at.is_not(None))) is None
+    assert db.session.scalar(select(ApiClient).where(ApiClient.id != made.id)) is None
+    assert "/office/api-clients/" not in client.get("/office/participation" if username != "company1"
+                                                    else "/company/").get_data(as_text=True)
+
+
+def test_the_staff_menu_links_the_pages_for_city_admins(world, login):
+    assert 'href="/office/api-clients/"' in login("city").get("/office/participation").get_data(as_text=True)

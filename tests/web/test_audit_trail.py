@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from survey_app.access import Area
+from survey_app.api import clients as api_clients
 from survey_app.domain.campaigns import lifecycle as camp
 from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.clock import now
@@ -240,6 +242,20 @@ def _user_enable(w, db, client):
 @recipe("users.password", "street1", "user.password_reset", where="street")
 def _user_password(w, db, client):
     return f"/office/users/{_user_id(db, 'grid1')}/password", {"password": "Copper-Violin-83-Harbor"}, {}
+
+
+@recipe("api_clients.create", "city", "api_client.created", where="district")
+def _api_client_create(w, db, client):
+    return "/office/api-clients/new", {"name": "东城区平台", "scope": f"district:{w.east.id}", "rights": "read",
+                                       "rate_limit": "100 per minute"}, {}
+
+
+@recipe("api_clients.revoke", "city", "api_client.revoked", where="district")
+def _api_client_revoke(w, db, client):
+    city = db.session.scalar(select(User).where(User.username == "city"))
+    made, _token = api_clients.create(city, "东城区平台", Area("district", w.east.id), can_write=False)
+    db.session.commit()
+    return f"/office/api-clients/{made.id}/revoke", {"confirm": "yes"}, {}
 
 
 @recipe("auth.password", "grid1", "user.password_changed", where="street")

@@ -35,6 +35,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from survey_app import create_app
+from survey_app.access import Area
+from survey_app.api import clients as api_clients
 from survey_app.domain import rectification
 from survey_app.domain.rectification import photos
 from survey_app.domain.campaigns.standard import create_campaign
@@ -75,6 +77,7 @@ ARG_FILLERS = {
     "key": "question_key",  # a dimension's or question's key within the campaign of the URL
     "rest": "firm_rest",  # /firm/<path:rest> redirects to /company/<rest>
     "token": "token",  # a household code: whoever holds it is the household; staff get no other
+    "client_id": "api_client",  # an API client: only city admins manage them
 }
 UNKNOWN_CODE = "AAAAAAAAAAAAAAAAAAAAAA"  # 22 characters, as a code, but nobody's
 KNOWN_CONVERTERS = {"IdConverter", "UnicodeConverter", "PathConverter"}
@@ -115,6 +118,9 @@ INSIDE_OK = {
     "company.report_xlsx": ("company",),
     "rectification_sheets.export": ("city", "district", "street", "grid", "company"),
     "rectification_sheets.import_form": ("city", "district", "street", "grid", "company"),
+    "api_clients.index": ("city",),
+    "api_clients.new": ("city",),
+    "api_clients.revoke_form": ("city",),
 }
 
 # ... and what they must show there: the name check above is not vacuous.
@@ -131,6 +137,7 @@ INSIDE_NAMES = {
     ("campaigns.index", "district"): ("东湖区专项测评", "翠柏街道楼道测评"),
     ("comments.index", "district"): ("青松街道", "翠柏街道"),  # the area picker offers its streets; no texts
     ("comments.index", "grid"): ("松甲苑", "松乙苑"),
+    ("api_clients.index", "city"): ("矩阵接口平台",),
 }
 
 
@@ -266,6 +273,10 @@ def _build_city() -> City:
     user("u_street_hua", "street", "西岭区", "白桦街道")
     user("u_grid_feng", "grid", "西岭区", "红枫街道", grids=("一网格",))
     user("u_company_yi", "company", company="乙方物业有限公司")
+    # an API client of the whole city: no district or street admin may see or touch it
+    client, _token = api_clients.create(_db.session.scalar(select(User).where(User.username == "m_city")),
+                                        "矩阵接口平台", Area("city"), can_write=True)
+    city.units.append(Unit("api_client", client.id, client.name, "", None))
     _db.session.commit()
 
     households = list(_db.session.scalars(select(Household).order_by(Household.id)))
