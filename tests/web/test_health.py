@@ -8,6 +8,8 @@ import sqlite3
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from survey_app import create_app
 from survey_app.extensions import db as _db
@@ -112,6 +114,20 @@ def test_sqlite_locked_gives_503_not_500(app, client, world):
         holder.execute("ROLLBACK")
         holder.close()
     assert client.get("/s/").status_code == 200
+
+
+def test_a_commit_that_fails_at_the_end_of_the_request_gives_503_in_production(app, client, world):
+    app.testing = False  # as served: an error after the view reaches the error handlers
+
+    def lost(_session):
+        raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection unexpectedly"))
+    event.listen(Session, "before_commit", lost)
+    try:
+        resp = client.get("/login")
+    finally:
+        event.remove(Session, "before_commit", lost)
+    _assert_unavailable_page(resp)
+    assert client.get("/login").status_code == 200
 
 
 class RestartablePostgres(PostgresServer):
