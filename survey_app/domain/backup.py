@@ -126,7 +126,7 @@ def _run_pg(url: URL | str, tool: str, args: list[str], dbname_flag: bool = Fals
     if dbname_flag:  # pg_restore needs the database named to restore into it (no secrets in a name)
         args = ["--dbname", env.get("PGDATABASE", "postgres"), *args]
     with tempfile.TemporaryFile() as err:
-        done = subprocess.run([pg_binary(tool), *args], env=env, stdout=subprocess.DEVNULL, stderr=err,
+        done = subprocess.run([pg_binary(tool), *args], env=env, stdout=subprocess.DEVNULL, stderr=err,  # nosec B603  # fixed tool, argument list, no shell
                               check=False)
         err.seek(0)
         message = err.read().decode("utf-8", "replace").strip()
