@@ -3,8 +3,8 @@ see the compound's rectification items and say whether those the company submitt
 
 A household that answered keeps its code after the campaign ends: it still sees the items and is
 asked about each submission ("已解决 / 未解决 / 不清楚", domain/rectification/residents.py)."""
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, g, get_template_attribute, redirect, render_template, request, session, url_for
+from flask_babel import get_locale, gettext as _
 
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
@@ -13,7 +13,7 @@ from ..domain.integrity import signals
 from ..domain.rectification import residents
 from ..domain.rectification.states import CONFIRMATION_LABELS, OTHER, OTHER_LABEL
 from ..domain.responses import questionnaire as structure
-from ..domain.responses.survey import (SurveyClosed, Visit, closed_reason, covers, existing_response, form_values,
+from ..domain.responses.survey import (COMMENT_MAX, SurveyClosed, Visit, closed_reason, covers, existing_response, form_values,
     has_ended, parse_form, save_response, visit)
 from ..errors import render_error
 from ..extensions import limiter
@@ -171,11 +171,22 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
     if compound is None:
         compound = household.building.compound
         company = compound.company
-    return render_template("resident/survey.html", campaign=campaign, questionnaire=structure.shown(questionnaire),
+    shown = structure.shown(questionnaire)
+    blank = _blank_questions(questionnaire, shown) if not values and not errors else None
+    return render_template("resident/survey.html", campaign=campaign, questionnaire=shown, blank_questions=blank,
                            compound_name=compound.name, company_name=company.name if company else None,
                            address=household.label, values=values, comment=comment, errors=errors or {},
                            existing=resp, own=own, followup_choices=residents.followup_choices(questionnaire),
-                           followup_max=residents.TEXT_MAX, items=items, **extra), status
+                           followup_max=residents.TEXT_MAX, text_max=COMMENT_MAX, items=items, **extra), status
+
+
+def _blank_questions(questionnaire, shown):
+    """A blank form's questions as HTML, rendered once per frozen questionnaire version and language."""
+    if questionnaire.version is None:
+        return None
+    return structure.kept(("blank", questionnaire.campaign_id, questionnaire.version, str(get_locale())),
+                          lambda: get_template_attribute("resident/_questions.html", "questions")(
+                              shown.parts, {}, {}, COMMENT_MAX))
 
 
 @bp.post("/")

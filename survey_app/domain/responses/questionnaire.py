@@ -102,11 +102,12 @@ def of(campaign: Campaign, answered: bool | None = None, wording: int | None = N
     if not (answered or campaign.status == "closed"):
         return _read(campaign.id, None)
     version = int(wording or 0)
-    return _kept((campaign.id, version), lambda: _read(campaign.id, version))
+    return kept((campaign.id, version), lambda: _read(campaign.id, version))
 
 
-def _kept(key: tuple, build):
-    """The copy kept under `key` in this app, built (and kept) when missing."""
+def kept(key: tuple, build):
+    """What is kept under `key` in this app (built and kept when missing): only what a frozen
+    questionnaire's version names, so it never goes stale."""
     kept = current_app.extensions.setdefault(_EXTENSION, {})
     found = kept.get(key)
     if found is None:
@@ -177,7 +178,7 @@ def shown(q: Questionnaire) -> Shown:
     lang = str(get_locale())
     if q.version is None:
         return _shown(q, lang)
-    return _kept((q.campaign_id, q.version, lang), lambda: _shown(q, lang))
+    return kept((q.campaign_id, q.version, lang), lambda: _shown(q, lang))
 
 
 def _shown(q: Questionnaire, lang: str) -> Shown:
