@@ -11,9 +11,16 @@ from gunicorn.glogging import Logger
 from survey_app.logs import add_filter
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# Processes do the Python work (one core each); threads overlap a request's waits on the database.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-timeout = 120
+# A worker silent this long is killed and replaced (a request's transaction rolls back); the proxy's
+# read timeout should match. Long work (labels, city workbooks) runs as jobs, not in a request.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+# Each worker imports the app itself: no database or Redis connection is opened before a fork and
+# shared by two processes. Costs a second of start-up per worker; the questionnaires kept in memory
+# are per worker either way (docs/architecture.md, "The survey path").
+preload_app = False
 accesslog = "-"
 
 # Responses carry "Server: gunicorn" whatever the installed version (no version to look up).
