@@ -1,4 +1,4 @@
-"""`flask totals rebuild`: recompute the running per-dimension totals from the stored answers."""
+"""`flask totals rebuild`: recompute the maintained totals (dimension, compound, households) from the stored rows."""
 import click
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -11,13 +11,13 @@ from ..models import Campaign
 
 @click.group("totals")
 def totals_group():
-    """The running per-dimension totals."""
+    """The maintained totals the dashboards read."""
 
 
 @totals_group.command("rebuild")
 @click.option("--campaign", "campaign_id", type=int, help="Only this campaign (default: every campaign).")
 def totals_rebuild(campaign_id):
-    """Recompute the per-dimension totals from the stored answers (safe at any time)."""
+    """Recompute the dimension and compound totals and the households per compound (safe at any time)."""
     if campaign_id is None:
         ids = db.session.scalars(select(Campaign.id).order_by(Campaign.id)).all()
     else:

@@ -119,3 +119,18 @@ def test_maintained_totals_equal_a_recomputation(world, db, actions):
     db.session.commit()
     for k, t in zip(_maintained(db, world.campaign.id), truth):
         _assert_same(k, t)
+
+
+def test_flask_totals_rebuild_puts_drifted_totals_right(world, db, runner):
+    for h in households_of(world.k1)[:3]:
+        answer(world.campaign, h)
+    truth = _recomputed(db, world.campaign.id)
+    db.session.execute(CompoundTotal.__table__.delete())
+    db.session.execute(Compound.__table__.update().values(households=0))
+    db.session.commit()
+    result = runner.invoke(args=["totals", "rebuild"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    for k, t in zip(_maintained(db, world.campaign.id), truth):
+        _assert_same(k, t)
+    assert _maintained(db, world.campaign.id)[2][world.k1.id] == (40,)
