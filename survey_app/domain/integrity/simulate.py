@@ -21,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from ... import access
 from ...errors import Conflict
@@ -149,10 +149,12 @@ class World:
         if len(self.days) < 4:
             raise Conflict(_("活动开始不足四天，没有可模拟的晚上。"))
         self.scored = [q for q in campaign.questions if q.scored]
-        answered = select(Response.household_id).where(Response.campaign_id == campaign.id)
+        # NOT EXISTS, not NOT IN: PostgreSQL turns a NOT IN over 600,000 ids that do not fit in
+        # work_mem into a scan per household.
+        answered = exists().where(Response.campaign_id == campaign.id, Response.household_id == Household.id)
         q = (select(Household.id, Household.compound_id, Compound.company_id)
              .join(Compound, Compound.id == Household.compound_id)
-             .where(self.area.compound_clause(), Household.id.not_in(answered)).order_by(Household.id))
+             .where(self.area.compound_clause(), ~answered).order_by(Household.id))
         self.free: dict[int, list[Home]] = defaultdict(list)
         for hid, kid, co in db.session.execute(q):
             self.free[kid].append(Home(hid, kid, co))
