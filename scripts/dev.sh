@@ -8,6 +8,7 @@
 # PUBLIC_BASE_URL (printed into household codes) defaults to this address; with HOST=0.0.0.0
 # (or ::) it defaults to this machine's LAN IPv4 address, so a phone can open the codes.
 # Every start prints three household survey URLs (`flask codes sample`, fresh codes).
+# A job worker (`flask jobs worker`, label PDFs and large workbooks) runs beside the app and stops with it.
 # The first run writes a random secret key into instance/secret_key (mode 600).
 set -euo pipefail
 
@@ -86,4 +87,10 @@ case "$HOST" in
         [ -n "${LAN_IP:-}" ] || echo "    (no LAN IPv4 address found: set PUBLIC_BASE_URL=http://<LAN IP>:$PORT)" ;;
 esac
 echo
-exec flask run --host "$HOST" --port "$PORT"
+# Long work (a street's label PDF, large workbooks) runs as jobs: one worker in the background on the
+# embedded SQLite queue instance/jobs.db (or JOBS_URL), stopped with the app.
+echo "==> flask jobs worker (background jobs) on ${JOBS_URL:-instance/jobs.db}"
+flask jobs worker --workers 2 &
+worker_pid=$!
+trap 'kill -TERM "$worker_pid" 2>/dev/null || true; wait "$worker_pid" 2>/dev/null || true' EXIT
+flask run --host "$HOST" --port "$PORT"

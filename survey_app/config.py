@@ -152,7 +152,7 @@ class Config:
     JOB_KEEP_HOURS = float(os.environ.get("JOB_KEEP_HOURS", "72"))
     # Households in a selection or an area from which a label PDF or a workbook is made by a job,
     # and rows of an uploaded workbook from which an import runs as a job.
-    JOB_LARGE_HOUSEHOLDS = int(os.environ.get("JOB_LARGE_HOUSEHOLDS", "2000"))
+    JOB_LARGE_HOUSEHOLDS = int(os.environ.get("JOB_LARGE_HOUSEHOLDS", "1000"))
     JOB_LARGE_ROWS = int(os.environ.get("JOB_LARGE_ROWS", "5000"))
     DEVICE_COOKIE = "device"  # a random first-party id for the resident's browser (stored hashed)
     DEVICE_COOKIE_DAYS = 400

@@ -39,11 +39,13 @@ def labels_job(job, owner, out, progress) -> Outcome:
         raise Refusal(_("您没有打印二维码的权限。"), 403)
     campaign = access.get_visible(owner, Campaign, p["campaign_id"])
     sel, _obj = place(owner, p["level"], p["ident"])
-    if selection.count(sel) == 0:
+    total = selection.count(sel)
+    if total == 0:
         raise Refusal(_("所选范围内没有住户，请先导入住户名册。"))
     live = selection.live_count(campaign.id, sel)
     if live and not p.get("reissue"):
         raise Refusal(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live))
+    progress(0, total)  # the codes are issued first: the page shows the size of the work meanwhile
     r = labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"], user_id=owner.id,
                                 layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT),
                                 progress=lambda at: progress(at.households, at.households_total))

@@ -13,6 +13,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from huey import MemoryHuey, RedisHuey, SqliteHuey
 from huey.api import Huey
+from redis import ConnectionPool
 
 EXTENSION = "huey"
 NAME = "survey-jobs"
@@ -25,7 +26,9 @@ def make_huey(app: Flask) -> Huey:
     if app.config.get("JOBS_IMMEDIATE"):
         huey = MemoryHuey(NAME, results=False)
     elif url.startswith(("redis://", "rediss://", "unix://")):
-        huey = RedisHuey(NAME, results=False, url=url)
+        # Time-outs: a Redis that stops answering makes /healthz say so instead of hanging.
+        pool = ConnectionPool.from_url(url, socket_timeout=10, socket_connect_timeout=3, health_check_interval=30)
+        huey = RedisHuey(NAME, results=False, connection_pool=pool)
     elif url.startswith("sqlite:///") or not url:
         path = url[len("sqlite:///"):] if url else str(Path(app.instance_path) / "jobs.db")
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
