@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from survey_app.domain.rectification.rules import raise_inspection
-from survey_app.models import Campaign, RectificationEvent, RectificationItem, User
+from survey_app.models import AuditEvent, Campaign, RectificationEvent, RectificationItem, User
 
 URL = "/api/v1/hotline-cases"
 
@@ -34,6 +34,9 @@ def test_a_work_order_becomes_a_hotline_item_once(api, db):
     again = api.writer.post(URL, json=_case(api.world, text="另一段文字"))
     assert again.status_code == 200 and again.get_json()["item"]["id"] == item.id
     assert _items(db) == 1
+    logged = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "api.request",
+                                                        AuditEvent.target == f"POST {URL}")).all()
+    assert [e.actor for e in logged] == ["api:12345 热线", "api:12345 热线"] and "status=201" in logged[0].detail
     listed = api.city.get(f"/api/v1/campaigns/{api.world.campaign.id}/rectification-items?source=hotline").get_json()
     assert [i["external_ref"] for i in listed["items"]] == ["GD20261130001"]
 

@@ -82,6 +82,11 @@ ARG_FILLERS = {
 UNKNOWN_CODE = "AAAAAAAAAAAAAAAAAAAAAA"  # 22 characters, as a code, but nobody's
 KNOWN_CONVERTERS = {"IdConverter", "UnicodeConverter", "PathConverter"}
 PRINT_LEVELS = ("building", "compound", "community", "street")
+# The API answers an API client's bearer token, never a staff session: every role here gets 401.
+# Its scoping per client (city, district, street; 403 outside, 404 for other scopes' campaigns) is
+# tested in tests/api/test_api_reads.py and tests/api/test_api_hotline.py.
+EXEMPT.update({f"api_v1.{name}": "an API route: bearer tokens only, scoped per client (tests/api)" for name in (
+    "campaign", "coverage", "dimensions", "rankings", "rectification_items", "rectification_rates")})
 
 # GET routes the user's own ids must open (200), per role: the matrix's proof that it can fail.
 INSIDE_OK = {
