@@ -380,3 +380,40 @@ def test_staff_text_is_stored_as_written_and_shown_escaped(app, stage, client, l
         assert MARKUP not in page and "<b onmouseover" not in page, url
     page = client.get(f"/office/campaigns/{c.id}/questionnaire").get_data(as_text=True)
     assert str(escape(dim_name)) in page and "&lt;script&gt;" in client.get("/office/campaigns/").get_data(as_text=True)
+
+
+API_QUERY_NAMES = ("limit", "offset", "area", "level", "by", "status", "source", "campaign")
+
+
+def test_every_api_query_and_body_survives_the_corpus(app, stage, client, db):
+    """The API answers bearer tokens, not staff sessions, so the crawl above reaches only its document:
+    here every /api/ GET route takes each hostile value in every query parameter, and the hotline write
+    each hostile value in every field, with a token; 4xx problems, never a 5xx."""
+    hostile = DATABASE_SENSITIVE if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") else HOSTILE
+    city = db.session.scalar(select(User).where(User.username == "city"))
+    _made, token = api_clients.create(city, "语料客户端", Area("city"), can_write=True, rate_limit="1000000 per minute")
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    values = _args(app, stage)
+    corpus = Corpus(client)
+    urls = [_path(r, values, stage) for r in _get_rules(app) if r.rule.startswith("/api/")]
+    assert len(urls) >= 9
+    for url in urls:
+        assert client.get(url, headers=headers).status_code == 200, url
+        for value in hostile[::3] + ["١٢", "１２", "-1", "99999999999999999999", "street:١", "district:0"]:
+            corpus.send("GET", url, f"params={value[:20]!r}", headers=headers,
+                        query_string={n: value for n in API_QUERY_NAMES})
+        corpus.send("GET", url, "raw bytes", headers=headers,
+                    environ_overrides={"QUERY_STRING": "limit=\xff\xfe&area=\xc3(&status=\x00"})
+    case = {"work_order_id": "H-1", "compound_id": stage.k1.id, "category": "other", "text": "垃圾没人清",
+            "received_at": "2026-11-30T09:00:00+08:00"}
+    for value in hostile + [12, -1, 2**63, 1.5, None, True, [], {}]:
+        corpus.send("POST", "/api/v1/hotline-cases", f"all = {str(value)[:20]!r}", headers=headers,
+                    json={n: value for n in case})
+        for n in case:
+            corpus.send("POST", "/api/v1/hotline-cases", f"{n} = {str(value)[:20]!r}", headers=headers,
+                        json=dict(case, **{n: value}))
+    for body in (b"\xff\xfe", b"{", b"[]", b"null", b'"x"'):
+        corpus.send("POST", "/api/v1/hotline-cases", f"body {body!r}", headers=headers, data=body,
+                    content_type="application/json")
+    assert not corpus.failures, "\n".join(corpus.failures[:30])
