@@ -18,7 +18,7 @@ from ..errors import Refusal
 from ..extensions import db
 from ..models import Job, User
 from ..models.jobs import QUEUED, RUNNING
-from . import core, labels, workbooks  # noqa: F401  (labels, workbooks: register their kinds)
+from . import core, exports, labels, workbooks  # noqa: F401  (exports, labels, workbooks: register their kinds)
 from .kinds import KINDS, Outcome
 
 log = logging.getLogger(__name__)

@@ -11,6 +11,7 @@ from ..domain import audit
 from ..domain.clock import now
 from ..domain.stats import comments
 from ..domain.xlsx.comments import comments_workbook
+from . import jobs
 from .common import all_campaigns, area_pick, campaign_in_view, officer_required, page_number, xlsx_response
 
 bp = Blueprint("comments", __name__, url_prefix="/office")
@@ -52,11 +53,15 @@ def index():
                            low_index=comments.LOW_INDEX)
 
 
-@bp.get("/comments.xlsx")
+@bp.route("/comments.xlsx", methods=["GET", "POST"])
 @officer_required
 def export():
+    """The comments of the list as a workbook; for a large area, made by a job (`jobs.in_background`)."""
     campaign, pick, filters = _in_view()
     where = _where(pick)
+    name = pick.name() or access.seen_area(current_user).name()
+    if (background := jobs.in_background(where, f"居民意见-{name}.xlsx")) is not None:
+        return background
     when = now()
     listed = comments.comment_list(campaign, where, filters, limit=comments.EXPORT_MAX)
     groups = listed.groups
@@ -66,7 +71,6 @@ def export():
     described = "；".join(f"{k}={v}" for k, v in _link_args(pick, filters).items())
     audit.exported("comments", f"campaign:{campaign.id} {_target(pick)}", user=current_user,
                    detail=f"{len(groups)} 条；{described or '无筛选'}", where=pick.where())
-    name = pick.name() or access.seen_area(current_user).name()
     return xlsx_response(data, f"居民意见-{name}.xlsx")
 
 

@@ -3,12 +3,13 @@ download when done, and the user's own jobs. A job and its file are served only 
 anyone else gets 404, as for a job that does not exist."""
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, send_file, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import NotFound
-from ..jobs import core
+from ..jobs import core, exports
+from ..jobs.workbooks import households_in
 from ..models.jobs import DONE
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
@@ -22,6 +23,24 @@ def start(kind: str, **params):
     the user to its page; the job is queued once this request commits."""
     job = core.submit(kind, current_user, locale=str(get_locale() or ""), **params)
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def in_background(compound_clause, title: str):
+    """For a workbook view that may be large (GET and POST on the same URL): None to make it now (a
+    small area, or the job making it); a page offering to make it in the background (a GET on an
+    area of more than JOB_LARGE_HOUSEHOLDS households); or, for that page's POST, the job.
+
+    The view has parsed and checked its query (campaign, area, filters) before asking, so an area
+    outside the user's view is refused before any job exists; the job runs the view again as its owner.
+    """
+    if g.get(exports.MAKING):
+        return None
+    if request.method == "POST":
+        return start(exports.EXPORT, endpoint=request.endpoint, args=request.args.to_dict(flat=False),
+                     view_args=request.view_args or {}, path=request.path, ip=request.remote_addr or "")
+    if households_in(compound_clause) > current_app.config["JOB_LARGE_HOUSEHOLDS"]:
+        return render_template("jobs/offer.html", title=title, action=request.full_path)
+    return None
 
 
 def _own(job_id: str):

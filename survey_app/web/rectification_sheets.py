@@ -16,6 +16,7 @@ from ..domain.xlsx.common import office_of
 from ..domain.xlsx.reading import limits
 from ..models import Community, Company, Street
 from ..extensions import db
+from . import jobs
 from .common import arg_id, campaign_in_view, requires, xlsx_response
 from .rectification import checked_filters, scope_in_view
 
@@ -46,12 +47,19 @@ def filters_in_view(campaign) -> tuple[workbook.Filters, str, object]:
             pick.where() if pick is not None else audit.where_user(current_user))
 
 
-@bp.get("/export.xlsx")
+@bp.route("/export.xlsx", methods=["GET", "POST"])
 @rectification_required
 def export():
-    """The items of the campaign in view, narrowed as the list is (`filters_in_view`), as the workbook."""
+    """The items of the campaign in view, narrowed as the list is (`filters_in_view`), as the workbook;
+    an officer's large area is made by a job (`jobs.in_background`)."""
     campaign = campaign_in_view()
     f, scope, where = filters_in_view(campaign)
+    if access.is_officer(current_user):
+        _clause, pick = scope_in_view()
+        background = jobs.in_background(access.compound_clause(current_user) & pick.compound_clause(),
+                                        f"整改清单-{campaign.name}.xlsx")
+        if background is not None:
+            return background
     data, count = workbook.rectification_workbook(f, campaign.name, scope, office_of(current_user))
     audit.exported("rectification", f"campaign:{campaign.id}", user=current_user, detail=f"{scope} {count} 条",
                    where=where)

@@ -106,3 +106,34 @@ def test_sweep_deletes_expired_jobs_and_their_files(app, client, world, login, d
     assert "已删除过期任务 1 个、文件 1 个" in result.output
     assert not path.exists() and db.session.scalar(select(func.count()).select_from(Job)) == 0
     assert client.get(f"/jobs/{job_id}").status_code == 404
+
+
+def test_large_comment_and_rectification_workbooks_are_made_by_jobs_as_their_views_make_them(app, client, world,
+                                                                                            login, db):
+    _large(app, 10_000)
+    login("city")
+    small = client.get(f"/office/comments.xlsx?campaign={world.campaign.id}")
+    assert small.status_code == 200 and small.data[:2] == b"PK"
+    _large(app)
+    for url, name in ((f"/office/comments.xlsx?campaign={world.campaign.id}", "居民意见-全市.xlsx"),
+                      (f"/rectification/export.xlsx?campaign={world.campaign.id}", "整改清单-2026年测试测评.xlsx")):
+        offer = client.get(url)
+        assert offer.status_code == 200 and "在后台生成" in offer.data.decode()
+        before = db.session.scalar(select(func.count()).select_from(AuditEvent))
+        resp = client.post(url)
+        assert resp.status_code == 302
+        job = db.session.get(Job, resp.headers["Location"].rsplit("/", 1)[-1])
+        assert job.state == "done", job.message
+        assert job.file_name == name
+        data = client.get(f"/jobs/{job.id}/file")
+        assert data.status_code == 200 and data.data[:2] == b"PK"
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
+        assert [e.action for e in events if e.action.startswith("export.")] in (["export.comments"],
+                                                                               ["export.rectification"])
+    # An area outside the user's view is refused when asked, and no job is made.
+    client.post("/logout")
+    login("street1")
+    jobs_before = db.session.scalar(select(func.count()).select_from(Job))
+    resp = client.post(f"/office/comments.xlsx?campaign={world.campaign.id}&district={world.west.id}")
+    assert resp.status_code in (403, 404)
+    assert db.session.scalar(select(func.count()).select_from(Job)) == jobs_before
