@@ -34,6 +34,8 @@ EXEMPT = {
     "office.building_labels": "the old building label sheet: redirects (303) to printing.page and issues nothing",
     # Asking for a workbook as a job changes nothing; the job records the export when it writes it.
     "office.ranking_job": "queues the ranking workbook; the job leaves export.ranking (tests/jobs/test_job_pages.py)",
+    "comments.export": "POST queues the workbook of a large area; the job leaves export.comments (tests/jobs)",
+    "rectification_sheets.export": "POST queues the workbook of a large area; the job leaves export.rectification (tests/jobs)",
 }
 # Actions whose event says who and what but has no fields to show before and after.
 NO_CHANGE_RECORDED = {"auth.login": "a login changes nothing but the time of the last login",
