@@ -21,19 +21,22 @@ class Outcome:
 class Kind:
     """A kind of job. `work(job, owner, out, progress)` writes the file to `out` and returns an
     Outcome; `writes`: it changes the database (run in one write transaction with marking it done),
-    else it only reads and its transaction is ended before the job is marked done."""
+    else it only reads and its transaction is ended before the job is marked done; `lock_first`:
+    a writing job's transaction takes SQLite's write lock when it begins (else the work takes it
+    itself once it has read and checked its input, as an upload's import does)."""
 
     name: str
     work: Callable
     writes: bool
+    lock_first: bool = True
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def kind(name: str, *, writes: bool):
+def kind(name: str, *, writes: bool, lock_first: bool = True):
     """Register the decorated function as the work of the job kind `name`."""
     def register(work):
-        KINDS[name] = Kind(name, work, writes)
+        KINDS[name] = Kind(name, work, writes, lock_first)
         return work
     return register

@@ -18,7 +18,7 @@ from ..errors import Refusal
 from ..extensions import db
 from ..models import Job, User
 from ..models.jobs import QUEUED, RUNNING
-from . import core, exports, labels, workbooks  # noqa: F401  (exports, labels, workbooks: register their kinds)
+from . import core, exports, imports, labels, workbooks  # noqa: F401  (they register their kinds)
 from .kinds import KINDS, Outcome
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _run(job: Job) -> None:
             raise Refusal(_("未知的任务类型。"))
         if owner is None or not owner.active:
             raise Refusal(_("提交任务的账号已停用。"))
-        if kind.writes:
+        if kind.writes and kind.lock_first:
             begin_write()
         with open(part, "wb") as out:
             outcome: Outcome = kind.work(job, owner, out, core.Progress(job))
@@ -66,7 +66,7 @@ def _run(job: Job) -> None:
             part.unlink()
         if not kind.writes:
             db.session.rollback()  # end the read transaction; the writes below take the lock briefly
-            begin_write()
+        begin_write()  # a no-op when the work holds the lock already
         job = db.session.get(Job, job_id)
         if outcome.after:
             outcome.after()

@@ -8,7 +8,7 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
 from ..errors import NotFound
-from ..jobs import core, exports
+from ..jobs import core, exports, imports
 from ..jobs.workbooks import households_in
 from ..models.jobs import DONE
 
@@ -18,11 +18,20 @@ REFRESH_SECONDS = 2
 JOB_ID = "<string(length=32):job_id>"
 
 
-def start(kind: str, **params):
-    """Submit a job for the current user (the job repeats the view's checks as its owner) and send
-    the user to its page; the job is queued once this request commits."""
-    job = core.submit(kind, current_user, locale=str(get_locale() or ""), **params)
+def submit(kind: str, **params):
+    """A job for the current user (it repeats the view's checks as its owner), queued once this
+    request commits."""
+    return core.submit(kind, current_user, locale=str(get_locale() or ""), **params)
+
+
+def page(job):
+    """Send the user to the job's page."""
     return redirect(url_for("jobs.show", job_id=job.id))
+
+
+def start(kind: str, **params):
+    """Submit a job for the current user and send them to its page."""
+    return page(submit(kind, **params))
 
 
 def in_background(compound_clause, title: str):
@@ -68,7 +77,7 @@ def show(job_id: str):
     done, total = core.shown_progress(job)
     percent = 100 if job.state == DONE else (min(100, done * 100 // total) if total else 0)
     return render_template("jobs/show.html", job=job, done=done, total=total, percent=percent,
-                           refresh=None if job.finished else REFRESH_SECONDS,
+                           refresh=None if job.finished else REFRESH_SECONDS, imported=imports.roster_result(job),
                            has_file=job.state == DONE and bool(job.file_name) and core.file_path(job).exists())
 
 

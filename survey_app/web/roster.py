@@ -1,15 +1,17 @@
 """Roster upload for street offices: template download, dry run, all-or-nothing import."""
 from functools import lru_cache
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
 from ..domain import roster
 from ..access import Area
-from ..database import parses_first
+from ..database import begin_write, parses_first
 from ..errors import Forbidden
+from ..jobs import imports
+from . import jobs
 from .common import officer_required, xlsx_response
 
 bp = Blueprint("roster", __name__, url_prefix="/office/roster")
@@ -50,11 +52,23 @@ def upload():
     dry_run = request.form.get("dry_run") == "yes"
     if f is None or not f.filename:
         return render_template("roster/upload.html", result=None, file_error=_("请选择要导入的 Excel 文件。")), 400
+    data = f.read()
     try:
-        result = roster.import_roster(f.read(), current_user, dry_run=dry_run,
+        if not dry_run and len(roster.parse(data)[1]) > current_app.config["JOB_LARGE_ROWS"]:
+            return _import_in_background(data)
+        result = roster.import_roster(data, current_user, dry_run=dry_run,
                                       area_check=street_checker(current_user))
     except roster.RosterFileError as e:
         return render_template("roster/upload.html", result=None, file_error=e.message), e.status
     if not result.ok:
         return render_template("roster/upload.html", result=result, file_error=None), 422
     return render_template("roster/upload.html", result=result, file_error=None)
+
+
+def _import_in_background(data: bytes):
+    """A large roster (checked readable, over JOB_LARGE_ROWS rows) imported by a job; the user is
+    sent to its page, which shows the same result as this page would."""
+    begin_write()  # the job's row is this request's first write
+    job = jobs.submit(imports.ROSTER)
+    imports.keep_upload(job, data)
+    return jobs.page(job)

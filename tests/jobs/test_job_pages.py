@@ -1,13 +1,15 @@
 """Long work as jobs (the queue in immediate mode): a label PDF and a ranking workbook asked for
 on the web page, their job page, download, owner-only access, failure messages and sweeping."""
+import io
 from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from survey_app.domain.clock import now
 from survey_app.jobs import core
-from survey_app.models import AuditEvent, HouseholdCode, Job
+from survey_app.models import AuditEvent, Household, HouseholdCode, Job
 
+from ..domain.test_roster import row, xlsx
 from ..printing.pdfqr import read_pdf, tokens_of
 
 
@@ -137,3 +139,29 @@ def test_large_comment_and_rectification_workbooks_are_made_by_jobs_as_their_vie
     resp = client.post(f"/office/comments.xlsx?campaign={world.campaign.id}&district={world.west.id}")
     assert resp.status_code in (403, 404)
     assert db.session.scalar(select(func.count()).select_from(Job)) == jobs_before
+
+
+def _roster_upload(client, data, **form):
+    return client.post("/office/roster/", data={"file": (io.BytesIO(data), "花名册.xlsx"), **form},
+                       content_type="multipart/form-data")
+
+
+def test_a_large_roster_is_imported_by_a_job_all_or_nothing_with_the_pages_result(app, client, world, login, db):
+    app.config["JOB_LARGE_ROWS"] = 2
+    login("street1")
+    # A dry run is never a job: it answers on the page at once.
+    dry = _roster_upload(client, xlsx([row(room="101"), row(room="102"), row(room="103")]), dry_run="yes")
+    assert dry.status_code == 200 and "/jobs/" not in dry.headers.get("Location", "")
+    resp = _roster_upload(client, xlsx([row(room="101"), row(room="102"), row(room="103")]))
+    assert resp.status_code == 302
+    job = db.session.get(Job, resp.headers["Location"].rsplit("/", 1)[-1])
+    assert job.state == "done" and job.result["rows"] == 3
+    assert "导入完成：共 3 行" in client.get(f"/jobs/{job.id}").data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 133
+    assert not list(core.files_folder().glob(f"{job.id}*"))  # the uploaded file is gone with the import
+    # A file with a bad row imports nothing and the job's page lists the rows, as the upload page does.
+    bad = _roster_upload(client, xlsx([row(room="201"), row(room="202"), row(street="无名街道")]))
+    job = db.session.get(Job, bad.headers["Location"].rsplit("/", 1)[-1])
+    page = client.get(f"/jobs/{job.id}").data.decode()
+    assert "文件未导入：发现 1 处问题" in page and "未知的街道「无名街道」" in page
+    assert db.session.scalar(select(func.count()).select_from(Household)) == 133
