@@ -77,7 +77,7 @@ def show(job_id: str):
     done, total = core.shown_progress(job)
     percent = 100 if job.state == DONE else (min(100, done * 100 // total) if total else 0)
     return render_template("jobs/show.html", job=job, done=done, total=total, percent=percent,
-                           refresh=None if job.finished else REFRESH_SECONDS, imported=imports.roster_result(job),
+                           refresh=None if job.finished else REFRESH_SECONDS, imported=imports.import_result(job),
                            has_file=job.state == DONE and bool(job.file_name) and core.file_path(job).exists())
 
 

@@ -1,12 +1,12 @@
 """The rectification workbook both ways: download the items the list shows (its area and filters) and
 import the same workbook after a company or an office filled it in (dry run, all or nothing)."""
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import and_
 
 from .. import access
-from ..database import parses_first
+from ..database import begin_write, parses_first
 from ..domain import audit
 from ..domain.clock import now
 from ..domain.rectification import listing
@@ -16,6 +16,7 @@ from ..domain.xlsx.common import office_of
 from ..domain.xlsx.reading import limits
 from ..models import Community, Company, Street
 from ..extensions import db
+from ..jobs import imports
 from . import jobs
 from .common import arg_id, campaign_in_view, requires, xlsx_response
 from .rectification import checked_filters, scope_in_view
@@ -91,8 +92,14 @@ def import_():
     dry_run = request.form.get("dry_run") == "yes"
     if f is None or not f.filename:
         return _page(400, file_error=_("请选择要导入的 Excel 文件。"))
+    data = f.read()
     try:
-        result = sheet_import.import_items(f.read(), current_user, dry_run=dry_run)
+        if not dry_run and len(sheet_import.read_sheet(data)[1]) > current_app.config["JOB_LARGE_ROWS"]:
+            begin_write()  # the job's row is this request's first write
+            job = jobs.submit(imports.RECTIFICATION)
+            imports.keep_upload(job, data)  # the job imports it as this page would (all or nothing)
+            return jobs.page(job)
+        result = sheet_import.import_items(data, current_user, dry_run=dry_run)
     except sheet_import.SheetFileError as e:
         return _page(e.status, file_error=e.message)
     if not result.ok:

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from survey_app.domain.clock import now
 from survey_app.jobs import core
-from survey_app.models import AuditEvent, Household, HouseholdCode, Job
+from survey_app.models import AuditEvent, Household, HouseholdCode, Job, RectificationItem, User
 
+from ..domain.test_rectification_sheets import add_item, edit
 from ..domain.test_roster import row, xlsx
 from ..printing.pdfqr import read_pdf, tokens_of
 
@@ -87,8 +88,6 @@ def test_a_failed_job_says_why_in_plain_words(app, client, world, login, db):
 
 
 def _user(db, username):
-    from survey_app.models import User
-
     return db.session.scalar(select(User.id).where(User.username == username))
 
 
@@ -165,3 +164,21 @@ def test_a_large_roster_is_imported_by_a_job_all_or_nothing_with_the_pages_resul
     page = client.get(f"/jobs/{job.id}").data.decode()
     assert "文件未导入：发现 1 处问题" in page and "未知的街道「无名街道」" in page
     assert db.session.scalar(select(func.count()).select_from(Household)) == 133
+
+
+def test_a_large_rectification_workbook_is_imported_by_a_job_with_the_pages_result(app, client, world, login, db):
+    soon = now().date() + timedelta(days=10)
+    mine = add_item(world, db, world.k1, world.c1, "assigned", deadline=soon)
+    app.config["JOB_LARGE_ROWS"] = 0
+    login("company1")
+    data = edit(client.get("/rectification/export.xlsx").data, {mine.id: {"状态": "待核验",
+                                                                         "整改情况/说明": "已修好楼道灯"}})
+    resp = client.post("/rectification/import", data={"file": (io.BytesIO(data), "整改清单.xlsx")},
+                       content_type="multipart/form-data")
+    assert resp.status_code == 302
+    job = db.session.get(Job, resp.headers["Location"].rsplit("/", 1)[-1])
+    assert job.state == "done", job.message
+    page = client.get(f"/jobs/{job.id}").data.decode()
+    assert "导入完成" in page and "导入整改清单" in page
+    db.session.expire_all()
+    assert db.session.get(RectificationItem, mine.id).status == "submitted"
