@@ -220,9 +220,9 @@ def run_python(port: int, lines: list[str], seconds: float, connections: int) ->
 
 # ---------------------------------------------------------------- set-up
 
-def prepare(app, households: int) -> tuple[dict, int]:
-    """Demo city, fresh codes and their sessions; returns the request lines per phase and the
-    campaign's stored responses before the run."""
+def prepare(app, households: int) -> tuple[dict, list[int], int]:
+    """Demo city, fresh codes and their sessions; returns the request lines per phase, the
+    households in the order of the lines, and the campaign's stored responses before the run."""
     from flask import g, session
     from flask_wtf.csrf import generate_csrf
     from sqlalchemy import func, select
@@ -267,11 +267,11 @@ def prepare(app, households: int) -> tuple[dict, int]:
                     form["comment"] = "电梯经常停运，报修没人来"
                 phases[phase].append(f"POST\t/s/\t{cookie}\t{urllib.parse.urlencode(form)}")
             phases["survey GET"].append(f"GET\t/s/\t{cookie}\t")
-    return phases, stored
+    return phases, list(fresh), stored
 
 
-def count_responses(app) -> int:
-    """The open campaign's stored responses."""
+def answered(app, households: list[int]) -> tuple[int, set[int]]:
+    """The open campaign's stored responses, and which of these households have one."""
     from sqlalchemy import func, select
 
     from survey_app.extensions import db
@@ -279,7 +279,10 @@ def count_responses(app) -> int:
 
     with app.app_context():
         campaign = db.session.scalar(select(Campaign).where(Campaign.status == "open").order_by(Campaign.id))
-        return db.session.scalar(select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id))
+        n = db.session.scalar(select(func.count()).select_from(Response).where(Response.campaign_id == campaign.id))
+        have = set(db.session.scalars(select(Response.household_id).where(Response.campaign_id == campaign.id,
+                                                                          Response.household_id.in_(households))))
+        return n, have
 
 
 def main() -> None:
@@ -303,7 +306,7 @@ def main() -> None:
 
     app = create_app()  # the environment's settings, as gunicorn's app reads them
     t = time.perf_counter()
-    phases, before = prepare(app, args.households)
+    phases, households, before = prepare(app, args.households)
     print(f"set-up: {len(phases['POST new'])} fresh households with sessions in {time.perf_counter() - t:.1f} s; "
           f"driver {driver}, {args.connections} connections, {args.duration:g} s per endpoint, "
           f"gunicorn workers={os.environ.get('GUNICORN_WORKERS', '2')} threads={os.environ.get('GUNICORN_THREADS', '4')}, "
@@ -324,12 +327,12 @@ def main() -> None:
     try:
         for phase in ("survey GET", "POST new", "POST edit"):
             lines = phases[phase]
-            if phase == "POST edit":  # only households that answered in the new-answer phase
-                lines = lines[:max(1, min(len(lines), results["POST new"]["requests"]))]
+            if phase == "POST edit":  # only the households that answered in the new-answer phase
+                after_new, have = answered(app, households)
+                lines = [line for hid, line in zip(households, lines) if hid in have] or lines[:1]
             results[phase] = drive(port, lines)
     finally:
         stop(server)
-    after = count_responses(app)
 
     base = results["hello"]["rps"]
     print(f"{'endpoint':12s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s} {'× hello':>8s}")
@@ -337,9 +340,10 @@ def main() -> None:
         print(f"{name:12s} {r['requests']:9d} {r['rps']:8.0f} {r['p50']:8.1f} {r['p99']:8.1f} {r['errors']:7d} "
               f"{r['rps'] / base:8.2f}")
     sent = results["POST new"]["requests"]
-    print(f"responses stored: {after - before} new for {sent} new-answer POSTs"
+    print(f"responses stored: {after_new - before} new for {sent} new-answer POSTs"
           + (f" (only {len(phases['POST new'])} fresh households: the rest were edits)"
-             if sent > len(phases["POST new"]) else ""))
+             if sent > len(phases["POST new"]) else "")
+          + f"; POST edit replaced the answers of those households ({results['POST edit']['requests']} POSTs)")
     print(json.dumps({k: {m: round(v, 2) for m, v in r.items()} for k, r in results.items()}))
     shutil.rmtree(workdir, ignore_errors=True)
 

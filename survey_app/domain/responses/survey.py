@@ -155,10 +155,12 @@ def covers(campaign: Campaign, household: Household) -> bool:
 def parse_form(campaign: Campaign, form: Mapping[str, str], questionnaire: Questionnaire | None = None) -> ParsedSurvey:
     """Check every question's answer and the comment; collect a message per bad field.
 
-    `questionnaire` is the campaign's (questionnaire.of), read here when not given.
+    `questionnaire` is the campaign's (questionnaire.of), read here when not given; anything else
+    with the campaign's `questions` may stand in for the campaign (the messages' tests do).
     :raise Invalid: a multiple-choice tick that no form offers (an unknown option, one ticked twice).
     """
-    questionnaire = questionnaire or structure.of(campaign)
+    if questionnaire is None:
+        questionnaire = structure.of(campaign) if isinstance(campaign, Campaign) else campaign
     out = ParsedSurvey()
     number = 0
     for q in questionnaire.questions:
