@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ...errors import Refusal
@@ -93,8 +93,10 @@ class ScanClosed(Refusal):
     """A closed campaign's figures are frozen: its responses are no longer judged again."""
 
 
-def scan(campaign: Campaign, th: Thresholds | None = None) -> ScanResult:
+def scan(campaign: Campaign, th: Thresholds | None = None, rebuild_totals: bool = False) -> ScanResult:
     """Judge every response of the campaign again; hold or publish those whose decision changed.
+    With `rebuild_totals`, the statuses are set in bulk and the maintained totals rebuilt once
+    (the demo's story, which writes its answers past the totals) instead of moved per response.
     The caller commits.
 
     :raise ScanClosed: the campaign is closed (its figures are frozen, held responses stay held).
@@ -103,7 +105,7 @@ def scan(campaign: Campaign, th: Thresholds | None = None) -> ScanResult:
         raise ScanClosed(_("活动「%(name)s」已结束，数据已冻结，不再重新检查答卷。", name=campaign.name))
     th = th or Thresholds.from_config(current_app.config)
     with _gc_paused():
-        return _scan(campaign, th)
+        return _scan(campaign, th, rebuild_totals)
 
 
 @contextmanager
@@ -119,7 +121,7 @@ def _gc_paused():
             gc.enable()
 
 
-def _scan(campaign: Campaign, th: Thresholds) -> ScanResult:
+def _scan(campaign: Campaign, th: Thresholds, rebuild_totals: bool = False) -> ScanResult:
     rows, state = load_rows(campaign.id)
     found = detect(rows, th)
     result = ScanResult(responses=len(rows))
@@ -141,7 +143,11 @@ def _scan(campaign: Campaign, th: Thresholds) -> ScanResult:
         if as_json != stored:
             flag_updates[row.response_id] = as_json
     _store_flags(campaign.id, flag_updates, {r.response_id: r.submitted_at for r in rows})
-    _move(campaign, moves)
+    if rebuild_totals:
+        _set_statuses(moves)
+        totals.rebuild(campaign.id)
+    else:
+        _move(campaign, moves)
     return result
 
 
@@ -165,6 +171,15 @@ def _store_flags(campaign_id: int, updates: dict[int, list | None], submitted: d
             signal.flags, signal.scanned_at = flags, when
         if n % 900 == 0:
             db.session.flush()  # small flushes: the flush guards look at every pending object
+
+
+def _set_statuses(moves: dict[int, str]) -> None:
+    """Hold or publish these responses, leaving the totals to a rebuild."""
+    db.session.flush()
+    for status in sorted(set(moves.values())):
+        ids = [rid for rid, wanted in moves.items() if wanted == status]
+        for start in range(0, len(ids), 900):
+            db.session.execute(update(Response).where(Response.id.in_(ids[start:start + 900])).values(status=status))
 
 
 def _move(campaign: Campaign, moves: dict[int, str]) -> None:

@@ -28,7 +28,6 @@ from ...errors import Conflict
 from ...extensions import db
 from ...models import Answer, Building, Campaign, Company, Compound, Household, Response, User, UserGrid
 from ..clock import now
-from ..responses import totals
 from ..responses.survey import ParsedSurvey, save_response
 from ..stats.reports import company_ranking
 from .detectors import Thresholds
@@ -539,11 +538,10 @@ def demo_story(campaign: Campaign, seed: int = 1) -> int:
     one company's staff filling its households' codes on three phones, then the scan; the staff's
     answers wait in the review queue. Returns how many responses are held.
 
-    First answers are written in bulk (`FirstAnswers`), then the maintained totals rebuilt."""
+    First answers are written in bulk (`FirstAnswers`); the scan then rebuilds the maintained totals."""
     world = World(campaign, seed, bulk=True)
     attacker = pick_attacker(campaign, world)
     background(world, share=0.05)
     staff(world, attacker)
     world.flush()
-    totals.rebuild(campaign.id)
-    return scan(campaign).held
+    return scan(campaign, rebuild_totals=True).held
