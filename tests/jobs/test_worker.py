@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from survey_app import create_app
 from survey_app.domain.clock import now
 from survey_app.extensions import db as _db
+from survey_app import jobs
 from survey_app.jobs import core, queue
 from survey_app.models import Job, User
 
@@ -141,3 +143,14 @@ def test_a_job_left_running_by_a_dead_worker_is_marked_failed_when_a_worker_star
     finally:
         worker.stop()
     assert job.state == "failed" and "工作进程已停止" in job.message
+
+
+def test_health_says_whether_the_queue_answers(queued_app, tmp_path):
+    assert jobs.health() is True
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    gone = create_app(make_config(f"sqlite:///{tmp_path / 'other.db'}", JOBS_IMMEDIATE=False,
+                                  JOBS_URL=f"redis://127.0.0.1:{port}/0"))
+    with gone.app_context():
+        assert jobs.health() is False
