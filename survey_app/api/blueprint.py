@@ -18,6 +18,13 @@ from .problems import TITLES
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                description="城市“一网统管”平台接口：排名、参评、维度、整改（read）与 12345 热线工单（write）")
 
+# Headers of every successful read (documented on each read route).
+READ_HEADERS = {
+    "ETag": {"description": "响应体的哈希；以 If-None-Match 发回，未变化时返回 304（hash of the body）",
+             "schema": {"type": "string"}},
+    "Link": {"description": '下一页：<url>; rel="next"（lists only, when there is a next page）',
+             "schema": {"type": "string"}},
+}
 # Errors every authenticated route may answer with (documented once per route).
 COMMON_ERRORS = (401, 403, 429)
 

@@ -20,7 +20,7 @@ from ..domain.stats.reports import company_ranking, compounds_overview, coverage
 from ..extensions import db
 from ..models import Campaign, Community, Company, Compound, District, RectificationItem, Street
 from . import schemas
-from .blueprint import area_of, area_out, bp, client, errors_documented, visible_campaign
+from .blueprint import READ_HEADERS, area_of, area_out, bp, client, errors_documented, visible_campaign
 from .conventions import page_meta, page_of
 from .. import access
 
@@ -64,7 +64,7 @@ def campaign_out(c: Campaign) -> dict:
 
 @bp.route("/campaigns")
 @bp.arguments(schemas.PageArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.CampaignPage)
+@bp.response(200, schemas.CampaignPage, headers=READ_HEADERS)
 @errors_documented(400)
 def campaigns(args):
     """测评活动 — the campaigns whose scope meets the client's area, newest first (drafts are not listed)."""
@@ -74,7 +74,7 @@ def campaigns(args):
 
 
 @bp.route("/campaigns/<id:campaign_id>")
-@bp.response(200, schemas.CampaignDetail)
+@bp.response(200, schemas.CampaignDetail, headers=READ_HEADERS)
 @errors_documented(404)
 def campaign(campaign_id: int):
     """测评活动及问卷 — a campaign with its questionnaire (dimensions, questions, options) and the
@@ -99,7 +99,7 @@ def _header(c: Campaign, area: Area, body: dict, **more) -> dict:
 
 @bp.route("/campaigns/<id:campaign_id>/rankings")
 @bp.arguments(schemas.AreaArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.Ranking)
+@bp.response(200, schemas.Ranking, headers=READ_HEADERS)
 @errors_documented(400, 404)
 def rankings(args, campaign_id: int):
     """物业服务企业排名 — the companies of the area ranked as on the ranking page (docs/scoring.md):
@@ -124,7 +124,7 @@ def rankings(args, campaign_id: int):
 
 @bp.route("/campaigns/<id:campaign_id>/coverage")
 @bp.arguments(schemas.LevelArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.Coverage)
+@bp.response(200, schemas.Coverage, headers=READ_HEADERS)
 @errors_documented(400, 404)
 def coverage(args, campaign_id: int):
     """参评情况 — households and published responses per unit of a level (default: compound), as the
@@ -144,7 +144,7 @@ def coverage(args, campaign_id: int):
 
 @bp.route("/campaigns/<id:campaign_id>/dimensions")
 @bp.arguments(schemas.DimensionArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.Dimensions)
+@bp.response(200, schemas.Dimensions, headers=READ_HEADERS)
 @errors_documented(400, 404)
 def dimensions(args, campaign_id: int):
     """维度得分 — each dimension's score (0-100), interval and satisfaction rate per unit of a level
@@ -183,7 +183,7 @@ def item_out(i: RectificationItem, today) -> dict:
 
 @bp.route("/campaigns/<id:campaign_id>/rectification-items")
 @bp.arguments(schemas.RectificationArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.RectificationPage)
+@bp.response(200, schemas.RectificationPage, headers=READ_HEADERS)
 @errors_documented(400, 404)
 def rectification_items(args, campaign_id: int):
     """整改事项 — the round's rectification items in the area with their states, oldest first
@@ -203,7 +203,7 @@ def rectification_items(args, campaign_id: int):
 
 @bp.route("/campaigns/<id:campaign_id>/rectification-rates")
 @bp.arguments(schemas.RatesArgs, location="query", error_status_code=400)
-@bp.response(200, schemas.Rates)
+@bp.response(200, schemas.Rates, headers=READ_HEADERS)
 @errors_documented(400, 404)
 def rectification_rates(args, campaign_id: int):
     """整改闭环指标 — the loop's counts and rates per company (or ?by=street) in the area and their
