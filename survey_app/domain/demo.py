@@ -148,7 +148,7 @@ def load(size: str = "small", seed: int = 20261123, base_url: str = "http://127.
     opened = campaign.opens_at
     window = max(1, int((now() - opened).total_seconds()))
     big = (Building.__table__, Household.__table__, Response.__table__, Answer.__table__, AnswerChoice.__table__)
-    more_memory()  # PostgreSQL: the index builds and the totals' recomputation sort in memory
+    more_memory()  # PostgreSQL: the indexes made after the load are sorted in memory
     with indexes_deferred(*big):  # PostgreSQL: indexes and foreign keys made once, after the load
         for idx, (compound, n_house) in enumerate(zip(compounds, sizes)):
             q_mean = quality[compound.company_id] + rng.gauss(0, 0.25)
