@@ -17,7 +17,8 @@ stay on, as in production). Then, on loopback with N keep-alive connections for 
 * POST edit       POST /s/ again from the same households and devices (answers replaced).
 
 `wrk` drives the load when it is on PATH (a Lua script hands each request its own household),
-else a Python driver (processes of threads, http.client keep-alive). Prints req/s, p50, p99 and
+else a Python driver (processes of threads, http.client keep-alive; it cannot send as fast as gunicorn
+answers "hello", so its ratios flatter the app: prefer wrk, `apt-get install wrk`). Prints req/s, p50, p99 and
 the ratio of each to hello's req/s; after the run, how many responses were stored, as a check that
 the POSTs really saved (a 302 to the thank-you page).
 """
