@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from ...access import Area
 from ...extensions import db
-from ...models import Campaign, Compound, Response
+from ...models import Campaign, Compound, CompoundTotal
 from .aggregates import PUBLISHED, WITH_HELD, AreaSums, company_stats, compound_stats, dimension_stats
 from .ranking import Ranking, rank_units
 from .rounds import overall_changes
@@ -21,11 +21,12 @@ def company_ranking(campaign: Campaign, area: Area, include_held: bool = False) 
 
 
 def held_count(campaign: Campaign, area: Area) -> int:
-    """Responses of the area held for review: the N of the officer's switch "含待复核答卷（N 份）"."""
+    """Scored responses of the area held for review (what the switch adds to the figures), read from the
+    maintained compound totals: the N of the officer's switch "含待复核答卷（N 份）"."""
     held = [s for s in WITH_HELD if s not in PUBLISHED]
-    return db.session.scalar(select(func.count(Response.id)).join(Compound, Compound.id == Response.compound_id)
-                             .where(Response.campaign_id == campaign.id, Response.status.in_(held),
-                                    area.compound_clause())) or 0
+    return int(db.session.scalar(select(func.sum(CompoundTotal.n)).join(Compound, Compound.id == CompoundTotal.compound_id)
+                                 .where(CompoundTotal.campaign_id == campaign.id, CompoundTotal.status.in_(held),
+                                        area.compound_clause())) or 0)
 
 
 @dataclass
