@@ -9,12 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..jobs import core, queue
+from ..jobs import core, queue, runner
 from ..models import Job
-
-
-def _abandoned() -> int:
-    return core.abandoned(_("处理中断：执行该任务的工作进程已停止，没有保存任何结果。请重新提交。"))
 
 
 @click.group("jobs")
@@ -28,8 +24,7 @@ def jobs_group():
               help="以线程或进程执行任务")
 def worker(workers, worker_type):
     """Run queued jobs until stopped (SIGINT: finish the running jobs first; SIGTERM: stop now)."""
-    failed = _abandoned()
-    db.session.commit()  # before waiting for jobs: the worker holds no transaction open
+    failed = runner.recover()  # its own transaction: the worker holds none open while it waits
     if failed:
         click.echo(_("%(n)s 个任务因工作进程停止而中断，已标记为失败。", n=failed), err=True)
     if not logging.getLogger("huey").handlers:
@@ -44,7 +39,7 @@ def worker(workers, worker_type):
 @jobs_group.command("sweep")
 def sweep():
     """Delete jobs (and their files) older than JOB_KEEP_HOURS; fail jobs left by a stopped worker."""
-    failed = _abandoned()
+    failed = core.abandoned(runner.abandoned_message())
     jobs, files = core.sweep()
     click.echo(_("已删除过期任务 %(jobs)s 个、文件 %(files)s 个；中断的任务 %(failed)s 个已标记为失败。",
                  jobs=jobs, files=files, failed=failed))

@@ -24,6 +24,20 @@ from .kinds import KINDS, Outcome
 log = logging.getLogger(__name__)
 
 
+def abandoned_message() -> str:
+    """What the owner of a job left running by a stopped worker reads."""
+    return _("处理中断：执行该任务的工作进程已停止，没有保存任何结果。请重新提交。")
+
+
+def recover() -> int:
+    """Before a worker takes jobs: mark failed the jobs a stopped worker of this machine left
+    running (`core.abandoned`), in a transaction of its own; how many."""
+    begin_write()
+    n = core.abandoned(abandoned_message())
+    db.session.commit()
+    return n
+
+
 def _start(job_id: str) -> Job | None:
     """Mark the job running (its own short transaction), or None when it is not to be run."""
     begin_write()
