@@ -4,7 +4,7 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 
 from ...extensions import db
 from ...models import Compound, Household, HouseholdCode, Response, User
@@ -89,10 +89,12 @@ def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None 
 def unanswered_in_street(campaign_id: int, street_id: int, count: int) -> list[int]:
     """The first `count` households of a street (by id) with no response in the campaign: the demo's
     and `flask codes sample`'s households to try the survey with."""
-    answered = select(Response.household_id).where(Response.campaign_id == campaign_id)
+    # NOT EXISTS, not NOT IN: PostgreSQL runs a NOT IN over a city's 600,000 answered households
+    # that do not fit in work_mem as a scan of them per household.
+    answered = exists().where(Response.campaign_id == campaign_id, Response.household_id == Household.id)
     return list(db.session.scalars(
         select(Household.id).join(Compound, Compound.id == Household.compound_id)
-        .where(Compound.street_id == street_id, Household.id.not_in(answered))
+        .where(Compound.street_id == street_id, ~answered)
         .order_by(Household.id).limit(count)))
 
 
