@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, exists, select
+from sqlalchemy import and_, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -338,6 +338,39 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
     resp.score = response_index(parsed.answers, dims)
     resp.overall = parsed.answers.get(overall_q) if overall_q else None
     resp.comment = parsed.comment
+    if first:
+        db.session.flush()  # the response's row and id (the freeze guard checks its campaign here)
+        _insert_answers(resp.id, parsed, questionnaire)
+        db.session.expire(resp, ["answers"])  # read back when next used (the totals below: one query)
+    else:
+        _change_answers(resp, parsed, questionnaire)
+    db.session.flush()
+    totals.add(resp, dims)
+    signals.record(resp, campaign, seen, first=first, score_before=score_before,
+                   uniform=signals.is_uniform(parsed.answers))
+    return resp
+
+
+def _insert_answers(response_id: int, parsed: ParsedSurvey, questionnaire: Questionnaire) -> None:
+    """A new response's answers and ticks in one multi-row insert each (not a statement per answer)."""
+    rows = [(qid, value, None, None) for qid, value in parsed.answers.items()]
+    rows += [(qid, None, choice, None) for qid, choice in parsed.choices.items()]
+    rows += [(qid, None, None, None) for qid in parsed.multi]  # answered, possibly with no tick
+    rows += [(q.id, None, None, parsed.texts[q.id]) for q in questionnaire.questions
+             if q.kind == "text" and q.id in parsed.texts]
+    if not rows:
+        return
+    db.session.execute(insert(Answer), [{"response_id": response_id, "question_id": qid, "value": value,
+                                         "choice": choice, "text": text} for qid, value, choice, text in rows])
+    ticks = [(qid, key) for qid, keys in parsed.multi.items() for key in keys]
+    if ticks:
+        ids = dict(db.session.execute(select(Answer.question_id, Answer.id).where(
+            Answer.response_id == response_id, Answer.question_id.in_(list(parsed.multi)))).all())
+        db.session.execute(insert(AnswerChoice), [{"answer_id": ids[qid], "option_key": key} for qid, key in ticks])
+
+
+def _change_answers(resp: Response, parsed: ParsedSurvey, questionnaire: Questionnaire) -> None:
+    """Make a stored response's answers those of the form: change, add, and drop cleared free text."""
     by_question = {a.question_id: a for a in resp.answers}
     for qid, value in parsed.answers.items():
         if qid in by_question:
@@ -366,11 +399,6 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
             by_question[q.id].text = text
         else:
             resp.answers.append(Answer(question_id=q.id, text=text))
-    db.session.flush()
-    totals.add(resp, dims)
-    signals.record(resp, campaign, seen, first=first, score_before=score_before,
-                   uniform=signals.is_uniform(parsed.answers))
-    return resp
 
 
 def _set_ticks(answer: Answer, keys: list[str]) -> None:
