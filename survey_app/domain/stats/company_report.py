@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Campaign, Compound, Response
+from ...models import Campaign, Compound, CompoundTotal, Response
 from ...access import Area
 from .aggregates import PUBLISHED, AreaSums, compound_stats, dimension_stats, unit_stats
 from .adverts import shown_text
@@ -59,13 +59,16 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list
     no traceable order.
 
     The group is the compound's published responses about this company (a compound that changed
-    company has two groups): fewer than MIN_GROUP, and its comments are not shown.
+    company has two groups), counted by the maintained compound totals: fewer than MIN_GROUP, and
+    its comments are not shown.
     """
     if not compound_ids:
         return []
     about = (Response.campaign_id == campaign_id, Response.company_id == company_id, Response.status.in_(PUBLISHED))
-    enough = (select(Response.compound_id).where(*about, Response.compound_id.in_(compound_ids))
-              .group_by(Response.compound_id).having(func.count(Response.id) >= MIN_GROUP))
+    T = CompoundTotal
+    enough = (select(T.compound_id).where(T.campaign_id == campaign_id, T.company_id == company_id,
+                                          T.status.in_(PUBLISHED), T.compound_id.in_(compound_ids))
+              .group_by(T.compound_id).having(func.sum(T.n) >= MIN_GROUP))
     rows = db.session.execute(
         select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
         .where(*about, Response.comment.is_not(None), Response.compound_id.in_(enough))
