@@ -167,7 +167,8 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
         comment = resp.comment or ""
     else:
         values, comment = {}, ""
-    items = residents.compound_items(campaign, household, own) if resp is not None else None
+    items = (residents.compound_items(campaign, household, own, questionnaire.dimensions)
+             if resp is not None else None)
     if compound is None:
         compound = household.building.compound
         company = compound.company
@@ -218,7 +219,7 @@ def thanks():
     own = signals.is_own_device(v.campaign, v.response, device.device_id())
     return render_template("resident/thanks.html", campaign=v.campaign, compound=v.compound, response=v.response,
                            changed=bool(session.get(SESSION_CHANGED)), ended=has_ended(v.campaign),
-                           items=residents.compound_items(v.campaign, v.household, own))
+                           items=residents.compound_items(v.campaign, v.household, own, v.questionnaire.dimensions))
 
 
 def _confirm_page(v: Visit, items: list, error: str | None = None, status: int = 200):

@@ -63,6 +63,10 @@ def test_new_answers_and_an_edit_read_little(client, world, db):
     # Writes: the response, its answers in one insert per set of columns given (here 5-point and
     # the multiple-choice question's), the two totals, the signals: never one per answer.
     assert len(statements) <= 10, statements
+    page, statements = _statements(db, lambda: client.get("/s/thanks"))
+    assert page.status_code == 200 and "提交成功" in page.data.decode()
+    # The visit, the compound's rectification items, the household's follow-up request.
+    assert len(_reads(statements)) == 3, _reads(statements)
 
     resp, statements = _statements(db, lambda: client.post("/s/", data=edit))
     assert resp.status_code == 302

@@ -159,14 +159,15 @@ def apply_followup(campaign: Campaign, household: Household, followup: FollowUp 
 
 # ---------------------------------------------------------------- what a resident sees
 
-def compound_items(campaign: Campaign, household, own: bool = True) -> list[ResidentItem]:
+def compound_items(campaign: Campaign, household, own: bool = True, dimensions=None) -> list[ResidentItem]:
     """The items of the household's compound in this campaign, oldest first, in plain words; which
-    one the household asked for is said only on its own device (`own`)."""
+    one the household asked for is said only on its own device (`own`). `dimensions`: the campaign's,
+    when the caller has them already (the survey's kept questionnaire)."""
     items = db.session.scalars(select(RectificationItem).where(
         RectificationItem.campaign_id == campaign.id, RectificationItem.compound_id == household.compound_id)
         .order_by(RectificationItem.created_at, RectificationItem.id)).all()
     mine = saved_request(campaign, household) if own else None
-    english = {d.key: d.name_en for d in campaign.dimensions}
+    english = {d.key: d.name_en for d in (campaign.dimensions if dimensions is None else dimensions)}
     return [ResidentItem(
         id=i.id, category=OTHER_LABEL if i.category_key == OTHER else i.category,
         category_en=english.get(i.category_key), status=i.status, state=RESIDENT_LABELS[i.status],
