@@ -71,7 +71,8 @@ def main() -> None:
     apis.sort()
     warm_page, warm_api = pages[len(pages) // 2], apis[len(apis) // 2]
     revalidated = timed(revalidate, args.repeat)
-    print(f"demo city ({args.size}): {companies} companies in the city ranking")
+    where = args.database_url.rsplit("/", 1)[-1] if args.database_url else f"demo city ({args.size})"
+    print(f"{where}: {companies} companies in the city ranking")
     print(f"{'measure':40s} {'seconds':>9s}")
     for name, secs in (("ranking page (cold)", cold_page), ("ranking through the API (cold)", cold_api),
                        ("ranking page (warm, median)", warm_page), ("ranking through the API (warm, median)", warm_api),

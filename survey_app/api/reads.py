@@ -24,6 +24,7 @@ from .blueprint import READ_HEADERS, area_of, area_out, bp, client, errors_docum
 from .conventions import page_meta, page_of
 from .. import access
 
+LOOP_FIELDS = tuple(schemas.LoopFigures._declared_fields)  # read once: a schema instance copies its fields
 _MODELS = {"compound": Compound, "company": Company, "community": Community, "street": Street, "district": District}
 
 
@@ -52,7 +53,7 @@ def loop_figures(rates: LoopRates | None) -> dict | None:
     """A unit's rectification counts and rates (docs/rectification_rates.md)."""
     if rates is None:
         return None
-    return {k: getattr(rates, k) for k in schemas.LoopFigures().fields}
+    return {k: getattr(rates, k) for k in LOOP_FIELDS}
 
 
 def campaign_out(c: Campaign) -> dict:
@@ -103,12 +104,12 @@ def _header(c: Campaign, area: Area, body: dict, **more) -> dict:
 @errors_documented(400, 404)
 def rankings(args, campaign_id: int):
     """物业服务企业排名 — the companies of the area ranked as on the ranking page (docs/scoring.md):
-    index, 95% interval, band, n, coverage, satisfaction rate, and each company's rectification loop.
-    Unranked companies follow with the reason; below 5 responses every figure is null."""
+    index, 95% interval, band, n, coverage, satisfaction rate. Unranked companies follow with the
+    reason; below 5 responses every figure is null. Each company's rectification loop is at
+    /rectification-rates?by=company."""
     c = visible_campaign(campaign_id)
     area = area_of(args)
     result = company_ranking(c, area)
-    loop = loop_rates(c.id, by="company", compound_clause=area.compound_clause(), today=now().date())
     rows = []
     for r in result.rows:
         s = r.stats
@@ -117,7 +118,7 @@ def rankings(args, campaign_id: int):
                      "index": s.mean if r.eligible else None, "shrunk": r.shrunk if r.eligible else None,
                      "interval": _interval(s) if r.eligible else None, "n": s.n, "households": s.households,
                      "coverage": s.coverage, "satisfaction_rate": s.satisfaction_rate if r.eligible else None,
-                     "withheld": s.withheld, "rectification": loop_figures(loop.get(s.key))})
+                     "withheld": s.withheld})
     return _header(c, area, page_of(rows, args), scope_mean=result.scope_mean, min_responses=result.min_responses,
                    min_coverage=result.min_coverage)
 

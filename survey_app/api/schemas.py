@@ -187,7 +187,6 @@ class RankingRow(ma.Schema):
     coverage = _null(f.Float, required=True)
     satisfaction_rate = _null(f.Float, required=True)
     withheld = f.Boolean(required=True, metadata={"description": "样本不足 5 份：不显示数值"})
-    rectification = f.Nested(LoopFigures, allow_none=True, required=True)
 
 
 class Ranking(Page):
