@@ -1,34 +1,40 @@
 """The property company's own view: its scores against the city average, comments, its items."""
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from .. import access
 from ..domain import audit, rectification
 from ..domain.clock import now
+from ..domain.rectification import listing
 from ..domain.stats.company_report import company_report
 from ..domain.stats.privacy import MIN_GROUP, shown
 from ..domain.xlsx.company import company_workbook
 from ..domain.xlsx.rectification import Filters
-from ..extensions import db
-from ..models import RectificationItem
-from .common import all_campaigns, campaign_in_view, company_required, xlsx_response
+from .common import all_campaigns, campaign_in_view, company_required, page_of, page_number, xlsx_response
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 old = Blueprint("firm", __name__, url_prefix="/firm")  # the addresses before the rename, for bookmarks
 
 
+COMPOUNDS_PER_PAGE = 50
+COMMENTS_SHOWN = 300  # the rest are in the workbook
+ITEMS_SHOWN = 20  # the most urgent; the rest on the rectification list, filtered to the company
+
+
 @bp.get("/")
 @company_required
 def home():
+    """The company's figures, its compounds 50 a page (?page=), a sample of the comments with their
+    count, and its rectification items counted per state with the most urgent listed."""
     campaign = campaign_in_view()
-    report = company_report(campaign, current_user.company_id)
-    items = db.session.scalars(
-        select(RectificationItem).where(RectificationItem.campaign_id == campaign.id,
-                                        access.rectification_clause(current_user))
-        .order_by(RectificationItem.deadline)).all()
+    today = now().date()
+    report = company_report(campaign, current_user.company_id, comment_limit=COMMENTS_SHOWN)
+    compounds = page_of(report.compounds, page_number(), COMPOUNDS_PER_PAGE)
+    items = listing.page(access.rectification_clause(current_user), campaign.id,
+                         listing.Filters(company_id=current_user.company_id), today, 1, ITEMS_SHOWN)
     return render_template("company/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
-                           items=items, labels=rectification.STATUS_LABELS, today=now().date(), min_group=MIN_GROUP,
+                           compounds=compounds, items=items, comments_shown=COMMENTS_SHOWN,
+                           labels=rectification.STATUS_LABELS, today=today, min_group=MIN_GROUP,
                            shown=shown, is_overdue=rectification.is_overdue)
 
 

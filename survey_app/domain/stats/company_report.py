@@ -27,11 +27,14 @@ class CompanyReport:
     dimensions: list[tuple]  # (dimension, own UnitStats | None, scope UnitStats | None)
     compound_dimensions: dict[tuple[int, int], UnitStats]  # only groups of MIN_GROUP or more
     comments: list[tuple[str, str]] = field(default_factory=list)  # (compound name, masked text)
+    comment_count: int = 0  # comments in the shown compounds (adverts included: counted, never shown)
     trend: list[tuple[Campaign, UnitStats]] = field(default_factory=list)
 
 
 
-def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
+def company_report(campaign: Campaign, company_id: int, comment_limit: int | None = None) -> CompanyReport:
+    """The company's figures against the city's; `comment_limit` comments at most (the page's
+    sample, with the count of all from SQL), all of them when None (the workbook)."""
     city = Area("city")
     own_clause = Compound.company_id == company_id
     sums = AreaSums.load(campaign.id, city)  # the city's responses, scanned once
@@ -49,31 +52,45 @@ def company_report(campaign: Campaign, company_id: int) -> CompanyReport:
         ranked_count=len(ranking.ranked), compounds=compounds, dimensions=dims,
         compound_dimensions={k: v for k, v in per_compound.items() if shown(v)},
     )
-    report.comments = _comments(campaign.id, company_id, {s.key for s in compounds if shown(s)})
+    report.comments, report.comment_count = _comments(campaign.id, company_id, {s.key for s in compounds if shown(s)},
+                                                      comment_limit)
     report.trend = _trend(campaign, company_id, own)
     return report
 
 
-def _comments(campaign_id: int, company_id: int, compound_ids: set[int]) -> list[tuple[str, str]]:
+def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
+              limit: int | None = None) -> tuple[list[tuple[str, str]], int]:
     """Masked comments about the company (adverts left out), from compounds with enough responses, in
-    no traceable order.
+    no traceable order, and how many comments there are (adverts included).
 
+    With a `limit`, only that many are read and masked (more read as adverts drop out) and the count
+    is an SQL COUNT; without, every comment is masked and the count is theirs.
     The group is the compound's published responses about this company (a compound that changed
     company has two groups), counted by the maintained compound totals: fewer than MIN_GROUP, and
     its comments are not shown.
     """
     if not compound_ids:
-        return []
+        return [], 0
     about = (Response.campaign_id == campaign_id, Response.company_id == company_id, Response.status.in_(PUBLISHED))
     T = CompoundTotal
     enough = (select(T.compound_id).where(T.campaign_id == campaign_id, T.company_id == company_id,
                                           T.status.in_(PUBLISHED), T.compound_id.in_(compound_ids))
               .group_by(T.compound_id).having(func.sum(T.n) >= MIN_GROUP))
-    rows = db.session.execute(
-        select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
-        .where(*about, Response.comment.is_not(None), Response.compound_id.in_(enough))
-        .order_by(Compound.name, Response.comment)).all()
-    return [(name, shown) for name, text in rows if (shown := shown_text(text)) is not None]
+    where = (*about, Response.comment.is_not(None), Response.comment != "", Response.compound_id.in_(enough))
+    query = (select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
+             .where(*where).order_by(Compound.name, Response.comment, Response.id))
+    if limit is None:
+        out = [(name, text) for name, raw in db.session.execute(query) if (text := shown_text(raw)) is not None]
+        return out, len(out)
+    out, offset = [], 0
+    while len(out) < limit:
+        rows = db.session.execute(query.limit(limit).offset(offset)).all()
+        out += [(name, text) for name, raw in rows if (text := shown_text(raw)) is not None]
+        if len(rows) < limit:
+            break
+        offset += limit
+    count = db.session.scalar(select(func.count()).select_from(Response).where(*where))
+    return out[:limit], count or 0
 
 
 def _trend(campaign: Campaign, company_id: int, current: UnitStats | None) -> list[tuple[Campaign, UnitStats]]:
