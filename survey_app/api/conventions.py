@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from flask import Response, current_app, request
+from flask_babel import gettext as _
 
 MAX_LIMIT = 1000  # items per page at most (KoboToolbox's convention too)
 DEFAULT_LIMIT = 100
@@ -44,7 +45,7 @@ class CityDateTime(ma.fields.DateTime):
     def _deserialize(self, value, attr, data, **kwargs):
         out = super()._deserialize(value, attr, data, **kwargs)
         if out.tzinfo is None:
-            raise ma.ValidationError("时间须带时区，例如 2026-11-30T18:30:00+08:00（Time needs a zone offset）。")
+            raise ma.ValidationError(_("时间须带时区，例如 2026-11-30T18:30:00+08:00。"))
         return out
 
 
