@@ -19,12 +19,13 @@ from ..domain.stats.reports import LEVEL_NAMES, area_overview
 from ..domain.xlsx.benchmarks import benchmarks_workbook
 from ..extensions import db
 from ..models import Compound, Street
-from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, xlsx_response
+from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, page_of, page_number, xlsx_response
 
 bp = Blueprint("overview", __name__, url_prefix="/office/overview")
 # The keys of the terms the page being rendered printed, in order: kept in the request's environ,
 # which (unlike flask.g, shared by the requests of one application context) is the request's own.
 GLOSSARY_USED = "survey_app.glossary_used"
+COMPOUNDS_PER_PAGE = 50  # a street's compounds (districts and streets are few: listed whole)
 
 
 @bp.app_template_global("glossary_term")
@@ -70,9 +71,11 @@ def index():
     # a street's page adds two for what the previous round's items did.
     loop_by = "company" if area.level == "street" else "street"
     loop = loop_rates(campaign.id, by=loop_by, compound_clause=area.compound_clause(), today=now().date())
+    ov = area_overview(campaign, area, include_held)
+    per_page = COMPOUNDS_PER_PAGE if ov.child_level == "compound" else max(1, len(ov.children.rows))
     return render_template("overview/index.html", campaign=campaign, campaigns=all_campaigns(), area=area,
-                           trail=area_trail(area),
-                           ov=area_overview(campaign, area, include_held), include_held=include_held,
+                           trail=area_trail(area), children=page_of(ov.children.rows, page_number(), per_page),
+                           ov=ov, include_held=include_held,
                            level_names=LEVEL_NAMES, loop=loop, loop_by=loop_by, loop_total=totals(loop),
                            start_days=start_days(),
                            effect=fix_effect(campaign, area) if area.level == "street" else None)
