@@ -15,6 +15,9 @@ from .ranking import RankedRow, rank_units
 from .scoring import UnitStats
 
 
+SAMPLE_COMPOUNDS = 20  # compounds whose comments are read at a time for the page's sample
+
+
 @dataclass
 class CompanyReport:
     campaign: Campaign
@@ -63,8 +66,8 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
     """Masked comments about the company (adverts left out), from compounds with enough responses, in
     no traceable order, and how many comments there are (adverts included).
 
-    With a `limit`, only that many are read and masked (more read as adverts drop out) and the count
-    is an SQL COUNT; without, every comment is masked and the count is theirs.
+    With a `limit`, the first compounds' comments are read and masked until that many are shown and
+    the count is an SQL COUNT; without, every comment is masked and the count is theirs.
     The group is the compound's published responses about this company (a compound that changed
     company has two groups), counted by the maintained compound totals: fewer than MIN_GROUP, and
     its comments are not shown.
@@ -76,20 +79,30 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
     enough = (select(T.compound_id).where(T.campaign_id == campaign_id, T.company_id == company_id,
                                           T.status.in_(PUBLISHED), T.compound_id.in_(compound_ids))
               .group_by(T.compound_id).having(func.sum(T.n) >= MIN_GROUP))
-    where = (*about, Response.comment.is_not(None), Response.comment != "", Response.compound_id.in_(enough))
+    where = (*about, Response.comment.is_not(None), Response.comment != "")
     query = (select(Compound.name, Response.comment).join(Compound, Compound.id == Response.compound_id)
-             .where(*where).order_by(Compound.name, Response.comment, Response.id))
+             .order_by(Compound.name, Compound.id, Response.comment, Response.id))
     if limit is None:
-        out = [(name, text) for name, raw in db.session.execute(query) if (text := shown_text(raw)) is not None]
+        out = [(name, text) for name, raw in db.session.execute(query.where(*where, Response.compound_id.in_(enough)))
+               if (text := shown_text(raw)) is not None]
         return out, len(out)
-    out, offset = [], 0
-    while len(out) < limit:
-        rows = db.session.execute(query.limit(limit).offset(offset)).all()
+    # The sample: the comments of the first compounds by name, read a few compounds at a time (a
+    # compound's comments come by its index), until `limit` of them are not adverts.
+    ordered = db.session.scalars(select(Compound.id).where(Compound.id.in_(enough))
+                                 .order_by(Compound.name, Compound.id)).all()
+    # The same conditions written so that no index but the compound's applies (SQLite, without
+    # statistics, would otherwise read the whole campaign by its campaign or status index).
+    by_compound = ((Response.campaign_id + 0) == campaign_id, (Response.company_id + 0) == company_id,
+                   Response.status.concat("").in_(PUBLISHED), Response.comment.is_not(None), Response.comment != "")
+    out = []
+    for start in range(0, len(ordered), SAMPLE_COMPOUNDS):
+        chunk = ordered[start:start + SAMPLE_COMPOUNDS]
+        rows = db.session.execute(query.where(*by_compound, Response.compound_id.in_(chunk))).all()
         out += [(name, text) for name, raw in rows if (text := shown_text(raw)) is not None]
-        if len(rows) < limit:
+        if len(out) >= limit:
             break
-        offset += limit
-    count = db.session.scalar(select(func.count()).select_from(Response).where(*where))
+    count = db.session.scalar(select(func.count()).select_from(Response)
+                              .where(*where, Response.compound_id.in_(enough))) if ordered else 0
     return out[:limit], count or 0
 
 
