@@ -31,7 +31,7 @@ def home():
     report = company_report(campaign, current_user.company_id, comment_limit=COMMENTS_SHOWN)
     compounds = page_of(report.compounds, page_number(), COMPOUNDS_PER_PAGE)
     items = listing.page(access.rectification_clause(current_user), campaign.id,
-                         listing.Filters(company_id=current_user.company_id), today, 1, ITEMS_SHOWN)
+                         listing.Filters(company_id=current_user.company_id, sort="urgent"), today, 1, ITEMS_SHOWN)
     return render_template("company/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
                            compounds=compounds, items=items, comments_shown=COMMENTS_SHOWN,
                            labels=rectification.STATUS_LABELS, today=today, min_group=MIN_GROUP,

@@ -47,15 +47,18 @@ def test_comment_sample_is_masked_and_the_count_is_all_of_them(client, world, lo
 def test_items_are_counted_and_link_to_the_list_filtered_to_the_company(client, world, login, monkeypatch):
     monkeypatch.setattr(company_view, "ITEMS_SHOWN", 2)
     today = now().date()
-    for n, (compound, days) in enumerate([(world.k1, 5), (world.k3, -3), (world.k1, 30), (world.k2, -9)]):
+    items = [(world.k1, 5, "assigned"), (world.k3, -3, "assigned"), (world.k1, 30, "assigned"),
+             (world.k2, -9, "assigned"), (world.k1, -20, "closed")]
+    for n, (compound, days, status) in enumerate(items):
         db.session.add(RectificationItem(
             campaign_id=world.campaign.id, compound_id=compound.id, company_id=compound.company_id,
             category=f"类别{n}", category_key=f"cat{n}", evidence="测试", deadline=today + timedelta(days=days),
-            status="assigned", created_at=now()))
+            status=status, created_at=now()))
     db.session.commit()
     login("company1")
     page = client.get(f"/company/?campaign={world.campaign.id}").data.decode()
-    assert "类别1" in page and "类别0" in page and "类别2" not in page  # the two most urgent of its three
+    # the two most urgent of the four it holds (a closed item is not urgent, however old its deadline)
+    assert "类别1" in page and "类别0" in page and "类别2" not in page and "类别4" not in page
     assert "类别3" not in page  # another company's
     assert "已逾期 1" in page
     link = re.search(r'href="(/rectification/\?[^"]*)"', page).group(1).replace("&amp;", "&")

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
 from ...models import Community, Compound, RectificationItem
-from ...models.rectification import SOURCES, STATUSES
+from ...models.rectification import COMPANY_HELD, SOURCES, STATUSES
 
 PER_PAGE = 50
 SEARCH_MAX = 64
@@ -22,6 +22,9 @@ SORTS = {
     "newest": (RectificationItem.created_at.desc(), RectificationItem.id.desc()),
     "compound": (Compound.name, RectificationItem.category_key, RectificationItem.id),
     "status": (RectificationItem.status, RectificationItem.deadline.asc().nulls_last(), RectificationItem.id),
+    # The company's page: what it still holds, by deadline (the overdue first), then the rest.
+    "urgent": (case((RectificationItem.status.in_(COMPANY_HELD), 0), else_=1),
+               RectificationItem.deadline.asc().nulls_last(), RectificationItem.id),
 }
 
 
