@@ -2,25 +2,17 @@
 up adds an empty table beside everything that was there, a client written after it reads back,
 and down removes the table and keeps the rest."""
 import pytest
-from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from survey_app import create_app
-from survey_app.extensions import db as _db
-
-from .conftest import make_config
+from .migrating import at_revision, down, up
 
 BEFORE = "a9e1c3b5d701"
 REVISION = "b8f2d4c6e802"
 
 
 def _check(url: str):
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
         conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道')"))
@@ -28,9 +20,7 @@ def _check(url: str):
                           "VALUES (1, 'city', 'x', '', 'city')"))
         conn.execute(text("INSERT INTO audit_events (at, category, actor, ip, action, target, detail) "
                           "VALUES ('2026-11-01 08:00:00', 'staff', 'city', '', 'user.login', 'x', '')"))
-    with app.app_context():
-        upgrade(revision=REVISION)
-        _db.engine.dispose()
+    up(app, REVISION)
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM api_clients")).scalar() == 0
         conn.execute(text("INSERT INTO api_clients (name, level, district_id, street_id, token_hash, token_hint, "
@@ -42,16 +32,12 @@ def _check(url: str):
         with pytest.raises(IntegrityError):
             conn.execute(text("INSERT INTO api_clients (name, level, token_hash, token_hint, created_at) "
                               "VALUES ('x', 'city', :h, '', '2026-11-30 10:00:00')"), {"h": b"\x01" * 32})
-    with app.app_context():
-        downgrade(revision=BEFORE)
-        _db.engine.dispose()
+    down(app, BEFORE)
     assert "api_clients" not in inspect(engine).get_table_names()
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
-    with app.app_context():
-        upgrade()  # and up again, to the head
-        _db.engine.dispose()
+    up(app)  # and up again, to the head
     assert "api_clients" in inspect(engine).get_table_names()
     engine.dispose()
 

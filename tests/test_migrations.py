@@ -1,23 +1,15 @@
 """Migrations applied to a database that already holds data, on SQLite and PostgreSQL."""
 import pytest
-from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from survey_app import create_app
-from survey_app.extensions import db as _db
-
-from .conftest import make_config
+from .migrating import at_revision, down, up
 
 BEFORE_ACCOUNTS = "2c4fd48e7000"
 
 
 def _populated_before_accounts(url: str):
     """A database at the revision before accounts, with a street, two grids and three users."""
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE_ACCOUNTS)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE_ACCOUNTS)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO districts (id, name) VALUES (1, '市中区')"))
         conn.execute(text("INSERT INTO streets (id, district_id, name) VALUES (1, 1, '光明路街道'), (2, 1, '文化路街道')"))
@@ -37,9 +29,7 @@ def _populated_before_accounts(url: str):
 
 def _check(url: str):
     app, engine = _populated_before_accounts(url)
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    up(app)
     with engine.connect() as conn:
         grids = conn.execute(text("SELECT user_id, grid FROM user_grids ORDER BY grid")).all()
         users = conn.execute(text("SELECT username, active, session_version FROM users ORDER BY id")).all()
@@ -48,9 +38,7 @@ def _check(url: str):
     assert sorted(grids) == [(1, "第一网格"), (1, "第二网格")]
     assert [(u, bool(a), v) for u, a, v in users] == [("grid1", True, 0), ("street1", True, 0), ("city", True, 0)]
     assert tuple(event) == ("staff", "", "")
-    with app.app_context():
-        downgrade(revision=BEFORE_ACCOUNTS)
-        _db.engine.dispose()
+    down(app, BEFORE_ACCOUNTS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 3
         assert conn.execute(text("SELECT count(*) FROM audit_events")).scalar() == 1
@@ -84,11 +72,7 @@ BEFORE_LOOP = "ca47aba9fcd4"
 
 def _check_rectification_loop(url: str):
     """Items raised before the loop keep their state, gain a category and a first history entry."""
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE_LOOP)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE_LOOP)
     with engine.begin() as conn:
         _one_place(conn, company=True)
         conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, min_responses, "
@@ -101,9 +85,7 @@ def _check_rectification_loop(url: str):
                           "(1, 1, 1, 1, 1, '环境卫生', '得分 52.0', '2026-03-01', 'open', '2026-02-01 09:00:00', NULL), "
                           "(2, 1, 1, 1, 2, '停车管理', '得分 48.0', '2026-03-01', 'verified', '2026-02-01 09:00:00', "
                           "'2026-02-20 10:00:00')"))
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    up(app)
     with engine.connect() as conn:
         items = conn.execute(text("SELECT id, category_key, source, status, assigned_at IS NOT NULL, submissions, "
                                   "deadline_missed FROM rectification_items ORDER BY id")).all()
@@ -113,9 +95,7 @@ def _check_rectification_loop(url: str):
         (1, "cleaning", "low_score", "assigned", True, 0, False),
         (2, "parking", "low_score", "verified", True, 0, False)]
     assert [tuple(e) for e in events] == [(1, "system", None, "assigned"), (2, "system", None, "verified")]
-    with app.app_context():
-        downgrade(revision=BEFORE_LOOP)
-        _db.engine.dispose()
+    down(app, BEFORE_LOOP)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, status FROM rectification_items ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(1, "open"), (2, "verified")]
@@ -138,11 +118,7 @@ BEFORE_SIGNALS = "e0e08fc21cc6"
 
 def _check_signals(url: str):
     """Campaigns that exist gain each a salt of their own; their responses keep their status, with no signals."""
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE_SIGNALS)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE_SIGNALS)
     with engine.begin() as conn:
         _one_place(conn)
         conn.execute(text("INSERT INTO buildings (id, compound_id, name) VALUES (1, 1, '1号楼')"))
@@ -156,18 +132,14 @@ def _check_signals(url: str):
         conn.execute(text("INSERT INTO responses (id, campaign_id, household_id, compound_id, submitted_at, "
                           "updated_at, mode, status, score) VALUES (1, 1, 1, 1, '2026-02-01 19:00:00', "
                           "'2026-02-01 19:00:00', 'self', 'published', 80.0)"))
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    up(app)
     with engine.connect() as conn:
         salts = [r[0] for r in conn.execute(text("SELECT signal_salt FROM campaigns ORDER BY id"))]
         status = conn.execute(text("SELECT status FROM responses")).scalar()
         signals = conn.execute(text("SELECT count(*) FROM response_signals")).scalar()
     assert all(s is not None and len(bytes(s)) == 32 for s in salts) and bytes(salts[0]) != bytes(salts[1])
     assert (status, signals) == ("published", 0)
-    with app.app_context():
-        downgrade(revision=BEFORE_SIGNALS)
-        _db.engine.dispose()
+    down(app, BEFORE_SIGNALS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM responses")).scalar() == 1
     engine.dispose()
@@ -190,11 +162,7 @@ COMPOUND_TOTALS = "a9e1c3b5d701"
 
 def _check_compound_totals(url: str):
     """Responses and households already stored come out as the compound totals and household counts."""
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE_COMPOUND_TOTALS)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE_COMPOUND_TOTALS)
     with engine.begin() as conn:
         _one_place(conn, company=True)
         conn.execute(text("INSERT INTO compounds (id, community_id, street_id, district_id, name, company_id) "
@@ -213,9 +181,7 @@ def _check_compound_totals(url: str):
                               "submitted_at, updated_at, mode, status, score, overall) VALUES (:id, 1, :h, :k, :co, "
                               "'2026-02-01 19:00:00', '2026-02-01 19:00:00', 'self', :st, :s, :o)"),
                          {"id": rid, "h": hid, "k": compound, "co": company, "st": status, "s": score, "o": overall})
-    with app.app_context():
-        upgrade(revision=COMPOUND_TOTALS)
-        _db.engine.dispose()
+    up(app, COMPOUND_TOTALS)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT compound_id, company_id, status, n, total, total_sq, satisfied, overall_n "
                                  "FROM compound_totals ORDER BY compound_id, company_id, status")).all()
@@ -224,9 +190,7 @@ def _check_compound_totals(url: str):
                                         (1, 1, "published", 2, 130.0, 8900.0, 1, 2),
                                         (1, 1, "rejected", 1, 25.0, 625.0, 0, 1)]
     assert [tuple(h) for h in households] == [(1, 3), (2, 1)]
-    with app.app_context():
-        downgrade(revision=BEFORE_COMPOUND_TOTALS)
-        _db.engine.dispose()
+    down(app, BEFORE_COMPOUND_TOTALS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM responses")).scalar() == 5
         assert conn.execute(text("SELECT count(*) FROM compounds")).scalar() == 2

@@ -1,45 +1,31 @@
 """The jobs migration (c7a3e5d7f903) on a database holding users: up, a job stored, down and up again,
 on SQLite and PostgreSQL."""
 import pytest
-from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from survey_app import create_app
-from survey_app.extensions import db as _db
-
-from ..conftest import make_config
+from ..migrating import at_revision, down, up
 
 BEFORE_JOBS = "b8f2d4c6e802"
 
 
 def _check(url: str):
-    app = create_app(make_config(url))
-    with app.app_context():
-        upgrade(revision=BEFORE_JOBS)
-        _db.engine.dispose()
-    engine = create_engine(url)
+    app, engine = at_revision(url, BEFORE_JOBS)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO users (id, username, password_hash, display_name, role) "
                           "VALUES (1, 'city', 'x', '', 'city')"))
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    up(app)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO jobs (id, kind, owner_id, params, state, done, total, message, created_at, "
                           "expires_at) VALUES ('" + "a" * 32 + "', 'ranking', 1, '{\"campaign_id\": 1}', 'done', "
                           "1, 1, '', '2026-11-30 10:00:00', '2026-12-03 10:00:00')"))
         assert conn.execute(text("SELECT kind, state FROM jobs")).one() == ("ranking", "done")
-    with app.app_context():
-        downgrade(revision=BEFORE_JOBS)
-        _db.engine.dispose()
+    down(app, BEFORE_JOBS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM users")).scalar() == 1
         tables = {"sqlite": "SELECT count(*) FROM sqlite_master WHERE name = 'jobs'",
                   "postgresql": "SELECT count(*) FROM information_schema.tables WHERE table_name = 'jobs'"}
         assert conn.execute(text(tables[engine.dialect.name])).scalar() == 0
-    with app.app_context():
-        upgrade()
-        _db.engine.dispose()
+    up(app)
     engine.dispose()
 
 
