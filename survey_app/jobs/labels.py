@@ -31,7 +31,7 @@ def file_name(sel: selection.Selection, campaign) -> str:
     return UNSAFE_IN_FILENAME.sub("_", f"二维码标签-{sel.short}-{campaign.name}") + ".pdf"
 
 
-@kind(LABELS, writes=True)
+@kind(LABELS, writes=True, lock_first=False)  # reads and draws first; the codes are stored last
 def labels_job(job, owner, out, progress) -> Outcome:
     """Issue the codes of the place's households and write their label sheets."""
     p = job.params
@@ -47,7 +47,7 @@ def labels_job(job, owner, out, progress) -> Outcome:
         raise Refusal(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live))
     progress(0, total)  # the codes are issued first: the page shows the size of the work meanwhile
     r = labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"], user_id=owner.id,
-                                layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT),
+                                layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT), codes_last=True,
                                 progress=lambda at: progress(at.households, at.households_total))
     return Outcome(file_name=file_name(sel, campaign), done=r.labels,
                    result={"labels": r.labels, "reissued": r.reissued, "pages": r.pages, "buildings": r.buildings})

@@ -34,12 +34,13 @@ from qrcode.constants import ERROR_CORRECT_M
 from reportlab.pdfbase import cidfonts
 from reportlab.pdfbase.pdfdoc import PDFDocument
 
+from ...database import begin_write
 from ...models import Building
 from ..clock import now
 from ..responses import codes as tokens
 from .qr import MAX_VERSION
 from .selection import (BATCH, Selection, audit_print, building_counts, check_base_url, issue_in_batches,
-                        live_count, suffixed)
+                        live_count, store_codes, suffixed)
 
 FONT_NAME = "STSong-Light"
 INSTRUCTION = "请用手机扫码，为小区物业服务打分（每户一份）"
@@ -384,11 +385,15 @@ class _Pages:
 
 def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int | None = None,
                  layout: str = DEFAULT_LAYOUT, workers: int | None = None, instruction: str = INSTRUCTION,
-                 progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH) -> PrintResult:
+                 progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
+                 codes_last: bool = False) -> PrintResult:
     """Issue codes for the selection's households and write their A4 label sheets to `out`.
 
     Households that already hold a live code get a new one (the old one is revoked): callers
     ask for confirmation first (see `live_count`). The caller commits after the file is whole.
+    `codes_last`: draw everything with tokens made in memory, then take the write lock and store
+    the codes in one short write (a background print of a street must not hold SQLite's lock
+    while it draws: residents answering meanwhile would wait on it).
     `workers`: processes computing QR matrices (None: one per core for large selections; 0: none).
     `progress` is told after each drawn chunk and each finished building.
     """
@@ -397,6 +402,7 @@ def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int |
     counts = building_counts(sel)
     total = sum(counts.values())
     reissued = live_count(campaign.id, sel)
+    reason = "reissued" if reissued else "issued"
     font = _Font()
     sheet = _Sheet(grid, font, campaign.name, instruction)
     printed = now()
@@ -425,8 +431,9 @@ def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int |
         tell(pages.buildings - 1)
 
     try:
-        for batch in issue_in_batches(campaign.id, sel, user_id, "reissued" if reissued else "issued",
-                                      batch_size, extra=(Building.id, Building.grid)):
+        later = [] if codes_last else None
+        for batch in issue_in_batches(campaign.id, sel, user_id, reason, batch_size,
+                                      extra=(Building.id, Building.grid), later=later):
             for i in range(0, len(batch), TASK):
                 chunk = batch[i:i + TASK]
                 urls = [tokens.survey_url(base_url, token) for _row, token in chunk]
@@ -446,6 +453,9 @@ def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int |
     writer.close()
     tell(pages.buildings)
     labels = state["done"]
+    if later is not None:
+        begin_write()
+        store_codes(campaign.id, later, user_id, reason)
     audit_print(user_id, sel, campaign.id, "打印二维码标签 PDF", labels, reissued)
     return PrintResult(labels=labels, pages=len(writer.kids), reissued=reissued, bytes=writer.pos,
                        buildings=pages.buildings)

@@ -168,15 +168,29 @@ def household_rows(sel: Selection, *extra):
 
 
 def issue_in_batches(campaign_id: int, sel: Selection, user_id: int | None, reason: str,
-                     batch_size: int = BATCH, extra=()) -> Iterator[list[tuple[tuple, str]]]:
+                     batch_size: int = BATCH, extra=(), later: list | None = None) -> Iterator[list[tuple[tuple, str]]]:
     """Yield batches of (row, token): each batch's households get new codes (old ones revoked).
 
-    `extra`: columns appended to each row of `household_rows`.
+    `extra`: columns appended to each row of `household_rows`. `later`: a list that collects each
+    batch's {household id: token} instead of storing the codes now (nothing is written; see
+    `store_codes`), so a long print reads and draws without holding the write lock.
     """
     result = db.session.execute(household_rows(sel, *extra), execution_options={"yield_per": batch_size})
     for part in result.partitions():
-        issued = tokens.issue_codes(campaign_id, [r[0] for r in part], user_id, reason=reason)
+        ids = [r[0] for r in part]
+        if later is None:
+            issued = tokens.issue_codes(campaign_id, ids, user_id, reason=reason)
+        else:
+            issued = {hid: tokens.new_token() for hid in ids}
+            later.append(issued)
         yield [(tuple(r), issued[r[0]]) for r in part]
+
+
+def store_codes(campaign_id: int, later: list, user_id: int | None, reason: str) -> None:
+    """Store the codes `issue_in_batches(later=...)` handed out (old ones revoked); the caller has
+    taken the write lock and commits."""
+    for issued in later:
+        tokens.issue_codes(campaign_id, list(issued), user_id, reason=reason, made=issued)
 
 
 def check_base_url(base_url: str) -> int:

@@ -63,14 +63,16 @@ def revoke_codes(campaign_id: int, household_ids: list[int], reason: str, when=N
 
 
 def issue_codes(campaign_id: int, household_ids: list[int], user_id: int | None = None,
-                reason: str = "issued", why: str = "") -> dict[int, str]:
+                reason: str = "issued", why: str = "", made: dict[int, str] | None = None) -> dict[int, str]:
     """Issue one new code per household, revoking any live one; return {household_id: token}.
 
-    The caller commits; tokens exist in clear only in the returned dict.
+    `made`: tokens already handed out for these households (a print that drew its labels before
+    taking the write lock), stored instead of new ones. The caller commits; tokens exist in clear
+    only in the returned dict.
     """
     when = now()
     revoked = revoke_codes(campaign_id, household_ids, "reissued", when)
-    tokens = {hid: new_token() for hid in household_ids}
+    tokens = made if made is not None else {hid: new_token() for hid in household_ids}
     if tokens:
         db.session.execute(
             HouseholdCode.__table__.insert(),
