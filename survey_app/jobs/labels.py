@@ -5,11 +5,14 @@ import re
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from .. import access
 from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Refusal
-from ..models import Building, Campaign, Community, Compound, Street
+from ..extensions import db
+from ..models import Building, Campaign, Community, Compound, Job, Street
+from ..models.jobs import QUEUED, RUNNING
 from .kinds import Outcome, kind
 
 LABELS = "labels"
@@ -24,6 +27,14 @@ def place(user, level: str, ident: int) -> tuple[selection.Selection, object]:
     """
     obj = access.get_visible(user, LEVELS[level], ident)
     return selection.selection_for(obj, scope=access.household_clause(user)), obj
+
+
+def print_underway(campaign_id: int, level: str, ident: int) -> bool:
+    """Whether a label job for this place and campaign is queued or running (a second print would
+    revoke the codes of the first one's file before anybody has printed it)."""
+    return any(j.params.get("campaign_id") == campaign_id and j.params.get("level") == level
+               and j.params.get("ident") == ident
+               for j in db.session.scalars(select(Job).where(Job.kind == LABELS, Job.state.in_((QUEUED, RUNNING)))))
 
 
 def file_name(sel: selection.Selection, campaign) -> str:

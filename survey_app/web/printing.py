@@ -12,7 +12,7 @@ from flask_login import current_user
 from .. import access
 from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Forbidden, Invalid, NotFound
-from ..jobs.labels import LABELS
+from ..jobs.labels import LABELS, print_underway
 from ..models import Building, Community, Compound, Street
 from . import jobs
 from .common import campaign_in_view, officer_required
@@ -88,6 +88,9 @@ def pdf(level: str, ident: int):
         flash(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live), "warning")
         return redirect(back)
     if total > current_app.config["JOB_LARGE_HOUSEHOLDS"]:
+        if print_underway(campaign.id, level, ident):
+            flash(_("这个范围的标签正在后台生成，请等它完成后再打印：再打一次会作废那份标签上的二维码。"), "warning")
+            return redirect(back)
         return jobs.start(LABELS, campaign_id=campaign.id, level=level, ident=ident, layout=layout, reissue=bool(live))
     out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
     try:

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from survey_app.domain.clock import now
 from survey_app.domain.printing import labels as labels_pdf
-from survey_app.domain.responses.codes import hash_token
+from survey_app.domain.responses.codes import hash_token, issue_codes
 from survey_app.jobs import core
-from survey_app.models import AuditEvent, Household, HouseholdCode, Job, RectificationItem, User
+from survey_app.models import AuditEvent, Compound, Household, HouseholdCode, Job, RectificationItem, User
 
 from ..domain.test_rectification_sheets import add_item, edit
 from ..domain.test_roster import row, xlsx
@@ -82,6 +82,26 @@ def test_a_label_job_draws_without_holding_the_write_lock(app, client, world, lo
     assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 80
 
 
+def test_a_second_print_of_a_place_waits_for_the_first(app, client, world, login, db):
+    """A print of the same street and campaign still queued: no second job (it would revoke the
+    codes of the first one's labels); another street prints."""
+    _large(app)
+    db.session.add(Job(id="b" * 32, kind="labels", owner_id=_user(db, "city"), state="queued", done=0, total=0,
+                       message="", params={"campaign_id": world.campaign.id, "level": "street", "ident": world.s1.id},
+                       created_at=now(), expires_at=now() + timedelta(hours=1)))
+    db.session.commit()
+    login("street1")
+    url = f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}"
+    resp = client.post(url, data={"layout": "3x7"})
+    assert resp.status_code == 302 and "/jobs/" not in resp.headers["Location"]
+    assert "正在后台生成" in client.get(resp.headers["Location"]).data.decode()
+    assert db.session.scalar(select(func.count()).select_from(Job)) == 1
+    assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 0
+    db.session.get(Job, "b" * 32).state = "done"
+    db.session.commit()
+    assert "/jobs/" in client.post(url, data={"layout": "3x7"}).headers["Location"]
+
+
 def test_a_large_ranking_workbook_is_offered_as_a_job(app, client, world, login, db):
     _large(app)
     login("city")
@@ -111,7 +131,10 @@ def test_a_failed_job_says_why_in_plain_words(app, client, world, login, db):
                        state="queued", done=0, total=0, message="", created_at=now(),
                        expires_at=now() + timedelta(hours=1)))
     db.session.commit()
-    client.post(f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}", data={"layout": "3x7"})
+    street = select(Household.id).join(Compound, Compound.id == Household.compound_id).where(
+        Compound.street_id == world.s1.id)
+    issue_codes(world.campaign.id, list(db.session.scalars(street)))
+    db.session.commit()
     core.queue.enqueue("a" * 32)
     core.queue.enqueue("b" * 32)
     db.session.expire_all()
