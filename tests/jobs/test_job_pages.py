@@ -1,15 +1,11 @@
 """Long work as jobs (the queue in immediate mode): a label PDF and a ranking workbook asked for
 on the web page, their job page, download, owner-only access, failure messages and sweeping."""
 import io
-import sqlite3
 from datetime import timedelta
-
-import pytest
 
 from sqlalchemy import func, select
 
 from survey_app.domain.clock import now
-from survey_app.domain.printing import labels as labels_pdf
 from survey_app.domain.responses.codes import hash_token, issue_codes
 from survey_app.jobs import core
 from survey_app.models import AuditEvent, Compound, Household, HouseholdCode, Job, RectificationItem, User
@@ -52,34 +48,6 @@ def test_a_large_label_print_runs_as_a_job_and_only_its_owner_downloads_it(app, 
     assert client.get(f"/jobs/{job.id}").status_code == 404
     assert client.get(f"/jobs/{job.id}/file").status_code == 404
     assert job.id not in client.get("/jobs/").data.decode()
-
-
-def test_a_label_job_draws_without_holding_the_write_lock(app, client, world, login, db, monkeypatch):
-    """While a street's labels are drawn, a resident's answer (another connection) can still write."""
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    if not url.startswith("sqlite"):
-        pytest.skip("the whole-database write lock is SQLite's; PostgreSQL locks rows")
-    _large(app)
-    seen, texts = [], labels_pdf.label_texts
-
-    def drawing(row):
-        if not seen:  # the first label: another connection tries to write, without waiting
-            other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.execute("ROLLBACK")
-                seen.append("wrote")
-            except sqlite3.OperationalError as e:
-                seen.append(str(e))
-            finally:
-                other.close()
-        return texts(row)
-    monkeypatch.setattr(labels_pdf, "label_texts", drawing)
-    login("street1")
-    resp = client.post(f"/office/print/street/{world.s1.id}/pdf?campaign={world.campaign.id}", data={"layout": "3x7"})
-    assert "/jobs/" in resp.headers["Location"]
-    assert (_job(db).state, seen) == ("done", ["wrote"])
-    assert db.session.scalar(select(func.count()).select_from(HouseholdCode)) == 80
 
 
 def test_a_second_print_of_a_place_waits_for_the_first(app, client, world, login, db):
