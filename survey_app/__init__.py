@@ -22,6 +22,9 @@ def create_app(config=None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    # One Limiter object serves every app made in a process (the tests make many): a storage that
+    # failed for an earlier app must not send this app's counts to the in-memory fallback.
+    limiter._storage_dead = False  # noqa: SLF001 — Flask-Limiter keeps the flag across init_app
     i18n.init_app(app)
     security.init_app(app)
     access.init_app(app)
