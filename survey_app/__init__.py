@@ -5,7 +5,7 @@ from . import access, audit_trail, database, errors, i18n, logs, proxy, security
 from .api.setup import init_app as init_api
 from .cli import register_cli
 from .config import ROOT, config_from_env
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, init_limiter, login_manager, migrate
 from .web import register_blueprints
 
 
@@ -21,10 +21,7 @@ def create_app(config=None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    limiter.init_app(app)
-    # One Limiter object serves every app made in a process (the tests make many): a storage that
-    # failed for an earlier app must not send this app's counts to the in-memory fallback.
-    limiter._storage_dead = False  # noqa: SLF001 — Flask-Limiter keeps the flag across init_app
+    init_limiter(app)
     i18n.init_app(app)
     security.init_app(app)
     access.init_app(app)

@@ -25,3 +25,18 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
+
+# Settings Flask-Limiter reads from an app's config only while they are still unset: with one
+# Limiter serving every app a process makes (the tests make many), the first app's key prefix,
+# strategy or error handling would otherwise stay for all later apps.
+_LIMITER_SETTINGS_FROM_CONFIG = ("_key_prefix", "_strategy", "_swallow_errors", "_headers_enabled",
+                                 "_retry_after", "_storage_uri")
+
+
+def init_limiter(app) -> None:
+    """Bind the limiter to this app with this app's settings, its storage taken as alive."""
+    for name in _LIMITER_SETTINGS_FROM_CONFIG:
+        setattr(limiter, name, None)
+    limiter._storage_options = {}
+    limiter.init_app(app)
+    limiter._storage_dead = False  # a storage that failed for an earlier app is not this app's

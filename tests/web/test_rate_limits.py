@@ -33,7 +33,13 @@ def _make_app(url, **overrides):
 
 @pytest.fixture
 def limited(tmp_path, ratelimit_storage):
-    """An app with the code-failure limit on, a world in its SQLite database, and its storage empty."""
+    """An app with the code-failure limit on, a world in its SQLite database, and its storage empty.
+
+    An app with other limiter settings is made first, as another test in the same process would:
+    the limiter object is shared, and this app must count with its own settings all the same.
+    """
+    _make_app(f"sqlite:///{tmp_path / 'earlier.db'}", RATELIMIT_KEY_PREFIX="an-earlier-app",
+              RATELIMIT_STRATEGY="fixed-window", RATELIMIT_STORAGE_URI="memory://")
     url = f"sqlite:///{tmp_path / 'limits.db'}"
     app = _make_app(url, RATELIMIT_STORAGE_URI=ratelimit_storage)
     with app.app_context():
