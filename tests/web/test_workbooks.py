@@ -60,6 +60,15 @@ def test_ranking_workbook_has_every_sheet_with_numbers(client, world, login):
     cs = wb["小区"]
     rate = cs.cell(row=header_row(cs, "街道") + 1, column=10)
     assert rate.data_type == "n" and rate.number_format == "0.0%"
+    assert compounds["碧水家园"][:4] == ("文化路街道", "幸福社区", "碧水家园", "乙物业服务有限公司")
+    # The method's long descriptions wrap in their column, top-aligned; the item names do not.
+    ms = wb["方法说明"]
+    top = header_row(ms, "项目")
+    described = [row for row in ms.iter_rows(min_row=top + 1) if row[0].value]
+    assert len(described) > 10
+    for item, text in described:
+        assert text.value and text.alignment.wrap_text and text.alignment.vertical == "top", item.value
+        assert not item.alignment.wrap_text
 
 
 def test_ranking_workbook_says_once_why_a_unit_is_not_ranked(client, world, login, db):
@@ -136,6 +145,7 @@ def test_every_workbook_download_has_a_title_block_and_prints_on_a4(app, client,
                 assert ws.freeze_panes == f"A{top + 1}", where
                 assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4, where
                 assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0, where
+                assert ws.sheet_properties.pageSetUpPr.fitToPage, where  # else the fit-to settings are ignored
                 assert ws.page_setup.orientation == ("landscape" if ws.max_column > 8 else "portrait"), where
                 assert ws.page_margins.left <= 0.75 and ws.page_margins.top <= 0.75, where
     assert {"office.ranking_xlsx", "rectification_sheets.export", "visits.pending_xlsx", "company.report_xlsx",

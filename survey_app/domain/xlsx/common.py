@@ -175,17 +175,20 @@ def print_setup(ws, columns: int, header_row: int) -> None:
 def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Sequence[int] | None = None,
                 formats: dict[int, str] | None = None, heading: Heading | None = None, *,
                 choices: dict[int, Sequence[str]] | None = None,
-                highlight: tuple[int, str] | None = None) -> int:
+                highlight: tuple[int, str] | None = None,
+                aligns: dict[int, Alignment] | None = None) -> int:
     """Write an optional title block, then a header row and data rows with frozen header, filter,
     widths, number formats and A4 print set-up. Returns the header row's number (data follow it).
 
     `choices` (column → values) lets a column's data cells hold only those values (a drop-down
     list, checked by the spreadsheet); `highlight` (column, value) fills the rows whose cell in that
-    column holds that value (HIGHLIGHT_FILL, as a conditional format: it costs nothing per row). A
+    column holds that value (HIGHLIGHT_FILL, as a conditional format: it costs nothing per row);
+    `aligns` (column → Alignment) aligns a column's data cells (e.g. wrapped long text). A
     write-only sheet (`Workbook(write_only=True)`) is streamed: rows are consumed one at a time and
     never held, so a workbook of any length takes the same memory."""
     if isinstance(ws, WriteOnlyWorksheet):
-        return _write_streamed(ws, headers, rows, widths, formats or {}, heading, choices or {}, highlight)
+        return _write_streamed(ws, headers, rows, widths, formats or {}, heading, choices or {}, highlight,
+                               aligns or {})
     top = write_heading(ws, heading, len(headers))
     for col, h in enumerate(headers, start=1):
         cell = ws.cell(row=top, column=col)
@@ -193,7 +196,7 @@ def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Se
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     count = 0
-    formats = formats or {}
+    formats, aligns = formats or {}, aligns or {}
     for r, row in enumerate(rows, start=top + 1):  # ws.cell is O(1); ws.max_row would make this quadratic
         count += 1
         for col, v in enumerate(row, start=1):
@@ -201,13 +204,16 @@ def write_table(ws, headers: Sequence[str], rows: Iterable[Sequence], widths: Se
             text_cell(cell, v)  # never let openpyxl store text as a formula
             if col in formats:
                 cell.number_format = formats[col]
+            if col in aligns:
+                cell.alignment = aligns[col]
     ws.freeze_panes = f"A{top + 1}"
     _finish(ws, headers, widths, top, count, choices or {}, highlight)
     return top
 
 
 def _finish(ws, headers, widths, top: int, count: int, choices, highlight) -> None:
-    """What follows the rows: the filter, drop-down lists, highlights, widths (a normal sheet), A4 set-up."""
+    """What follows the rows: the filter, drop-down lists, highlights, and on a normal sheet widths and
+    A4 set-up (a streamed sheet has those before its rows)."""
     last = get_column_letter(len(headers))
     ws.auto_filter.ref = f"A{top}:{last}{top + count}"
     for col, values in choices.items():
@@ -219,7 +225,7 @@ def _finish(ws, headers, widths, top: int, count: int, choices, highlight) -> No
             formula=[f'${get_column_letter(col)}{top + 1}="{literal}"'], fill=HIGHLIGHT_FILL))
     if not isinstance(ws, WriteOnlyWorksheet):
         _set_widths(ws, headers, widths)
-    print_setup(ws, len(headers), top)
+        print_setup(ws, len(headers), top)
 
 
 def _set_widths(ws, headers, widths) -> None:
@@ -244,16 +250,19 @@ def add_choices(ws, column: int, values: Sequence[str], first_row: int, last_row
 SAFE_CACHE_TEXT, SAFE_CACHE_SIZE = 64, 50_000  # a streamed sheet's memory stays bounded
 
 
-def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading, choices, highlight) -> int:
-    """write_table on a write-only sheet: what precedes the rows (widths, frozen header) is set
-    first, each row is written as it comes, and the rest (filter, lists, print set-up) at the end.
+def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading, choices, highlight,
+                    aligns: dict[int, Alignment]) -> int:
+    """write_table on a write-only sheet: what precedes the rows (widths, frozen header, print set-up:
+    the sheet's properties, fit to page among them, are written with its first row) is set first,
+    each row is written as it comes, and the rest (filter, lists, highlights) at the end.
 
-    Cells with a number format share one style per column (made once): the per-cell cost of a
-    styled cell is then the same as openpyxl's own for a date."""
+    Cells with a number format or an alignment share one style per column (made once): the
+    per-cell cost of a styled cell is then the same as openpyxl's own for a date."""
     _set_widths(ws, headers, widths)
     lines = heading.lines() if heading is not None else []
     top = len(lines) + 2 if lines else 1
     ws.freeze_panes = f"A{top + 1}"
+    print_setup(ws, len(headers), top)
     if lines:
         ws.row_dimensions[1].height = 24
     last = get_column_letter(max(1, len(headers)))
@@ -274,10 +283,15 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
         head.append(cell)
     ws.append(head)
     styles = {}
-    for col, fmt in formats.items():
+    for col in sorted(set(formats) | set(aligns)):
         proto = WriteOnlyCell(ws)
-        proto.number_format = fmt
+        if col in formats:
+            proto.number_format = formats[col]
+        if col in aligns:
+            proto.alignment = aligns[col]
         styles[col - 1] = proto._style
+    # Columns whose dates openpyxl already shows as yyyy-mm-dd with no style of ours needed.
+    plain_dates = {col - 1 for col, fmt in formats.items() if fmt == DATE and col not in aligns}
     count = 0
     append = ws.append
     safe: dict[str, str] = {}  # short texts repeat (names, labels): made safe once
@@ -296,7 +310,7 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
                 out[i] = _cell_value(v)
         for col, style in styles.items():
             v = out[col]
-            if v is None or (type(v) is date and formats[col + 1] == DATE):
+            if v is None or (type(v) is date and col in plain_dates):
                 continue  # an empty cell, or a date openpyxl already shows as yyyy-mm-dd
             cell = WriteOnlyCell(ws, v)
             cell._style = style

@@ -10,11 +10,10 @@ from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from ...access import Area
 from ...extensions import db
-from ...models import Campaign, Community, Compound
+from ...models import Campaign, Community, Company, Compound, Street
 from ..documents import in_chinese
 from ..rectification.rates import LoopRates, loop_rates, start_days
 from ..stats.aggregates import AreaSums, dimension_stats
@@ -77,6 +76,15 @@ def held_method_row(held: int | None) -> tuple[str, str]:
                      "经复核驳回的答卷不计入。")
 
 
+def compound_rows(compounds, places: dict[int, tuple[str, str, str]]):
+    """One row per compound of the 小区 sheet: its street, community, name and company, then its figures."""
+    for s in compounds:
+        street, community, company = places.get(s.key, ("", "", ""))
+        lo, hi = s.interval if s.interval else (None, None)
+        yield [street, community, s.label, company, rounded(s.mean), rounded(lo), rounded(hi),
+               s.n, s.households, s.coverage, s.satisfaction_rate]
+
+
 def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
                 held: int | None = None):
     return [
@@ -104,18 +112,19 @@ def method_rows(ranking: Ranking, scope_name: str, campaign_name: str, generated
 def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, generated: datetime,
                      levels: Sequence[tuple[str, Ranking]] = (), dimensions: Sequence = (),
                      company_dims: dict | None = None, compounds: Sequence = (), office: str | None = None,
-                     loop: Sequence[LoopRates] | None = None, loop_days: int = 7, held: int | None = None) -> bytes:
+                     loop: Sequence[LoopRates] | None = None, loop_days: int = 7, held: int | None = None,
+                     places: dict[int, tuple[str, str, str]] | None = None) -> bytes:
     """The ranking workbook: companies, one sheet per level below the scope, company × dimension,
-    compounds, and the method with its parameters. Numbers stay numbers; bands are shaded; each
-    sheet opens with a title block (scope, campaign, date, issuing office: the user's jurisdiction
-    unless `office` is given). `loop` (companies' LoopRates) adds the 整改闭环 sheet. `held` (how
-    many held responses the figures include; None: published only) puts 含待复核答卷 in every title block."""
+    compounds (their street, community and company names from `places`, see compound_places), and
+    the method with its parameters. Numbers stay numbers; bands are shaded; each sheet opens with
+    a title block (scope, campaign, date, issuing office: the user's jurisdiction unless `office` is
+    given). `loop` (companies' LoopRates) adds the 整改闭环 sheet. `held` (how many held responses
+    the figures include; None: published only) puts 含待复核答卷 in every title block. The sheets
+    are streamed (a write-only workbook): each is written as it is made."""
     heading = Heading("物业服务企业满意度排名", scope_name, campaign_name, generated,
                       office if office is not None else office_of(), HELD_NOTE if held is not None else "")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "企业排名"
-    _ranking_sheet(ws, ranking, "物业服务企业", heading.for_sheet("物业服务企业满意度排名"))
+    wb = Workbook(write_only=True)
+    _ranking_sheet(wb.create_sheet("企业排名"), ranking, "物业服务企业", heading.for_sheet("物业服务企业满意度排名"))
     for level_name, level_ranking in levels:
         _ranking_sheet(wb.create_sheet(safe_title(f"各{level_name}")), level_ranking, level_name,
                        heading.for_sheet(f"各{level_name}满意度排名"))
@@ -137,11 +146,7 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
     if compounds:
         cs = wb.create_sheet("小区")
         write_table(cs, ["街道", "社区", "小区", "物业服务企业", "满意度指数", "95%区间下限", "95%区间上限", "有效样本(份)",
-                         "总户数", "参评率", "总体满意率"],
-                    ([s.extra["compound"].community.street.name, s.extra["compound"].community.name, s.label,
-                      s.extra["compound"].company.name if s.extra["compound"].company else "", rounded(s.mean),
-                      rounded(s.interval[0]) if s.interval else None, rounded(s.interval[1]) if s.interval else None,
-                      s.n, s.households, s.coverage, s.satisfaction_rate] for s in compounds),
+                         "总户数", "参评率", "总体满意率"], compound_rows(compounds, places or {}),
                     widths=[14, 14, 22, 30, 12, 12, 12, 12, 10, 10, 12],
                     formats={5: MEAN, 6: MEAN, 7: MEAN, 10: PERCENT, 11: PERCENT},
                     heading=heading.for_sheet("各小区满意度"))
@@ -154,11 +159,23 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
     methods = method_rows(ranking, scope_name, campaign_name, generated, held)
     if loop is not None:
         methods += loop_method_rows(loop_days)
-    top = write_table(m, ["项目", "说明"], methods,
-                      widths=[18, 100], heading=heading.for_sheet("排名方法说明"))
-    for row in m.iter_rows(min_row=top + 1):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    write_table(m, ["项目", "说明"], methods, widths=[18, 100], heading=heading.for_sheet("排名方法说明"),
+                aligns={2: WRAPPED})
     return to_bytes(wb)
+
+
+WRAPPED = Alignment(wrap_text=True, vertical="top")  # long text: the 方法说明's descriptions
+
+
+def compound_places(area: Area) -> dict[int, tuple[str, str, str]]:
+    """{compound id: (street, community, company name)} of the area's compounds, read as plain rows
+    (the company "" for a compound without one)."""
+    q = (select(Compound.id, Street.name, Community.name, Company.name)
+         .join(Community, Community.id == Compound.community_id)
+         .join(Street, Street.id == Community.street_id)
+         .outerjoin(Company, Company.id == Compound.company_id)
+         .where(area.compound_clause()))
+    return {cid: (street, community, company or "") for cid, street, community, company in db.session.execute(q)}
 
 
 BAND_FILL = PatternFill("solid", fgColor="E8F0FB")
@@ -191,18 +208,13 @@ def _ranking_workbook_for(campaign: Campaign, area: Area, generated, office: str
     sums = AreaSums.load(campaign.id, area, include_held)
     rank = lambda level: rank_units(sums.unit_stats(level), campaign.min_responses, campaign.min_coverage)  # noqa: E731
     below = {"city": ("district", "street"), "district": ("street",), "street": ()}[area.level]
-    compounds = sums.unit_stats("compound")
-    loaded = {c.id: c for c in db.session.scalars(
-        select(Compound).where(area.compound_clause())
-        .options(selectinload(Compound.community).selectinload(Community.street), selectinload(Compound.company)))}
-    for s in compounds:
-        s.extra = {"compound": loaded[s.key]}
     return ranking_workbook(rank("company"), area.name(), campaign.name, generated,
                                     levels=[(str(LEVEL_NAMES[level]), rank(level)) for level in below],
                                     dimensions=list(campaign.dimensions),
                                     company_dims=dimension_stats(campaign.id, area, "company", include_held,
                                                                  households=sums.households_by("company")),
-                                    compounds=compounds, office=office,
+                                    compounds=sums.unit_stats("compound"), places=compound_places(area),
+                                    office=office,
                                     loop=list(loop_rates(campaign.id, by="company", compound_clause=area.compound_clause(),
                                                          today=generated.date()).values()),
                                     loop_days=start_days(),
