@@ -158,6 +158,7 @@ def test_signals_migration_salts_every_campaign_and_keeps_responses_postgresql(p
 
 BEFORE_COMPOUND_TOTALS = "137c55dbabbd"
 COMPOUND_TOTALS = "a9e1c3b5d701"
+COMMENT_COUNTS = "d8a4f6b2c913"
 
 
 def _check_compound_totals(url: str):
@@ -173,14 +174,15 @@ def _check_compound_totals(url: str):
         conn.execute(text("INSERT INTO campaigns (id, name, scope_level, opens_at, closes_at, status, min_responses, "
                           "min_coverage, comment_label) VALUES (1, '2026 上半年', 'city', '2026-01-01 00:00:00', "
                           "'2026-06-30 00:00:00', 'open', 10, 0.1, '意见')"))
-        for rid, hid, compound, company, status, score, overall in [
-                (1, 1, 1, 1, "published", 80.0, 5), (2, 2, 1, 1, "published", 50.0, 3),
-                (3, 3, 1, None, "held", 100.0, None), (4, 4, 2, None, "published", None, 4),
-                (5, 1, 1, 1, "rejected", 25.0, 2)]:
+        for rid, hid, compound, company, status, score, overall, comment in [
+                (1, 1, 1, 1, "published", 80.0, 5, "电梯常坏"), (2, 2, 1, 1, "published", 50.0, 3, ""),
+                (3, 3, 1, None, "held", 100.0, None, "很好"), (4, 4, 2, None, "published", None, 4, "没分数"),
+                (5, 1, 1, 1, "rejected", 25.0, 2, None)]:
             conn.execute(text("INSERT INTO responses (id, campaign_id, household_id, compound_id, company_id, "
-                              "submitted_at, updated_at, mode, status, score, overall) VALUES (:id, 1, :h, :k, :co, "
-                              "'2026-02-01 19:00:00', '2026-02-01 19:00:00', 'self', :st, :s, :o)"),
-                         {"id": rid, "h": hid, "k": compound, "co": company, "st": status, "s": score, "o": overall})
+                              "submitted_at, updated_at, mode, status, score, overall, comment) VALUES (:id, 1, :h, "
+                              ":k, :co, '2026-02-01 19:00:00', '2026-02-01 19:00:00', 'self', :st, :s, :o, :c)"),
+                         {"id": rid, "h": hid, "k": compound, "co": company, "st": status, "s": score, "o": overall,
+                          "c": comment})
     up(app, COMPOUND_TOTALS)
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT compound_id, company_id, status, n, total, total_sq, satisfied, overall_n "
@@ -190,6 +192,11 @@ def _check_compound_totals(url: str):
                                         (1, 1, "published", 2, 130.0, 8900.0, 1, 2),
                                         (1, 1, "rejected", 1, 25.0, 625.0, 0, 1)]
     assert [tuple(h) for h in households] == [(1, 3), (2, 1)]
+    up(app, COMMENT_COUNTS)  # the totals then count their comments (an empty one is none)
+    with engine.connect() as conn:
+        comments = conn.execute(text("SELECT compound_id, company_id, status, comments FROM compound_totals "
+                                     "ORDER BY compound_id, company_id, status")).all()
+    assert [tuple(r) for r in comments] == [(1, 0, "held", 1), (1, 1, "published", 1), (1, 1, "rejected", 0)]
     down(app, BEFORE_COMPOUND_TOTALS)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM responses")).scalar() == 5

@@ -29,7 +29,8 @@ class CompoundTotal(db.Model):
     """Σ over one compound's scored responses (given while `company_id` managed it) of the response index.
 
     What the ranking folds per unit: n, Σscore, Σscore², satisfied (overall answer ≥ 4) and overall_n
-    (overall question answered). company_id is 0 for a compound without a company.
+    (overall question answered); comments: how many of these responses carry a comment (what the
+    company page counts). company_id is 0 for a compound without a company.
     """
 
     __tablename__ = "compound_totals"
@@ -44,3 +45,4 @@ class CompoundTotal(db.Model):
     total_sq: Mapped[float] = mapped_column(Float, default=0.0)
     satisfied: Mapped[int] = mapped_column(Integer, default=0)
     overall_n: Mapped[int] = mapped_column(Integer, default=0)
+    comments: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

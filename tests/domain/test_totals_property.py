@@ -31,7 +31,8 @@ def _maintained(db, campaign_id):
     dims = {(r.compound_id, r.company_id, r.dimension_id, r.status): (r.n, r.total, r.total_sq, r.satisfied)
             for r in db.session.scalars(select(DimensionTotal).where(DimensionTotal.campaign_id == campaign_id))
             if r.n}
-    compounds = {(r.compound_id, r.company_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n)
+    compounds = {(r.compound_id, r.company_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n,
+                                                           r.comments)
                  for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
                  if r.n}
     households = {cid: (n,) for cid, n in db.session.execute(select(Compound.id, Compound.households))}
@@ -72,8 +73,8 @@ def _step(db, world, kind, a, b, officer):
     companies = [world.c1, world.c2, world.c3, None]
     voters = households_of(world.k1)[:5] + households_of(world.k2)[:4] + households_of(world.k4)[:3]
     dims = dimension_specs(campaign)
-    if kind == "answer":  # a first answer, or a household changing its answers
-        answer(campaign, voters[a], overrides=_answers(campaign, b))
+    if kind == "answer":  # a first answer, or a household changing its answers (with a comment or not)
+        answer(campaign, voters[a], overrides=_answers(campaign, b), comment="楼道灯坏了两周" if b[-1] % 2 else None)
     elif kind == "status":  # the integrity scan holds a response, or lets it go
         resp = _live(db, campaign, voters[a])
         if resp is not None:

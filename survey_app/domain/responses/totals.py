@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sqlalchemy import case, delete, event, func, insert, inspect, select, text, update
+from sqlalchemy import and_, case, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from ...extensions import db
@@ -31,12 +31,13 @@ _UPSERT = text(
 )
 _COMPOUND_UPSERT = text(
     "INSERT INTO compound_totals (campaign_id, compound_id, company_id, status, n, total, total_sq, satisfied, "
-    "overall_n) VALUES (:campaign_id, :compound_id, :company_id, :status, :n, :total, :total_sq, :satisfied, "
-    ":overall_n) "
+    "overall_n, comments) VALUES (:campaign_id, :compound_id, :company_id, :status, :n, :total, :total_sq, "
+    ":satisfied, :overall_n, :comments) "
     "ON CONFLICT (campaign_id, compound_id, company_id, status) DO UPDATE SET "
     "n = compound_totals.n + excluded.n, total = compound_totals.total + excluded.total, "
     "total_sq = compound_totals.total_sq + excluded.total_sq, "
-    "satisfied = compound_totals.satisfied + excluded.satisfied, overall_n = compound_totals.overall_n + excluded.overall_n"
+    "satisfied = compound_totals.satisfied + excluded.satisfied, overall_n = compound_totals.overall_n + excluded.overall_n, "
+    "comments = compound_totals.comments + excluded.comments"
 )
 SATISFIED_SCORE = 75.0  # a mean answer of 4 or more on the dimension
 SATISFIED_OVERALL = 4  # an answer of 4 or 5 to the overall question
@@ -51,7 +52,7 @@ def _apply_response(resp: Response, sign: int) -> None:
         "campaign_id": resp.campaign_id, "compound_id": resp.compound_id, "company_id": resp.company_id or 0,
         "status": resp.status, "n": sign, "total": sign * s, "total_sq": sign * s * s,
         "satisfied": sign * (1 if overall is not None and overall >= SATISFIED_OVERALL else 0),
-        "overall_n": sign * (1 if overall is not None else 0)})
+        "overall_n": sign * (1 if overall is not None else 0), "comments": sign * (1 if resp.comment else 0)})
 
 
 def _apply(campaign_id: int, compound_id: int, company_id: int | None, status: str, scores: dict[int, float],
@@ -114,7 +115,8 @@ def recomputed_compounds(campaign_id: int):
     company = func.coalesce(Response.company_id, 0)
     return (select(Response.compound_id, company, Response.status, func.count(), func.sum(Response.score),
                    func.sum(Response.score * Response.score),
-                   func.sum(case((Response.overall >= SATISFIED_OVERALL, 1), else_=0)), func.count(Response.overall))
+                   func.sum(case((Response.overall >= SATISFIED_OVERALL, 1), else_=0)), func.count(Response.overall),
+                   func.sum(case((and_(Response.comment.is_not(None), Response.comment != ""), 1), else_=0)))
             .where(Response.campaign_id == campaign_id, Response.score.is_not(None))
             .group_by(Response.compound_id, company, Response.status))
 
@@ -130,8 +132,9 @@ def rebuild(campaign_id: int) -> int:
         db.session.execute(insert(DimensionTotal), rows)
     db.session.execute(delete(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
     compound_rows = [{"campaign_id": campaign_id, "compound_id": k, "company_id": co, "status": st, "n": int(n),
-                      "total": float(t), "total_sq": float(tq), "satisfied": int(sat), "overall_n": int(on)}
-                     for k, co, st, n, t, tq, sat, on in db.session.execute(recomputed_compounds(campaign_id))]
+                      "total": float(t), "total_sq": float(tq), "satisfied": int(sat), "overall_n": int(on),
+                      "comments": int(cm)}
+                     for k, co, st, n, t, tq, sat, on, cm in db.session.execute(recomputed_compounds(campaign_id))]
     if compound_rows:
         db.session.execute(insert(CompoundTotal), compound_rows)
     recount_households()

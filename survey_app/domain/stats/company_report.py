@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Campaign, Compound, CompoundTotal, Response
+from ...models import Campaign, Compound, CompoundTotal, DimensionTotal, Response
 from ...access import Area
 from .aggregates import PUBLISHED, AreaSums, compound_stats, dimension_stats, unit_stats
 from .adverts import shown_text
@@ -46,7 +46,8 @@ def company_report(campaign: Campaign, company_id: int, comment_limit: int | Non
     own = position.stats if position else None
     scope = sums.unit_stats("city")[0]
     compounds = compound_stats(campaign.id, city, extra=own_clause)
-    own_dims = dimension_stats(campaign.id, city, "company", households=sums.households_by("company"))
+    own_dims = dimension_stats(campaign.id, city, "company", extra=DimensionTotal.company_id == company_id,
+                               households=sums.households_by("company"))  # this company's rows only
     scope_dims = dimension_stats(campaign.id, city, "city", households=sums.households_by("city"))
     dims = [(d, own_dims.get((company_id, d.id)), scope_dims.get((None, d.id))) for d in campaign.dimensions]
     per_compound = dimension_stats(campaign.id, city, "compound", extra=own_clause)
@@ -67,7 +68,8 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
     no traceable order, and how many comments there are (adverts included).
 
     With a `limit`, the first compounds' comments are read and masked until that many are shown and
-    the count is an SQL COUNT; without, every comment is masked and the count is theirs.
+    the count is the maintained compound totals' (`comments`); without, every comment is masked and
+    the count is theirs.
     The group is the compound's published responses about this company (a compound that changed
     company has two groups), counted by the maintained compound totals: fewer than MIN_GROUP, and
     its comments are not shown.
@@ -101,9 +103,10 @@ def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
         out += [(name, text) for name, raw in rows if (text := shown_text(raw)) is not None]
         if len(out) >= limit:
             break
-    count = db.session.scalar(select(func.count()).select_from(Response)
-                              .where(*where, Response.compound_id.in_(enough))) if ordered else 0
-    return out[:limit], count or 0
+    count = db.session.scalar(select(func.sum(T.comments)).where(
+        T.campaign_id == campaign_id, T.company_id == company_id, T.status.in_(PUBLISHED),
+        T.compound_id.in_(ordered))) if ordered else 0
+    return out[:limit], int(count or 0)
 
 
 def _trend(campaign: Campaign, company_id: int, current: UnitStats | None) -> list[tuple[Campaign, UnitStats]]:
