@@ -26,6 +26,7 @@ bp = Blueprint("overview", __name__, url_prefix="/office/overview")
 # which (unlike flask.g, shared by the requests of one application context) is the request's own.
 GLOSSARY_USED = "survey_app.glossary_used"
 COMPOUNDS_PER_PAGE = 50  # a street's compounds (districts and streets are few: listed whole)
+COMPANIES_PER_PAGE = 50  # the ranked companies' chart and company × dimension table (a city has hundreds)
 
 
 @bp.app_template_global("glossary_term")
@@ -75,6 +76,7 @@ def index():
     per_page = COMPOUNDS_PER_PAGE if ov.child_level == "compound" else max(1, len(ov.children.rows))
     return render_template("overview/index.html", campaign=campaign, campaigns=all_campaigns(), area=area,
                            trail=area_trail(area), children=page_of(ov.children.rows, page_number(), per_page),
+                           companies=page_of(ov.companies.ranked, page_number("companies"), COMPANIES_PER_PAGE),
                            ov=ov, include_held=include_held,
                            level_names=LEVEL_NAMES, loop=loop, loop_by=loop_by, loop_total=totals(loop),
                            start_days=start_days(),
