@@ -5,6 +5,7 @@ A household that answered keeps its code after the campaign ends: it still sees 
 asked about each submission ("已解决 / 未解决 / 不清楚", domain/rectification/residents.py)."""
 from flask import Blueprint, current_app, g, get_template_attribute, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
@@ -18,7 +19,7 @@ from ..domain.responses.survey import (COMMENT_MAX, SurveyClosed, Visit, closed_
 from ..errors import render_error
 from ..extensions import limiter
 from ..models import HouseholdCode
-from . import device
+from . import device, skeleton
 
 bp = Blueprint("resident", __name__, url_prefix="/s")
 SESSION_KEY = "household_code"
@@ -174,11 +175,25 @@ def render_survey(campaign, household, form=None, errors=None, status: int = 200
         company = compound.company
     shown = structure.shown(questionnaire)
     blank = _blank_questions(questionnaire, shown) if not values and not errors else None
-    return render_template("resident/survey.html", campaign=campaign, questionnaire=shown, blank_questions=blank,
-                           compound_name=compound.name, company_name=company.name if company else None,
-                           address=household.label, values=values, comment=comment, errors=errors or {},
-                           existing=resp, own=own, followup_choices=residents.followup_choices(questionnaire),
-                           followup_max=residents.TEXT_MAX, text_max=COMMENT_MAX, items=items, **extra), status
+    context = dict(campaign=campaign, questionnaire=shown, blank_questions=blank, values=values, comment=comment,
+                   errors=errors or {}, existing=resp, own=own, followup_choices=residents.followup_choices(questionnaire),
+                   followup_max=residents.TEXT_MAX, text_max=COMMENT_MAX, items=items, **extra)
+    own_values = {"compound_name": compound.name, "company_name": company.name if company else _("（暂无物业企业）"),
+                  "address": household.label}
+    if blank is not None and resp is None and not extra and "_flashes" not in session:
+        return _blank_page(campaign, questionnaire, context, own_values), status
+    return render_template("resident/survey.html", **context, **own_values), status
+
+
+def _blank_page(campaign, questionnaire, context: dict, own_values: dict) -> str:
+    """The blank survey as a household first sees it: rendered once per frozen questionnaire
+    version, language and campaign wording with markers for the household's own values and the
+    form's token (web/skeleton.py), then filled in."""
+    key = ("page", campaign.id, questionnaire.version, str(get_locale()), campaign.name, campaign.comment_label)
+    page = structure.kept(key, lambda: render_template(
+        "resident/survey.html", **context, **{name: skeleton.mark(name) for name in own_values},
+        csrf_token=lambda: skeleton.mark("csrf_token")))
+    return skeleton.fill(page, {**own_values, "csrf_token": generate_csrf()})
 
 
 def _blank_questions(questionnaire, shown):
