@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from math import isfinite
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -19,22 +20,21 @@ from openpyxl.compat import safe_string
 from openpyxl.utils import get_column_letter
 from openpyxl.xml.functions import tostring
 
-HELD = "_held_rows"  # a fast workbook's attribute: {sheet: [its data rows' XML]}
+_HELD: WeakKeyDictionary = WeakKeyDictionary()  # fast workbook → {sheet: [its data rows' XML]}
 NUMBERS = (int, float, Decimal)
 
 
 def fast_workbook() -> Workbook:
     """A write-only workbook whose tables' data rows are held as XML text until it is saved: fast,
-    but a table's rows are held in memory (an export of any length uses Workbook(write_only=True)).
-    A sheet's table is the last thing written to it (nothing is appended after its rows)."""
+    but a table's rows are held in memory (an export of any length uses Workbook(write_only=True))."""
     wb = Workbook(write_only=True)
-    setattr(wb, HELD, {})
+    _HELD[wb] = {}
     return wb
 
 
 def holds_rows(ws) -> bool:
     """Whether a sheet's table rows are held as text (the sheet belongs to a fast_workbook)."""
-    return getattr(ws.parent, HELD, None) is not None
+    return ws.parent in _HELD
 
 
 class RowText:
@@ -44,7 +44,7 @@ class RowText:
     def __init__(self, ws, first: int, styles: dict, plain_dates: set[int]):
         self.ws, self.row, self.styles, self.plain_dates = ws, first, styles, plain_dates
         self.ids = {col: f' s="{ws.parent._cell_styles.add(style)}"' for col, style in styles.items()}
-        self.texts = getattr(ws.parent, HELD).setdefault(ws, [])
+        self.texts = _HELD[ws.parent].setdefault(ws, [])
         self.letters: list[str] = []
 
     def add(self, values) -> None:
@@ -96,7 +96,7 @@ class _Collect:
 def put_rows(wb) -> None:
     """Before a fast_workbook is saved: close each sheet holding rows and put them into its XML,
     after the rows openpyxl wrote."""
-    for ws, texts in getattr(wb, HELD, {}).items():
+    for ws, texts in _HELD.get(wb, {}).items():
         ws.close()
         path = ws._writer.out
         with open(path, encoding="utf-8") as f:
@@ -106,4 +106,4 @@ def put_rows(wb) -> None:
         at = xml.rindex("</sheetData>")
         with open(path, "w", encoding="utf-8") as f:
             f.write(xml[:at] + "".join(texts) + xml[at:])
-    setattr(wb, HELD, {})
+        texts.clear()
