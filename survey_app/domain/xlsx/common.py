@@ -27,7 +27,6 @@ from ...extensions import db
 from ...models import Campaign
 from ..campaigns.lifecycle import default_campaign
 from ..documents import in_chinese
-from .rowxml import RowText, holds_rows, put_rows
 
 
 # Leading characters a spreadsheet may read as the start of a formula (ASCII and full-width).
@@ -296,7 +295,6 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
     count = 0
     append = ws.append
     safe: dict[str, str] = {}  # short texts repeat (names, labels): made safe once
-    as_text = RowText(ws, top + 1, styles, plain_dates) if holds_rows(ws) else None
     for row in rows:
         count += 1
         out = list(row)
@@ -310,9 +308,6 @@ def _write_streamed(ws, headers, rows, widths, formats: dict[int, str], heading,
                 out[i] = s
             elif v is not None and not isinstance(v, (int, float, date)):
                 out[i] = _cell_value(v)
-        if as_text is not None:
-            as_text.add(out)
-            continue
         for col, style in styles.items():
             v = out[col]
             if v is None or (type(v) is date and col in plain_dates):
@@ -331,8 +326,6 @@ def rounded(v, nd: int = 1):
 
 
 def to_bytes(wb: Workbook) -> bytes:
-    """The workbook as .xlsx bytes (a fast_workbook's held rows put in first)."""
-    put_rows(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Sequence
 
+from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
@@ -20,7 +21,6 @@ from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES, held_count
 from .common import MEAN, PERCENT, Heading, office_of, rounded, safe_title, to_bytes, write_table
-from .rowxml import fast_workbook
 
 
 RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
@@ -120,10 +120,10 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
     a title block (scope, campaign, date, issuing office: the user's jurisdiction unless `office` is
     given). `loop` (companies' LoopRates) adds the 整改闭环 sheet. `held` (how many held responses
     the figures include; None: published only) puts 含待复核答卷 in every title block. The sheets
-    are written as text straight into the sheets' XML (rowxml.fast_workbook)."""
+    are streamed (a write-only workbook): each is written as it is made."""
     heading = Heading("物业服务企业满意度排名", scope_name, campaign_name, generated,
                       office if office is not None else office_of(), HELD_NOTE if held is not None else "")
-    wb = fast_workbook()
+    wb = Workbook(write_only=True)
     _ranking_sheet(wb.create_sheet("企业排名"), ranking, "物业服务企业", heading.for_sheet("物业服务企业满意度排名"))
     for level_name, level_ranking in levels:
         _ranking_sheet(wb.create_sheet(safe_title(f"各{level_name}")), level_ranking, level_name,
