@@ -6,21 +6,15 @@ statement timeout and the queue's own ping. 200 `{"status": "ok", ...}` when eve
 """
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import jobs
 from ..extensions import db, limiter
 
 bp = Blueprint("health", __name__)
 
 STATEMENT_TIMEOUT_MS = 2000  # PostgreSQL: the check gives up rather than hang behind a stuck server
-# Where the job queue's check plugs in: the module, and the first of these functions it has. Each
-# may return True / "ok" (answering), False or another text (not answering), or raise.
-QUEUE_MODULE = "survey_app.jobs"
-QUEUE_CHECKS = ("health", "ping")
 
 
 def database_status() -> str:
@@ -38,25 +32,14 @@ def database_status() -> str:
     return "ok"
 
 
-def queue_check():
-    """The job queue's check function, or None while the app has no job queue."""
-    if importlib.util.find_spec(QUEUE_MODULE) is None:
-        return None
-    jobs = importlib.import_module(QUEUE_MODULE)
-    return next((getattr(jobs, name) for name in QUEUE_CHECKS if callable(getattr(jobs, name, None))), None)
-
-
-def queue_status() -> str | None:
-    """"ok" or "unavailable" for the job queue; None when there is no queue to check."""
-    check = queue_check()
-    if check is None:
-        return None
+def queue_status() -> str:
+    """"ok" or "unavailable" for the job queue (survey_app.jobs.health: its store answers)."""
     try:
-        answer = check()
+        answer = jobs.health()
     except Exception as e:  # noqa: BLE001 — any failure of the queue is "unavailable", never a 500
         current_app.logger.warning("health: job queue unavailable: %s", type(e).__name__)
         return "unavailable"
-    return "ok" if answer is None or answer is True or answer == "ok" else "unavailable"
+    return "ok" if answer else "unavailable"
 
 
 @bp.get("/healthz")
@@ -64,7 +47,6 @@ def queue_status() -> str | None:
 def healthz():
     """200 with every part "ok", or 503 naming the part that is "unavailable"."""
     parts = {"database": database_status(), "queue": queue_status()}
-    parts = {name: state for name, state in parts.items() if state is not None}
     healthy = all(state == "ok" for state in parts.values())
     resp = jsonify({"status": "ok" if healthy else "unavailable", **parts})
     resp.status_code = 200 if healthy else 503
