@@ -98,10 +98,12 @@ def finish(job: Job, *, file_name: str | None = None, result: dict | None = None
     job.finished_at = now()
 
 
-def fail(job: Job, message: str) -> None:
-    """Mark the job failed with a message for its owner (plain words, never a trace)."""
+def fail(job: Job, message: str, result: dict | None = None) -> None:
+    """Mark the job failed with a message for its owner (plain words, never a trace) and what
+    its page shows of it (`result`: an import's refused rows)."""
     job.state = FAILED
     job.message = message[:500]
+    job.result = result
     job.finished_at = now()
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from ..domain import roster
 from ..domain.rectification import sheet_import
 from ..web.roster import street_checker
@@ -38,7 +40,8 @@ def _import(job, run) -> Outcome:
     finally:
         path.unlink(missing_ok=True)
     progress(1, 1)
-    return Outcome(result=asdict(result), done=result.rows)
+    refused = _("没有导入任何数据：文件中的问题见下表，改正后请重新上传。") if result.errors else None
+    return Outcome(result=asdict(result), done=result.rows, refused=refused)
 
 
 @kind(ROSTER, writes=True, lock_first=False)

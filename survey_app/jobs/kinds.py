@@ -9,12 +9,14 @@ from typing import Callable
 class Outcome:
     """What a job's work gives: the download's name (None: no file), the result page's figures,
     the count to show as done, and `after`, run in the transaction that marks the job done (an
-    audit event of a job that only reads)."""
+    audit event of a job that only reads); `refused`: the work kept nothing (an import with
+    refused rows), said to the owner as the job's failure, its result still shown."""
 
     file_name: str | None = None
     result: dict | None = None
     done: int | None = None
     after: Callable[[], None] | None = None
+    refused: str | None = None
 
 
 @dataclass

@@ -84,7 +84,10 @@ def _run(job: Job) -> None:
         job = db.session.get(Job, job_id)
         if outcome.after:
             outcome.after()
-        core.finish(job, file_name=outcome.file_name, result=outcome.result, done=outcome.done)
+        if outcome.refused:
+            core.fail(job, outcome.refused, result=outcome.result)
+        else:
+            core.finish(job, file_name=outcome.file_name, result=outcome.result, done=outcome.done)
         db.session.commit()
     except Exception as e:  # every failure ends as a failed job with a message for its owner
         db.session.rollback()

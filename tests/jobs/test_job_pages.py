@@ -187,7 +187,8 @@ def test_a_large_roster_is_imported_by_a_job_all_or_nothing_with_the_pages_resul
     bad = _roster_upload(client, xlsx([row(room="201"), row(room="202"), row(street="无名街道")]))
     job = db.session.get(Job, bad.headers["Location"].rsplit("/", 1)[-1])
     page = client.get(f"/jobs/{job.id}").data.decode()
-    assert "文件未导入：发现 1 处问题" in page and "未知的街道「无名街道」" in page
+    assert job.state == "failed" and "失败" in page and "已完成" not in page  # nothing was imported
+    assert "没有导入任何数据" in page and "文件未导入：发现 1 处问题" in page and "未知的街道「无名街道」" in page
     assert db.session.scalar(select(func.count()).select_from(Household)) == 133
 
 
