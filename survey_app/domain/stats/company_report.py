@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Campaign, Compound, CompoundTotal, DimensionTotal, Response
 from ...access import Area
-from .aggregates import PUBLISHED, AreaSums, compound_stats, dimension_stats, unit_stats
+from .aggregates import PUBLISHED, AreaSums, dimension_stats, unit_stats
 from .adverts import shown_text
 from .privacy import MIN_GROUP, shown
 from .ranking import RankedRow, rank_units
@@ -45,7 +45,7 @@ def company_report(campaign: Campaign, company_id: int, comment_limit: int | Non
     position = next((r for r in ranking.rows if r.stats.key == company_id), None)
     own = position.stats if position else None
     scope = sums.unit_stats("city")[0]
-    compounds = compound_stats(campaign.id, city, extra=own_clause)
+    compounds = unit_stats(campaign.id, city, "compound", extra=own_clause)  # names only: no ORM rows
     own_dims = dimension_stats(campaign.id, city, "company", extra=DimensionTotal.company_id == company_id,
                                households=sums.households_by("company"))  # this company's rows only
     scope_dims = dimension_stats(campaign.id, city, "city", households=sums.households_by("city"))
