@@ -6,7 +6,7 @@ from .. import access
 from ..domain import audit, rectification
 from ..domain.clock import now
 from ..domain.rectification import listing
-from ..domain.stats.company_report import company_report
+from ..domain.stats.company_report import company_report, compound_dimensions
 from ..domain.stats.privacy import MIN_GROUP, shown
 from ..domain.xlsx.company import company_workbook
 from ..domain.xlsx.rectification import Filters
@@ -30,10 +30,11 @@ def home():
     today = now().date()
     report = company_report(campaign, current_user.company_id, comment_limit=COMMENTS_SHOWN)
     compounds = page_of(report.compounds, page_number(), COMPOUNDS_PER_PAGE)
+    compound_dims = compound_dimensions(campaign.id, [s.key for s in compounds.rows])
     items = listing.page(access.rectification_clause(current_user), campaign.id,
                          listing.Filters(company_id=current_user.company_id, sort="urgent"), today, 1, ITEMS_SHOWN)
     return render_template("company/home.html", campaign=campaign, campaigns=all_campaigns(), report=report,
-                           compounds=compounds, items=items, comments_shown=COMMENTS_SHOWN,
+                           compounds=compounds, compound_dims=compound_dims, items=items, comments_shown=COMMENTS_SHOWN,
                            labels=rectification.STATUS_LABELS, today=today, min_group=MIN_GROUP,
                            shown=shown, is_overdue=rectification.is_overdue)
 

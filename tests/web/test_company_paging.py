@@ -30,6 +30,22 @@ def test_page_two_shows_the_next_compounds(client, world, login):
     assert "page=2" in first and "第 1 / 2 页" in first and "第 2 / 2 页" in second
 
 
+def test_the_compound_by_dimension_table_follows_the_page(client, world, login, monkeypatch):
+    monkeypatch.setattr(company_view, "COMPOUNDS_PER_PAGE", 1)
+    for compound, value in ((world.k1, 5), (world.k3, 2)):  # company 1's two compounds
+        for h in households_of(compound)[:5]:
+            answer(world.campaign, h, value)
+    login("company1")
+
+    def heat_rows(page):
+        table = page[page.index("小区 × 维度"):]
+        return re.findall(r"<tr><td>([^<]+)</td>", table[:table.index("</table>")])
+
+    pages = [client.get(f"/company/?page={n}").data.decode() for n in (1, 2)]
+    assert [heat_rows(p) for p in pages] == [["金色花园"], ["翡翠名苑"]]  # as the compounds' table, one a page
+    assert "100.0" in pages[0].split("小区 × 维度")[1] and "100.0" not in pages[1].split("小区 × 维度")[1]
+
+
 def test_comment_sample_is_masked_and_the_count_is_all_of_them(client, world, login, monkeypatch):
     monkeypatch.setattr(company_view, "COMMENTS_SHOWN", 4)
     for n, h in enumerate(households_of(world.k1)[:6]):

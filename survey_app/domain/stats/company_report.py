@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ...extensions import db
 from ...models import Campaign, Compound, CompoundTotal, DimensionTotal, Response
 from ...access import Area
-from .aggregates import PUBLISHED, AreaSums, dimension_stats, unit_stats
+from .aggregates import PUBLISHED, AreaSums, dimension_stats, dimension_stats_by_compound, unit_stats
 from .adverts import shown_text
 from .privacy import MIN_GROUP, shown
 from .ranking import RankedRow, rank_units
@@ -28,7 +28,6 @@ class CompanyReport:
     ranked_count: int
     compounds: list[UnitStats]
     dimensions: list[tuple]  # (dimension, own UnitStats | None, scope UnitStats | None)
-    compound_dimensions: dict[tuple[int, int], UnitStats]  # only groups of MIN_GROUP or more
     comments: list[tuple[str, str]] = field(default_factory=list)  # (compound name, masked text)
     comment_count: int = 0  # comments in the shown compounds (adverts included: counted, never shown)
     trend: list[tuple[Campaign, UnitStats]] = field(default_factory=list)
@@ -50,16 +49,20 @@ def company_report(campaign: Campaign, company_id: int, comment_limit: int | Non
                                households=sums.households_by("company"))  # this company's rows only
     scope_dims = dimension_stats(campaign.id, city, "city", households=sums.households_by("city"))
     dims = [(d, own_dims.get((company_id, d.id)), scope_dims.get((None, d.id))) for d in campaign.dimensions]
-    per_compound = dimension_stats(campaign.id, city, "compound", extra=own_clause)
     report = CompanyReport(
         campaign=campaign, company_id=company_id, own=own, scope=scope, position=position,
         ranked_count=len(ranking.ranked), compounds=compounds, dimensions=dims,
-        compound_dimensions={k: v for k, v in per_compound.items() if shown(v)},
     )
     report.comments, report.comment_count = _comments(campaign.id, company_id, {s.key for s in compounds if shown(s)},
                                                       comment_limit)
     report.trend = _trend(campaign, company_id, own)
     return report
+
+
+def compound_dimensions(campaign_id: int, compound_ids: list[int]) -> dict[tuple[int, int], UnitStats]:
+    """{(compound id, dimension id): figures} of these compounds (a page of the company's), only
+    groups of MIN_GROUP or more."""
+    return {k: v for k, v in dimension_stats_by_compound(campaign_id, compound_ids).items() if shown(v)}
 
 
 def _comments(campaign_id: int, company_id: int, compound_ids: set[int],
