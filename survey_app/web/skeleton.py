@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import secrets
 
-from markupsafe import Markup, escape
+from markupsafe import escape
 
 _TOKEN = secrets.token_hex(12)
 
 
-def mark(name: str) -> Markup:
-    """The marker of the value `name` (rendered as is: markers are never escaped)."""
-    return Markup(f"\x00{_TOKEN}:{name}\x00")
+def mark(name: str) -> str:
+    """The marker of the value `name`: no character in it is one HTML escaping changes, so the
+    template writes it as it is."""
+    return f"\x00{_TOKEN}:{name}\x00"
 
 
 def fill(page: str, values: dict[str, str]) -> str:
     """The page with each marker replaced by its value, escaped; a page without markers is unchanged."""
     for name, value in values.items():
-        page = page.replace(str(mark(name)), str(escape(value)))
+        page = page.replace(mark(name), str(escape(value)))
     return page
