@@ -24,9 +24,11 @@ def jobs_group():
               help="以线程或进程执行任务")
 def worker(workers, worker_type):
     """Run queued jobs until stopped (SIGINT: finish the running jobs first; SIGTERM: stop now)."""
-    failed = runner.recover()  # its own transaction: the worker holds none open while it waits
+    failed, requeued = runner.recover()  # its own transaction: the worker holds none open while it waits
     if failed:
         click.echo(_("%(n)s 个任务因工作进程停止而中断，已标记为失败。", n=failed), err=True)
+    if requeued:
+        click.echo(_("%(n)s 个排队任务不在队列中，已重新排队。", n=requeued), err=True)
     if not logging.getLogger("huey").handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     db.engine.dispose()  # a process worker must not share the parent's connections
@@ -38,11 +40,13 @@ def worker(workers, worker_type):
 
 @jobs_group.command("sweep")
 def sweep():
-    """Delete jobs (and their files) older than JOB_KEEP_HOURS; fail jobs left by a stopped worker."""
+    """Delete jobs (and their files) older than JOB_KEEP_HOURS; fail jobs left by a stopped worker;
+    put back on the queue queued jobs whose task was lost."""
     failed = core.abandoned(runner.abandoned_message())
     jobs, files = core.sweep()
-    click.echo(_("已删除过期任务 %(jobs)s 个、文件 %(files)s 个；中断的任务 %(failed)s 个已标记为失败。",
-                 jobs=jobs, files=files, failed=failed))
+    requeued = core.requeue_lost()
+    click.echo(_("已删除过期任务 %(jobs)s 个、文件 %(files)s 个；中断的任务 %(failed)s 个已标记为失败；"
+                 "重新排队 %(requeued)s 个。", jobs=jobs, files=files, failed=failed, requeued=requeued))
 
 
 @jobs_group.command("list")

@@ -149,6 +149,24 @@ def abandoned(message: str) -> int:
     return n
 
 
+LOST_AFTER = timedelta(minutes=5)  # a queued job older than this with no task in the queue was lost
+
+
+def requeue_lost(at=None) -> int:
+    """Put back on the queue the jobs still 'queued' in the database whose task is not in it (a
+    worker that took the task died before starting the job, or the queue did not answer when the
+    job was asked for); how many. A job asked for in the last LOST_AFTER is left alone: its task
+    may be on its way. Should a task be there twice, the job still runs once (runner._start)."""
+    at = at or now()
+    waiting = queue.waiting_job_ids()
+    lost = [job_id for job_id in db.session.scalars(
+        select(Job.id).where(Job.state == QUEUED, Job.created_at <= at - LOST_AFTER).order_by(Job.created_at))
+        if job_id not in waiting]
+    for job_id in lost:
+        queue.enqueue(job_id)
+    return len(lost)
+
+
 def sweep(at=None) -> tuple[int, int]:
     """Delete expired jobs and their files, and files no job names any more: (jobs, files) deleted."""
     at = at or now()
@@ -172,4 +190,5 @@ def sweep(at=None) -> tuple[int, int]:
 
 
 __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Progress", "abandoned", "fail", "file_path", "files_folder",
-           "finish", "job_of", "jobs_of", "progress", "shown_progress", "submit", "sweep", "worker_name"]
+           "finish", "job_of", "jobs_of", "progress", "requeue_lost", "shown_progress", "submit", "sweep",
+           "worker_name"]

@@ -101,3 +101,8 @@ def ping() -> bool:
 def pending() -> int:
     """Tasks waiting in the queue."""
     return huey_of().storage.queue_size()
+
+
+def waiting_job_ids() -> set[str]:
+    """The ids of the jobs whose tasks wait in the queue."""
+    return {task.args[0] for task in huey_of().pending() if task.args}

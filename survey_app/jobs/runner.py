@@ -11,6 +11,7 @@ import logging
 import os
 
 from flask_babel import force_locale, gettext as _
+from sqlalchemy import update
 
 from ..database import begin_write
 from ..domain.clock import now
@@ -29,25 +30,27 @@ def abandoned_message() -> str:
     return _("处理中断：执行该任务的工作进程已停止，没有保存任何结果。请重新提交。")
 
 
-def recover() -> int:
+def recover() -> tuple[int, int]:
     """Before a worker takes jobs: mark failed the jobs a stopped worker of this machine left
-    running (`core.abandoned`), in a transaction of its own; how many."""
+    running (`core.abandoned`) and put back on the queue the queued jobs whose task was lost
+    (`core.requeue_lost`), in a transaction of its own; how many of each."""
     begin_write()
-    n = core.abandoned(abandoned_message())
+    failed = core.abandoned(abandoned_message())
     db.session.commit()
-    return n
+    return failed, core.requeue_lost()
 
 
 def _start(job_id: str) -> Job | None:
     """Mark the job running (its own short transaction), or None when it is not to be run."""
     begin_write()
-    job = db.session.get(Job, job_id)
-    if job is None or job.state != QUEUED:
+    # One statement decides: of two workers holding the same job's task, one marks it running.
+    taken = db.session.execute(update(Job).where(Job.id == job_id, Job.state == QUEUED).values(
+        state=RUNNING, started_at=now(), worker=core.worker_name()))
+    if taken.rowcount != 1:
         db.session.rollback()
         return None
-    job.state, job.started_at, job.worker = RUNNING, now(), core.worker_name()
     db.session.commit()
-    return job
+    return db.session.get(Job, job_id)
 
 
 def run(job_id: str) -> None:

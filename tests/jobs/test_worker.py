@@ -21,7 +21,7 @@ from survey_app.domain.clock import now
 from survey_app.extensions import db as _db
 from survey_app import jobs
 from survey_app.jobs import core, queue
-from survey_app.models import Job, User
+from survey_app.models import AuditEvent, Job, User
 
 from ..conftest import make_config
 from ..factories import build_world
@@ -143,6 +143,46 @@ def test_a_job_left_running_by_a_dead_worker_is_marked_failed_when_a_worker_star
     finally:
         worker.stop()
     assert job.state == "failed" and "工作进程已停止" in job.message
+
+
+def _queued_job(owner, job_id: str, minutes_ago: int, campaign_id: int) -> Job:
+    """A queued job's row as `core.submit` stores it, asked for `minutes_ago` (its task not queued)."""
+    at = now() - timedelta(minutes=minutes_ago)
+    job = Job(id=job_id, kind="ranking", owner_id=owner.id, params={"campaign_id": campaign_id, "area": ""},
+              state="queued", done=0, total=0, message="", created_at=at, expires_at=at + timedelta(hours=72))
+    _db.session.add(job)
+    return job
+
+
+def test_a_queued_job_whose_task_was_lost_is_queued_again_and_runs_once(queued_app):
+    """A worker that took a task and died before starting the job, or a queue that did not answer when
+    the job was asked for: the job's row says 'queued' and no task is waiting. The sweep and a
+    starting worker put it back; a job just asked for, or one whose task waits, is left alone."""
+    world = build_world()
+    owner = _db.session.scalar(select(User).where(User.username == "city"))
+    lost = _queued_job(owner, "a" * 32, 10, world.campaign.id)
+    _queued_job(owner, "b" * 32, 1, world.campaign.id)  # just asked for: its task may be on its way
+    waiting = _queued_job(owner, "c" * 32, 10, world.campaign.id)
+    _db.session.commit()
+    queue.enqueue(waiting.id)
+    assert queue.waiting_job_ids() == {waiting.id}
+
+    result = queued_app.test_cli_runner().invoke(args=["jobs", "sweep"])
+    assert result.exit_code == 0 and "重新排队 1 个" in result.output, result.output
+    assert queue.waiting_job_ids() == {waiting.id, lost.id}
+    queue.enqueue(lost.id)  # the same task twice (a sweep and a starting worker): the job runs once
+    worker = Worker(queued_app)
+    try:
+        for job_id in (lost.id, waiting.id):
+            job = _wait_until_finished(job_id)
+            assert job.state == "done", job.message
+    finally:
+        worker.stop()
+    _db.session.rollback()
+    assert _db.session.get(Job, "b" * 32).state == "queued"
+    assert queue.pending() == 0
+    exports = _db.session.scalars(select(AuditEvent.action).where(AuditEvent.action == "export.ranking")).all()
+    assert len(exports) == 2  # the lost job and the waiting one, each made once
 
 
 def test_health_says_whether_the_queue_answers(queued_app, tmp_path):
