@@ -10,6 +10,8 @@ refused action leaves no event but its security one (see `security_event`).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
@@ -34,9 +36,23 @@ class Jurisdiction:
     company_id: int | None = None
 
 
+_ASKED_FROM: ContextVar[str] = ContextVar("asked_from", default="")
+
+
 def client_address() -> str:
-    """The client's address as the app sees it (after the trusted proxies), or "" outside a request."""
-    return (request.remote_addr or "")[:45] if has_request_context() else ""
+    """The client's address as the app sees it (after the trusted proxies); outside a request, the
+    address work done for one was asked from (`asked_from`), else ""."""
+    return (request.remote_addr or "")[:45] if has_request_context() else _ASKED_FROM.get()
+
+
+@contextmanager
+def asked_from(address: str):
+    """Work done outside a request for one (a job): its events carry the address it was asked from."""
+    token = _ASKED_FROM.set((address or "")[:45])
+    try:
+        yield
+    finally:
+        _ASKED_FROM.reset(token)
 
 
 def _json(value) -> str | None:

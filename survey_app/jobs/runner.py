@@ -14,6 +14,7 @@ from flask_babel import force_locale, gettext as _
 from sqlalchemy import update
 
 from ..database import begin_write
+from ..domain import audit
 from ..domain.clock import now
 from ..errors import Refusal
 from ..extensions import db
@@ -58,7 +59,7 @@ def run(job_id: str) -> None:
     job = _start(job_id)
     if job is None:
         return
-    with force_locale(job.params.get("locale") or "zh_CN"):
+    with force_locale(job.params.get("locale") or "zh_CN"), audit.asked_from(job.params.get("ip", "")):
         _run(job)
 
 

@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 
+from ..domain import audit
 from ..errors import NotFound
 from ..jobs import core, exports, imports
 from ..jobs.workbooks import households_in
@@ -21,7 +22,7 @@ JOB_ID = "<string(length=32):job_id>"
 def submit(kind: str, **params):
     """A job for the current user (it repeats the view's checks as its owner), queued once this
     request commits."""
-    return core.submit(kind, current_user, locale=str(get_locale() or ""), **params)
+    return core.submit(kind, current_user, locale=str(get_locale() or ""), ip=audit.client_address(), **params)
 
 
 def page(job):
@@ -46,7 +47,7 @@ def in_background(compound_clause, title: str):
         return None
     if request.method == "POST":
         return start(exports.EXPORT, endpoint=request.endpoint, args=request.args.to_dict(flat=False),
-                     view_args=request.view_args or {}, path=request.path, ip=request.remote_addr or "")
+                     view_args=request.view_args or {}, path=request.path)
     if households_in(compound_clause) > current_app.config["JOB_LARGE_HOUSEHOLDS"]:
         return render_template("jobs/offer.html", title=title, action=request.full_path)
     return None

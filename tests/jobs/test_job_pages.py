@@ -82,6 +82,8 @@ def test_a_large_ranking_workbook_is_offered_as_a_job(app, client, world, login,
     data = client.get(f"/jobs/{job.id}/file")
     assert data.status_code == 200 and data.data[:2] == b"PK"
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "export.ranking")) == 1
+    # The job's export event names the address the job was asked from, as a download's does.
+    assert db.session.scalar(select(AuditEvent.ip).where(AuditEvent.action == "export.ranking")) == "127.0.0.1"
     # A small area still downloads at once.
     _large(app, 10_000)
     small = client.get(f"/office/ranking.xlsx?campaign={world.campaign.id}")
@@ -156,6 +158,7 @@ def test_large_comment_and_rectification_workbooks_are_made_by_jobs_as_their_vie
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > before)).all()
         assert [e.action for e in events if e.action.startswith("export.")] in (["export.comments"],
                                                                                ["export.rectification"])
+        assert {e.ip for e in events if e.action.startswith("export.")} == {"127.0.0.1"}
     # An area outside the user's view is refused when asked, and no job is made.
     client.post("/logout")
     login("street1")
