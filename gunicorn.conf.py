@@ -37,3 +37,13 @@ class RedactingLogger(Logger):
 
 
 logger_class = RedactingLogger
+
+
+def when_ready(server):
+    """Say at start when several workers would each count the rate limits in their own memory
+    (RATELIMIT_STORAGE_URI unset or memory://): an address then gets as many tries as there are
+    workers. Production sets redis://... (README, "Production")."""
+    uri = os.environ.get("RATELIMIT_STORAGE_URI", "") or "memory://"
+    if server.cfg.workers > 1 and uri.startswith("memory://"):
+        server.log.warning("RATELIMIT_STORAGE_URI is %s: each of the %s workers counts rate limits on its own; "
+                           "set it to redis://... so that they share them", uri, server.cfg.workers)

@@ -103,3 +103,19 @@ def test_the_client_behind_the_trusted_proxy_is_recorded(served):
     with sqlite3.connect(served["db"]) as conn:
         rows = conn.execute("SELECT action, ip FROM audit_events WHERE category = 'security'").fetchall()
     assert rows == [("code.unknown", "203.0.113.77")]
+
+
+def test_several_workers_counting_limits_in_memory_are_warned_of(monkeypatch):
+    import runpy
+    from types import SimpleNamespace
+
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    said = []
+    log = SimpleNamespace(warning=lambda msg, *args: said.append(msg % args))
+    for workers, uri in ((2, None), (2, "memory://"), (1, None), (4, "redis://cache:6379/0")):
+        if uri is None:
+            monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+        else:
+            monkeypatch.setenv("RATELIMIT_STORAGE_URI", uri)
+        hooks["when_ready"](SimpleNamespace(cfg=SimpleNamespace(workers=workers), log=log))
+    assert len(said) == 2 and all("each of the 2 workers" in s and "redis://" in s for s in said)
