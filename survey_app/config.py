@@ -96,6 +96,9 @@ class Config:
     STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
     RESIDENT_SESSION_HOURS = int(os.environ.get("RESIDENT_SESSION_HOURS", "3"))
     PERMANENT_SESSION_LIFETIME = RESIDENT_SESSION_HOURS * 3600  # the resident's cookie (seconds)
+    # The resident's cookie is sent again only when its session changes (its hours count from the
+    # scan, web/resident.py), not signed and sent anew with every survey page.
+    SESSION_REFRESH_EACH_REQUEST = False
     # Failed logins per username, from any address (moderate: an attacker spraying one account from
     # many addresses locks it only for this window); LOGIN_RATE_LIMIT is per address and stricter.
     LOGIN_USER_RATE_LIMIT = os.environ.get("LOGIN_USER_RATE_LIMIT", "20 per 15 minutes")
