@@ -18,7 +18,8 @@ parallel=()
 echo "==> python -m pytest ${parallel[*]} $*"
 t0=$SECONDS
 rc=0
-python -m pytest "${parallel[@]}" "$@" || rc=$?
+# The 15 slowest tests are listed at the end: the suite's time is watched (CI should stay under 20 min).
+python -m pytest "${parallel[@]}" --durations=15 "$@" || rc=$?
 echo "==> pytest finished in $((SECONDS - t0))s with exit code $rc"
 if [ "$rc" -eq 5 ]; then
     echo "error: pytest collected no tests" >&2
