@@ -21,6 +21,7 @@ from ..extensions import db
 from ..models import AuditEvent
 from .audit import API, SECURITY, STAFF
 from .clock import now
+from .paging import clamp
 
 PER_PAGE = 50
 EXPORT_MAX = 100_000  # rows of one export; narrow the filter for more
@@ -171,8 +172,7 @@ def _select(scope, filters: Filters):
 def page(scope, filters: Filters, number: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the events `scope` (an `access.audit_clause`) admits, newest first."""
     total = db.session.scalar(select(func.count(AuditEvent.id)).where(scope, *filters.clause())) or 0
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    number, pages = clamp(total, number, per_page)
     events = db.session.scalars(_select(scope, filters).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
                                 .offset((number - 1) * per_page).limit(per_page)).all()
     return Page(events, total, number, pages)

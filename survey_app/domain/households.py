@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from ..errors import Invalid
 from ..extensions import db
 from ..models import Building, Compound, Household, Response
+from .paging import clamp
 from .roster import clean, normalise_building, normalise_room, normalise_unit
 
 MAX_QUERY = 60  # characters: an address is far shorter
@@ -146,8 +147,7 @@ def search(address: Address, compounds, buildings, campaign_id: int | None, numb
                 .where(address_clause(address, compounds, buildings)))
 
     total = db.session.scalar(matching(func.count(Household.id)))
-    pages = max(1, -(-total // per_page))
-    number = min(max(number, 1), pages)
+    number, pages = clamp(total, number, per_page)
     q = (matching(Household, Building, Compound)
          .order_by(Compound.name, Compound.id, func.length(Building.name), Building.name, Building.id,
                    func.length(Household.unit), Household.unit, func.length(Household.room), Household.room)

@@ -46,23 +46,6 @@ def page_number(name: str = "page") -> int:
     return number
 
 
-@dataclass
-class ListPage:
-    """One page of a list already in memory (the shared pager macro reads number and pages)."""
-
-    rows: list
-    total: int
-    number: int
-    pages: int
-
-
-def page_of(rows: list, number: int, per_page: int = 50) -> ListPage:
-    """Page `number` of `rows` (a number past the end shows the last page)."""
-    pages = max(1, -(-len(rows) // per_page))
-    number = min(max(1, number), pages)
-    return ListPage(rows[(number - 1) * per_page:number * per_page], len(rows), number, pages)
-
-
 def campaign_in_view() -> Campaign:
     """The campaign named by ?campaign= (within the user's view), else the default one.
 

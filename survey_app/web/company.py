@@ -10,7 +10,8 @@ from ..domain.stats.company_report import company_report, compound_dimensions
 from ..domain.stats.privacy import MIN_GROUP, shown
 from ..domain.xlsx.company import company_workbook
 from ..domain.xlsx.rectification import Filters
-from .common import all_campaigns, campaign_in_view, company_required, page_of, page_number, xlsx_response
+from ..domain.paging import page_of
+from .common import all_campaigns, campaign_in_view, company_required, page_number, xlsx_response
 
 bp = Blueprint("company", __name__, url_prefix="/company")
 old = Blueprint("firm", __name__, url_prefix="/firm")  # the addresses before the rename, for bookmarks

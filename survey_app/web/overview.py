@@ -19,7 +19,8 @@ from ..domain.stats.reports import LEVEL_NAMES, area_overview
 from ..domain.xlsx.benchmarks import benchmarks_workbook
 from ..extensions import db
 from ..models import Compound, Street
-from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, page_of, page_number, xlsx_response
+from ..domain.paging import page_of
+from .common import all_campaigns, area_in_view, campaign_in_view, officer_required, page_number, xlsx_response
 
 bp = Blueprint("overview", __name__, url_prefix="/office/overview")
 # The keys of the terms the page being rendered printed, in order: kept in the request's environ,

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 
 from .. import access
 from ..domain import users
+from ..domain.paging import clamp
 from ..errors import Conflict, Invalid
 from ..extensions import db
 from ..models import Company, District, User
@@ -83,8 +84,7 @@ def index():
     if state in STATES:
         where.append(User.active.is_(state == "active"))
     total = db.session.scalar(select(func.count()).select_from(User).where(*where)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(page, pages)
+    page, pages = clamp(total, page, PAGE_SIZE)
     rows = db.session.scalars(select(User).where(*where).order_by(User.username)
                               .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     return render_template("users/index.html", users=rows, q=q, role_filter=role, state=state, page=page, pages=pages,

@@ -39,6 +39,7 @@ from ...models import Campaign, Company, Compound, Household, Response, User
 from ...models.integrity import ResponseSignal
 from .. import audit
 from ..clock import now
+from ..paging import clamp
 from ..responses import codes, totals
 from ..responses.survey import dimension_specs
 from ..stats.privacy import MIN_GROUP
@@ -257,8 +258,7 @@ def queue(campaign: Campaign, area, filters: Filters, number: int = 1, per_page:
             listed.append((key, head, kind, rows))
     listed.sort(key=lambda c: (not (c[1] is not None and c[1].strong), -len(c[3]), c[3][0].item.submitted_at))
     total = len(listed)
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    number, pages = clamp(total, number, per_page)
     shown = listed[(number - 1) * per_page:number * per_page]
     rows = [r for c in shown for r in c[3]]
     compounds = _names(Compound, [r.compound_id for r in rows])

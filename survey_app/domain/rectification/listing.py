@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from ...extensions import db
 from ...models import Community, Compound, RectificationItem
 from ...models.rectification import COMPANY_HELD, SOURCES, STATUSES
+from ..paging import clamp
 
 PER_PAGE = 50
 SEARCH_MAX = 64
@@ -93,8 +94,7 @@ def page(clause, campaign_id: int, f: Filters, today: date, number: int = 1, per
     total = db.session.scalar(select(func.count()).select_from(
         select(RectificationItem.id).join(Compound, Compound.id == RectificationItem.compound_id)
         .where(*where).subquery()))
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    number, pages = clamp(total, number, per_page)
     items = db.session.scalars(
         base.where(*where).order_by(*SORTS[f.sort]).limit(per_page).offset((number - 1) * per_page)
         .options(selectinload(RectificationItem.compound).selectinload(Compound.community)

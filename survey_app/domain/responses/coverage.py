@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, func, select
 
 from ...extensions import db
 from ...models import Building, Compound, Household, Response, User
+from ..paging import Page, clamp
 from ..stats.aggregates import PUBLISHED
 
 
@@ -53,21 +54,6 @@ def building_coverage(campaign_id: int, compound_clause, compound_id=None, grid=
     return [BuildingCoverage(b, int(n), int(r), int(a or 0)) for b, n, r, a in db.session.execute(q)]
 
 
-@dataclass
-class Page:
-    """One page of a list and how many rows the whole list has."""
-
-    rows: list
-    total: int
-    number: int
-    pages: int
-
-
-def _page(total: int, number: int, per_page: int) -> tuple[int, int]:
-    pages = max(1, -(-total // per_page))
-    return min(max(number, 1), pages), pages
-
-
 def building_page(campaign_id: int, clause, number: int = 1, per_page: int = 50) -> Page:
     """One page of `building_coverage` over the buildings with households under `clause` (an SQL
     condition on Building and Compound), in compound-name order: the page's buildings are picked
@@ -75,7 +61,7 @@ def building_page(campaign_id: int, clause, number: int = 1, per_page: int = 50)
     with_households = (select(Building.id).join(Compound, Compound.id == Building.compound_id)
                        .where(clause, select(Household.id).where(Household.building_id == Building.id).exists()))
     total = db.session.scalar(select(func.count()).select_from(with_households.subquery()))
-    number, pages = _page(total, number, per_page)
+    number, pages = clamp(total, number, per_page)
     ids = list(db.session.scalars(with_households.order_by(Compound.name, Building.compound_id, Building.id)
                                   .limit(per_page).offset((number - 1) * per_page)))
     rows = building_coverage(campaign_id, clause, building_ids=ids) if ids else []
@@ -123,7 +109,7 @@ def pending_page(campaign_id: int, clause, number: int = 1, per_page: int = 100,
             select(func.count(Household.id)).join(Building, Building.id == Household.building_id)
             .join(Compound, Compound.id == Household.compound_id).outerjoin(Response, _answered(campaign_id))
             .where(clause, Response.id.is_(None)))
-    number, pages = _page(total, number, per_page)
+    number, pages = clamp(total, number, per_page)
     rows = pending_households(campaign_id, clause, limit=per_page, offset=(number - 1) * per_page) if total else []
     return Page(rows, total, number, pages)
 

@@ -30,6 +30,7 @@ from ...errors import Invalid, NotFound
 from ...extensions import db
 from ...models import Answer, Campaign, Company, Compound, Question, RectificationRequest, Response
 from ...models.campaigns import SCORED_KIND
+from ..paging import clamp
 from .adverts import is_advert
 from .privacy import MIN_GROUP, mask
 
@@ -135,8 +136,7 @@ def comment_page(campaign: Campaign, area, filters: Filters, number: int = 1,
     listed = comment_list(campaign, area, filters)
     groups = listed.groups
     total = len(groups)
-    pages = max(1, -(-total // per_page))
-    number = min(max(1, number), pages)
+    number, pages = clamp(total, number, per_page)
     return CommentPage(groups[(number - 1) * per_page:number * per_page], total, sum(g.count for g in groups),
                        number, pages, withheld_compounds(campaign, area, filters), listed.adverts)
 
