@@ -11,7 +11,8 @@ from werkzeug.datastructures import MultiDict
 from survey_app.domain.campaigns import lifecycle as camp, spec as qs
 from survey_app.domain.clock import now
 from survey_app.domain.responses import totals
-from survey_app.domain.responses.survey import (ParsedSurvey, dimension_specs, form_values, is_required, parse_form,
+from survey_app.domain.responses.questionnaire import is_required
+from survey_app.domain.responses.survey import (ParsedSurvey, dimension_specs, form_values, parse_form,
                                                 save_response)
 from survey_app.domain.stats.categories import CategoryShare, category_shares
 from survey_app.domain.xlsx import questionnaire as qx

@@ -31,7 +31,7 @@ from ..clock import now
 from ..integrity import signals
 from ..rectification.residents import FollowUp, apply_followup, parse_followup
 from ..stats.scoring import DimensionSpec, response_index
-from .questionnaire import Questionnaire, is_required  # noqa: F401  (is_required: still imported from here)
+from .questionnaire import Questionnaire
 
 NA = "na"
 COMMENT_MAX = 500  # characters of a comment or a free-text answer, wherever the survey is filled in
