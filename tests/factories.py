@@ -26,6 +26,15 @@ def add_compound(community, name, company, households, building="1号楼", grid=
     return c
 
 
+def many_compounds(world, n=60) -> set[str]:
+    """n one-household compounds 测试小区00.. of 甲物业 in 金色花园's community (a list longer than a
+    page), committed; their names."""
+    for i in range(n):
+        add_compound(world.k1.community, f"测试小区{i:02d}", world.c1, 1)
+    db.session.commit()
+    return {f"测试小区{i:02d}" for i in range(n)}
+
+
 def add_user(username, role, **scope):
     u = User(username=username, role=role, display_name=username, **scope)
     u.set_password(PASSWORD)

@@ -8,7 +8,7 @@ from survey_app.extensions import db
 from survey_app.models import RectificationItem
 from survey_app.web import company as company_view
 
-from ..factories import add_compound, answer, households_of
+from ..factories import answer, households_of, many_compounds
 
 
 def _names(page: str) -> list[str]:
@@ -16,9 +16,7 @@ def _names(page: str) -> list[str]:
 
 
 def test_page_two_shows_the_next_compounds(client, world, login):
-    for i in range(60):
-        add_compound(world.k1.community, f"测试小区{i:02d}", world.c1, 1)
-    db.session.commit()
+    names = many_compounds(world)
     login("company1")
     first = client.get(f"/company/?campaign={world.campaign.id}").data.decode()
     second = client.get(f"/company/?campaign={world.campaign.id}&page=2").data.decode()
@@ -26,7 +24,7 @@ def test_page_two_shows_the_next_compounds(client, world, login):
     table = first[first.index('id="compounds"'):first.index('class="pager"')]
     assert table.count("<tr><td>") == 50  # 62 compounds: 50 on page 1, 12 on page 2
     assert two and not set(one) & set(two)
-    assert set(one) | set(two) == {f"测试小区{i:02d}" for i in range(60)}
+    assert set(one) | set(two) == names
     assert "page=2" in first and "第 1 / 2 页" in first and "第 2 / 2 页" in second
 
 
