@@ -119,6 +119,8 @@ def test_codes_export_writes_one_safe_row_per_household(runner, world, db, tmp_p
     assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == f"${top}:${top}"
     rows = [[c.value for c in r] for r in ws.iter_rows(min_row=top + 1)]
     assert len(rows) == 30
+    notes = wb["说明"]  # the notes' long texts wrap
+    assert all(r[1].alignment.wrap_text for r in notes.iter_rows(min_row=header_row(notes, "项目") + 1))
     for row in rows:
         code = tokens.find_code(tokens_of([row[9]])[0])
         assert code is not None and code.household_id == row[0] and code.campaign_id == world.campaign.id

@@ -122,7 +122,7 @@ def test_every_workbook_download_has_a_title_block_and_prints_on_a4(app, client,
             answer(world.campaign, h, 1, comment="楼道灯坏了")
     login("city")
     assert client.post(f"/rectification/generate?campaign={world.campaign.id}").status_code == 302
-    seen = set()
+    seen, notes_sheets = set(), set()
     for who in ("city", "company1"):
         login(who)
         for rule in app.url_map.iter_rules():
@@ -148,8 +148,12 @@ def test_every_workbook_download_has_a_title_block_and_prints_on_a4(app, client,
                 assert ws.sheet_properties.pageSetUpPr.fitToPage, where  # else the fit-to settings are ignored
                 assert ws.page_setup.orientation == ("landscape" if ws.max_column > 8 else "portrait"), where
                 assert ws.page_margins.left <= 0.75 and ws.page_margins.top <= 0.75, where
+                if [c.value for c in ws[top]][:2] == ["项目", "说明"]:  # a notes sheet: its long texts wrap
+                    notes_sheets.add(where)
+                    assert all(row[1].alignment.wrap_text for row in ws.iter_rows(min_row=top + 1)), where
     assert {"office.ranking_xlsx", "rectification_sheets.export", "visits.pending_xlsx", "company.report_xlsx",
             "audit.export"} <= seen, seen
+    assert {("office.ranking_xlsx", "方法说明"), ("overview.benchmarks_xlsx", "说明")} <= notes_sheets, notes_sheets
 
 
 def test_the_questionnaire_template_keeps_its_header_in_row_one_and_prints_on_a4(client, world, login):

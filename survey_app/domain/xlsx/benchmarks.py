@@ -6,10 +6,9 @@ from datetime import datetime
 from typing import Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
 
 from ..stats.benchmark import Candidate
-from .common import MEAN, PERCENT, Heading, office_of, rounded, to_bytes, write_table
+from .common import MEAN, PERCENT, WRAPPED, Heading, office_of, rounded, to_bytes, write_table
 
 HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "有效样本(份)", "参评率", "按时启动率",
            "整改完成率（核验通过）", "居民确认率", "当前逾期(件)", "是否符合", "原因"]
@@ -48,8 +47,6 @@ def benchmarks_workbook(candidates: Sequence[Candidate], scope_name: str, campai
                 formats={4: MEAN, 6: PERCENT, 7: PERCENT, 8: PERCENT, 9: PERCENT}, heading=heading,
                 highlight=(11, "符合"))
     m = wb.create_sheet("说明")
-    top = write_table(m, ["项目", "说明"], method_rows(days), widths=[14, 100],
-                      heading=heading.for_sheet("标杆企业候选说明"))
-    for row in m.iter_rows(min_row=top + 1):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    write_table(m, ["项目", "说明"], method_rows(days), widths=[14, 100],
+                heading=heading.for_sheet("标杆企业候选说明"), aligns={2: WRAPPED})
     return to_bytes(wb)

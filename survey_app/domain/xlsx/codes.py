@@ -4,13 +4,12 @@ from __future__ import annotations
 from typing import Callable
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
 
 from ..responses import codes as tokens
 from ...extensions import db
 from ...models import User
 from ..clock import now
-from .common import Heading, office_of, write_table
+from .common import WRAPPED, Heading, office_of, write_table
 from ..printing.selection import Selection, audit_print, check_base_url, count, issue_in_batches, live_count, suffixed
 
 HEADERS = ["户编号", "区", "街道", "社区", "小区", "楼栋", "单元", "房号", "完整地址", "问卷地址"]
@@ -48,7 +47,7 @@ def write_codes_workbook(out, campaign, sel: Selection, base_url: str, *, user_i
     ws.title = "住户问卷地址"
     write_table(ws, HEADERS, rows(), widths=WIDTHS, heading=heading)
     notes = wb.create_sheet("说明")
-    top = write_table(notes, ["项目", "说明"], [
+    write_table(notes, ["项目", "说明"], [
         ("测评活动", campaign.name),
         ("范围", sel.title),
         ("生成时间", made.strftime("%Y-%m-%d %H:%M")),
@@ -56,9 +55,7 @@ def write_codes_workbook(out, campaign, sel: Selection, base_url: str, *, user_i
         ("重新发放", f"{reissued} 户原有二维码已作废，须使用本表中的新地址。" if reissued else "无"),
         ("用途", "每个问卷地址只对应一户，可用于邮件合并打印二维码或入户通知；请勿外传。"
                "遗失或泄露时请在系统中为该户重新发放，旧地址随即失效。"),
-    ], widths=[14, 90], heading=heading.for_sheet("住户问卷地址清单说明"))
-    for row in notes.iter_rows(min_row=top + 1):
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
+    ], widths=[14, 90], heading=heading.for_sheet("住户问卷地址清单说明"), aligns={2: WRAPPED})
     wb.save(out)
     audit_print(user_id, sel, campaign.id, "导出问卷地址 Excel", done, reissued)
     return done

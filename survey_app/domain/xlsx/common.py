@@ -37,6 +37,7 @@ TITLE_FONT = Font(bold=True, size=14)
 NOTE_FONT = Font(size=10, color="444444")
 # Rows that need attention (overdue items); a conditional format's solid fill reads bgColor.
 HIGHLIGHT_FILL = PatternFill("solid", fgColor="FCE4D6", bgColor="FCE4D6")
+WRAPPED = Alignment(wrap_text=True, vertical="top")  # long text (a notes sheet's descriptions): write_table(aligns=)
 
 # Number formats: shares (0.4962 shows as 49.6%), means and scores (one decimal), dates.
 PERCENT, MEAN, DATE, DATETIME = "0.0%", "0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"

@@ -7,7 +7,7 @@ from typing import Sequence
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import ColorScaleRule, FormulaRule
-from openpyxl.styles import Alignment, PatternFill
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
@@ -20,7 +20,7 @@ from ..stats.aggregates import AreaSums, dimension_stats
 from ..stats.privacy import MIN_GROUP
 from ..stats.ranking import Ranking, rank_units
 from ..stats.reports import LEVEL_NAMES, held_count
-from .common import MEAN, PERCENT, Heading, office_of, rounded, safe_title, to_bytes, write_table
+from .common import MEAN, PERCENT, WRAPPED, Heading, office_of, rounded, safe_title, to_bytes, write_table
 
 
 RANKING_HEADERS = ["名次", "等级组", "物业服务企业", "满意度指数", "排序估计值", "95%区间下限", "95%区间上限",
@@ -164,7 +164,6 @@ def ranking_workbook(ranking: Ranking, scope_name: str, campaign_name: str, gene
     return to_bytes(wb)
 
 
-WRAPPED = Alignment(wrap_text=True, vertical="top")  # long text: the 方法说明's descriptions
 
 
 def compound_places(area: Area) -> dict[int, tuple[str, str, str]]:
