@@ -49,7 +49,10 @@ def configure(app: Flask) -> None:
     @app.after_request
     def _commit_once(resp):
         # A request commits once, at its end, and only when it succeeded: a refused or failed
-        # request (4xx, 5xx) keeps nothing it wrote. Domain functions never commit.
+        # request (4xx, 5xx) keeps nothing it wrote. Domain functions never commit. A request
+        # that never used the database has no transaction to end.
+        if not (db.session.registry.has() and db.session().in_transaction()):
+            return resp
         if resp.status_code < 400:
             db.session.commit()
         else:

@@ -1,4 +1,7 @@
 """Languages: Chinese (zh_CN) first, English available via ?lang=en."""
+from functools import lru_cache
+
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, gettext as _, refresh
 
@@ -6,18 +9,25 @@ from .config import ROOT
 from .extensions import babel
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
     """The language of this request: ?lang= (remembered in the session), else Chinese.
 
     Outside a request (commands, jobs) messages are in the default language.
     """
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return default
+        return _locale(default)
     wanted = request.args.get("lang")
     if wanted in current_app.config["LANGUAGES"]:
         session["lang"] = wanted
-    return session.get("lang") or default
+    chosen = session.get("lang")
+    return _locale(chosen if chosen in current_app.config["LANGUAGES"] else default)
+
+
+@lru_cache(maxsize=16)
+def _locale(identifier: str) -> Locale:
+    """The Locale of an identifier, parsed once (every request asks for one of two)."""
+    return Locale.parse(identifier)
 
 
 def listing(items) -> str:

@@ -114,13 +114,14 @@ def test_a_commit_that_fails_at_the_end_of_the_request_gives_503_in_production(a
 
     def lost(_session):
         raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection unexpectedly"))
+    code = issue(world.campaign, households_of(world.k1)[0])
     event.listen(Session, "before_commit", lost)
     try:
-        resp = client.get("/login")
+        resp = client.get(f"/s/{code}")  # reads the code: its request ends with a commit
     finally:
         event.remove(Session, "before_commit", lost)
     _assert_unavailable_page(resp)
-    assert client.get("/login").status_code == 200
+    assert client.get(f"/s/{code}").status_code == 302
 
 
 class RestartablePostgres(PostgresServer):
