@@ -233,6 +233,7 @@ def prepare(app, households: int) -> tuple[dict, list[int], int]:
     from survey_app.domain.responses.codes import find_code, issue_codes
     from survey_app.extensions import db
     from survey_app.models import Campaign, Household, Response
+    from survey_app.web import device
     from survey_app.web.resident import SESSION_KEY, SESSION_SINCE
 
     with app.app_context():
@@ -258,6 +259,7 @@ def prepare(app, households: int) -> tuple[dict, list[int], int]:
                 session[SESSION_KEY] = code_ids[hid]
                 session[SESSION_SINCE] = clock.now().timestamp()
                 session.permanent = True
+                device.mark_opened(f"code:{code_ids[hid]}")
                 csrf = generate_csrf()
                 cookie = (f"{cookie_name}={serializer.dumps(dict(session))}; "
                           f"{device_name}=bench-device-{hid:012d}-abcdefgh")

@@ -91,6 +91,9 @@ def enter(token: str):
     session[SESSION_SINCE] = clock.now().timestamp()
     session.pop(SESSION_LATER, None)  # a new visit with the code: asked again what was put off
     session.permanent = True
+    # The survey opens next: noting when, and making its form's token, here leaves the page's session as it is.
+    device.mark_opened(f"code:{code.id}")
+    generate_csrf()
     lang = request.args.get("lang")  # a code's URL with ?lang=en opens the survey in English
     return redirect(url_for(".survey", lang=lang if lang in current_app.config["LANGUAGES"] else None))
 
