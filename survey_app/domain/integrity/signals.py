@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from ...extensions import db
 from ...models import Campaign, Response
@@ -99,9 +99,9 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
     network = keyed(key, "network", network_prefix(seen.address))
     when = resp.updated_at
     signal = None if first else db.session.get(ResponseSignal, resp.id)  # a new response has none yet
-    if signal is None:
+    if signal is None:  # written as rows (nothing reads them back in this request: no ORM object)
         opened = seen.opened_at if seen.opened_at is not None and seen.opened_at <= when else None
-        db.session.add(ResponseSignal(
+        db.session.execute(insert(ResponseSignal.__table__).values(
             response_id=resp.id, campaign_id=campaign.id, opened_at=opened if first else None,
             submitted_at=resp.submitted_at, duration=(when - opened).total_seconds() if first and opened else None,
             device_hash=device if first else None, last_device_hash=device, network_hash=network,
@@ -115,7 +115,7 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
         signal.uniform = uniform
         if signal.decision == "accepted":  # accepted as it was: changed answers are judged again
             signal.decision, signal.decided_by_id, signal.decided_at = None, None, None
-    db.session.add(ResponseChange(
+    db.session.execute(insert(ResponseChange.__table__).values(
         response_id=resp.id, campaign_id=campaign.id, at=when, device_hash=device, network_hash=network,
         new_device=signal_device is not None and device != signal_device,
         score_before=score_before, score_after=resp.score))

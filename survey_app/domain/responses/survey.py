@@ -17,9 +17,10 @@ from datetime import datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, exists, insert, select
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ...errors import Invalid, Refusal
 from ...extensions import db
@@ -320,13 +321,13 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
     compound = db.session.get(Compound, household.compound_id)
     dims = list(questionnaire.specs)
     overall_q = questionnaire.overall_id
-    resp = None if known_new else existing_response(campaign.id, household_id, with_answers=True)
+    resp, stored = (None, {}) if known_new else _stored(campaign.id, household_id)
     first, score_before = resp is None, None if resp is None else resp.score
-    if resp is None:
+    if first:
         resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when, status="published")
         db.session.add(resp)
     else:
-        totals.remove(resp, dims)  # its old answers leave the running totals
+        before = totals.share(resp, dims, {qid: a.value for qid, a in stored.items()})  # its old answers' share
     # The company is the one managing the compound when the household (last) answered.
     resp.compound_id = compound.id
     resp.company_id = compound.company_id
@@ -338,75 +339,160 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
     resp.score = response_index(parsed.answers, dims)
     resp.overall = parsed.answers.get(overall_q) if overall_q else None
     resp.comment = parsed.comment
-    if first:
-        db.session.flush()  # the response's row and id (the freeze guard checks its campaign here)
-        _insert_answers(resp.id, parsed, questionnaire)
-        db.session.expire(resp, ["answers"])  # read back when next used (the totals below: one query)
-    else:
-        _change_answers(resp, parsed, questionnaire)
+    if not first:
+        flag_modified(resp, "updated_at")  # always written: the freeze guard checks every change of answers
+    # The response's row (and a new one's id) through the ORM, so the freeze guard checks its campaign
+    # here; its answers and ticks are written around the ORM below (a few statements, no unit of work).
     db.session.flush()
-    totals.add(resp, dims)
+    if first:
+        _insert_answers(resp.id, _answer_rows(parsed, questionnaire), _ticks(parsed))
+        totals.add(resp, dims, parsed.answers)
+    else:
+        _change_answers(resp.id, stored, parsed, questionnaire)
+        totals.replace(before, resp, dims, {**{qid: a.value for qid, a in stored.items()}, **parsed.answers})
+    db.session.expire(resp, ["answers"])  # read from the rows when next used
     signals.record(resp, campaign, seen, first=first, score_before=score_before,
                    uniform=signals.is_uniform(parsed.answers))
     return resp
 
 
-def _insert_answers(response_id: int, parsed: ParsedSurvey, questionnaire: Questionnaire) -> None:
-    """A new response's answers and ticks in one multi-row insert each (not a statement per answer)."""
+@dataclass
+class _Stored:
+    """A stored answer as an edit reads it (its row's values, not an ORM object) with its ticks."""
+
+    id: int
+    value: int | None
+    choice: str | None
+    text: str | None
+    ticks: dict[str, int] = field(default_factory=dict)  # option key -> the tick's row id
+
+
+_STORED: list = []  # the edit's select, built once
+
+
+def _stored(campaign_id: int, household_id: int) -> tuple[Response | None, dict[int, _Stored]]:
+    """The household's live response and its answers by question, in one query ((None, {}) when none)."""
+    if not _STORED:
+        _STORED.append(
+            select(Response, Answer.id, Answer.question_id, Answer.value, Answer.choice, Answer.text,
+                   AnswerChoice.id, AnswerChoice.option_key)
+            .outerjoin(Answer, Answer.response_id == Response.id)
+            .outerjoin(AnswerChoice, AnswerChoice.answer_id == Answer.id)
+            .where(Response.campaign_id == bindparam("campaign_id"),
+                   Response.household_id == bindparam("household_id"), Response.status != "rejected"))
+    resp, out = None, {}
+    for row in db.session.execute(_STORED[0], {"campaign_id": campaign_id, "household_id": household_id}):
+        resp, answer_id, qid = row[0], row[1], row[2]
+        if answer_id is None:
+            continue
+        a = out.get(qid)
+        if a is None:
+            a = out[qid] = _Stored(answer_id, row[3], row[4], row[5])
+        if row[6] is not None:
+            a.ticks[row[7]] = row[6]
+    return resp, out
+
+
+def _answer_rows(parsed: ParsedSurvey, questionnaire: Questionnaire) -> list[tuple]:
+    """A new response's answers: (question id, value, choice, text) each."""
     rows = [(qid, value, None, None) for qid, value in parsed.answers.items()]
     rows += [(qid, None, choice, None) for qid, choice in parsed.choices.items()]
     rows += [(qid, None, None, None) for qid in parsed.multi]  # answered, possibly with no tick
     rows += [(q.id, None, None, parsed.texts[q.id]) for q in questionnaire.questions
              if q.kind == "text" and q.id in parsed.texts]
-    if not rows:
-        return
-    db.session.execute(insert(Answer), [{"response_id": response_id, "question_id": qid, "value": value,
-                                         "choice": choice, "text": text} for qid, value, choice, text in rows])
-    ticks = [(qid, key) for qid, keys in parsed.multi.items() for key in keys]
+    return rows
+
+
+def _ticks(parsed: ParsedSurvey) -> list[tuple[int, str]]:
+    """The ticks of the form's multiple-choice answers: (question id, option key) each."""
+    return [(qid, key) for qid, keys in parsed.multi.items() for key in keys]
+
+
+def _insert_answers(response_id: int, rows: list[tuple], ticks: list[tuple[int, str]]) -> None:
+    """Answers and ticks in one multi-row insert each (not a statement per answer); `ticks` are
+    (question id, option key) of answers among `rows`."""
+    if rows:
+        db.session.execute(insert(Answer.__table__), [
+            {"response_id": response_id, "question_id": qid, "value": value, "choice": choice, "text": text}
+            for qid, value, choice, text in rows])
     if ticks:
         ids = dict(db.session.execute(select(Answer.question_id, Answer.id).where(
-            Answer.response_id == response_id, Answer.question_id.in_(list(parsed.multi)))).all())
-        db.session.execute(insert(AnswerChoice), [{"answer_id": ids[qid], "option_key": key} for qid, key in ticks])
+            Answer.response_id == response_id, Answer.question_id.in_({qid for qid, _key in ticks}))).all())
+        _tick([(ids[qid], key) for qid, key in ticks])
 
 
-def _change_answers(resp: Response, parsed: ParsedSurvey, questionnaire: Questionnaire) -> None:
-    """Make a stored response's answers those of the form: change, add, and drop cleared free text."""
-    by_question = {a.question_id: a for a in resp.answers}
-    for qid, value in parsed.answers.items():
-        if qid in by_question:
-            by_question[qid].value = value
-        else:
-            resp.answers.append(Answer(question_id=qid, value=value))
-    for qid, choice in parsed.choices.items():
-        if qid in by_question:
-            by_question[qid].choice = choice
-        else:
-            resp.answers.append(Answer(question_id=qid, choice=choice))
-    for qid, keys in parsed.multi.items():
-        a = by_question.get(qid)
-        if a is None:
-            a = Answer(question_id=qid)
-            resp.answers.append(a)
-        _set_ticks(a, keys)
-    for q in questionnaire.questions:
-        if q.kind != "text":
-            continue
-        text = parsed.texts.get(q.id)
-        if text is None:
-            if q.id in by_question:  # the household cleared its earlier text
-                resp.answers.remove(by_question[q.id])
-        elif q.id in by_question:
-            by_question[q.id].text = text
-        else:
-            resp.answers.append(Answer(question_id=q.id, text=text))
+def _tick(ticks: list[tuple[int, str]]) -> None:
+    if ticks:
+        db.session.execute(insert(AnswerChoice.__table__), [{"answer_id": a, "option_key": k} for a, k in ticks])
 
 
-def _set_ticks(answer: Answer, keys: list[str]) -> None:
-    """Make the answer's ticks exactly `keys`: untick by deleting, tick by adding.
+_CHANGE = update(Answer.__table__).where(Answer.__table__.c.id == bindparam("answer_id"))
 
-    A tick kept is left as it is (not deleted and re-added), so the unique (answer, option) pair
-    never meets its own replacement in one flush.
+
+def _change_answers(response_id: int, stored: dict[int, _Stored], parsed: ParsedSurvey,
+                    questionnaire: Questionnaire) -> None:
+    """Make a stored response's answers those of the form: change, add, and drop cleared free text.
+
+    Only answers that differ are written; a tick kept is left as it is (not deleted and re-added),
+    so the unique (answer, option) pair never meets its own replacement.
     """
-    kept = [c for c in answer.choices if c.option_key in keys]
-    have = {c.option_key for c in kept}
-    answer.choices = kept + [AnswerChoice(option_key=k) for k in keys if k not in have]
+    want: dict[int, tuple] = {}  # question id -> (value, choice, text) the form gives
+    for qid, value in parsed.answers.items():
+        want[qid] = _with(stored.get(qid), value=value)
+    for qid, choice in parsed.choices.items():
+        want[qid] = _with(stored.get(qid), choice=choice)
+    gone: list[int] = []
+    for q in questionnaire.questions:
+        if q.kind == "text" and q.id in parsed.texts:
+            want[q.id] = _with(stored.get(q.id), text=parsed.texts[q.id])
+        elif q.kind == "text" and q.id in stored:  # the household cleared its earlier text
+            gone.append(stored[q.id].id)
+    added = [(qid, *row) for qid, row in want.items() if qid not in stored]
+    changed = [{"answer_id": stored[qid].id, "value": row[0], "choice": row[1], "text": row[2]}
+               for qid, row in want.items() if qid in stored and row != _with(stored[qid])]
+    new_ticks: list[tuple[int, str]] = []  # (question id, key) of added answers
+    ticks: list[tuple[int, str]] = []  # (answer id, key) of stored answers
+    untick: list[int] = []
+    for qid, keys in parsed.multi.items():
+        a = stored.get(qid)
+        if a is None:
+            added.append((qid, None, None, None))
+            new_ticks += [(qid, k) for k in keys]
+        else:
+            untick += [tick_id for k, tick_id in a.ticks.items() if k not in keys]
+            ticks += [(a.id, k) for k in keys if k not in a.ticks]
+    if changed:
+        db.session.execute(_CHANGE, changed)
+    if untick:
+        db.session.execute(delete(AnswerChoice.__table__).where(AnswerChoice.__table__.c.id.in_(untick)))
+    if gone:
+        db.session.execute(delete(AnswerChoice.__table__).where(AnswerChoice.__table__.c.answer_id.in_(gone)))
+        db.session.execute(delete(Answer.__table__).where(Answer.__table__.c.id.in_(gone)))
+    _tick(ticks)
+    _insert_answers(response_id, added, new_ticks)
+    _forget(stored, gone, untick)
+
+
+def _with(a: _Stored | None, **change) -> tuple:
+    """A stored answer's (value, choice, text) with `change` made (a new answer's others are empty)."""
+    row = {"value": None, "choice": None, "text": None} if a is None else {"value": a.value, "choice": a.choice,
+                                                                           "text": a.text}
+    row.update(change)
+    return row["value"], row["choice"], row["text"]
+
+
+def _forget(stored: dict[int, _Stored], gone: list[int], unticked: list[int]) -> None:
+    """Answers and ticks loaded in the session (a caller may hold them) read their rows again when
+    next used, as they were written around the ORM; deleted ones leave the session."""
+    objects = db.session.identity_map
+    answer, choice = db.inspect(Answer), db.inspect(AnswerChoice)
+    keys = [(answer.identity_key_from_primary_key((a.id,)), a.id in gone) for a in stored.values()]
+    keys += [(choice.identity_key_from_primary_key((tick_id,)), tick_id in unticked or a.id in gone)
+             for a in stored.values() for tick_id in a.ticks.values()]
+    for key, deleted in keys:
+        obj = objects.get(key)
+        if obj is not None:
+            if deleted:
+                db.session.expunge(obj)
+            else:
+                db.session.expire(obj)

@@ -11,6 +11,8 @@ everything from the stored rows, and the tests check that both give the same num
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from typing import Mapping
 
 from sqlalchemy import and_, case, delete, event, func, insert, inspect, select, text, update
 from sqlalchemy.orm import Session
@@ -43,27 +45,61 @@ SATISFIED_SCORE = 75.0  # a mean answer of 4 or more on the dimension
 SATISFIED_OVERALL = 4  # an answer of 4 or 5 to the overall question
 
 
-def _apply_response(resp: Response, sign: int) -> None:
-    """The response's index and overall answer in its compound's totals (unscored responses count nowhere)."""
-    if resp.score is None:
-        return
-    s, overall = float(resp.score), resp.overall
-    db.session.execute(_COMPOUND_UPSERT, {
-        "campaign_id": resp.campaign_id, "compound_id": resp.compound_id, "company_id": resp.company_id or 0,
-        "status": resp.status, "n": sign, "total": sign * s, "total_sq": sign * s * s,
-        "satisfied": sign * (1 if overall is not None and overall >= SATISFIED_OVERALL else 0),
-        "overall_n": sign * (1 if overall is not None else 0), "comments": sign * (1 if resp.comment else 0)})
+@dataclass(frozen=True)
+class Share:
+    """What one response adds to the totals: its place, status, dimension scores and index."""
+
+    campaign_id: int
+    compound_id: int
+    company_id: int
+    status: str
+    scores: dict[int, float]  # {dimension id: 0-100 score}
+    score: float | None  # the index (None: unscored, counted nowhere)
+    overall: int | None
+    comment: bool
 
 
-def _apply(campaign_id: int, compound_id: int, company_id: int | None, status: str, scores: dict[int, float],
-           sign: int) -> None:
-    if not scores:
-        return
-    db.session.execute(_UPSERT, [
-        {"campaign_id": campaign_id, "compound_id": compound_id, "company_id": company_id or 0, "dimension_id": did,
-         "status": status, "n": sign, "total": sign * s, "total_sq": sign * s * s,
-         "satisfied": sign * (1 if s >= SATISFIED_SCORE - 1e-9 else 0)}
-        for did, s in scores.items()])
+def share(resp: Response, dims: list[DimensionSpec], values: Mapping[int, int | None] | None = None) -> Share:
+    """The response's share of the totals as it is now; `values` ({question id: 5-point answer}) are
+    its answers when the caller knows them (otherwise its answers are read)."""
+    scores = dimension_scores(values, dims) if values is not None else response_scores(resp, dims)
+    return Share(resp.campaign_id, resp.compound_id, resp.company_id or 0, resp.status, scores,
+                 None if resp.score is None else float(resp.score), resp.overall, bool(resp.comment))
+
+
+def _apply(moves: list[tuple[Share, int]]) -> None:
+    """Add each share times its sign (+1, -1) to the totals: the moves of one key are summed first,
+    then one statement per table (a key whose sum is nothing is left alone)."""
+    dims: dict[tuple, list] = {}
+    compounds: dict[tuple, list] = {}
+    for sh, sign in moves:
+        where = (sh.campaign_id, sh.compound_id, sh.company_id)
+        for did, s in sh.scores.items():
+            _sum(dims, where + (did, sh.status), (sign, sign * s, sign * s * s,
+                                                  sign * (1 if s >= SATISFIED_SCORE - 1e-9 else 0)))
+        if sh.score is not None:
+            s, overall = sh.score, sh.overall
+            _sum(compounds, where + (sh.status,), (
+                sign, sign * s, sign * s * s, sign * (1 if overall is not None and overall >= SATISFIED_OVERALL else 0),
+                sign * (1 if overall is not None else 0), sign * (1 if sh.comment else 0)))
+    rows = [{"campaign_id": k[0], "compound_id": k[1], "company_id": k[2], "dimension_id": k[3], "status": k[4],
+             "n": v[0], "total": v[1], "total_sq": v[2], "satisfied": v[3]} for k, v in dims.items() if any(v)]
+    if rows:
+        db.session.execute(_UPSERT, rows)
+    rows = [{"campaign_id": k[0], "compound_id": k[1], "company_id": k[2], "status": k[3], "n": v[0], "total": v[1],
+             "total_sq": v[2], "satisfied": v[3], "overall_n": v[4], "comments": v[5]}
+            for k, v in compounds.items() if any(v)]
+    if rows:
+        db.session.execute(_COMPOUND_UPSERT, rows)
+
+
+def _sum(into: dict[tuple, list], key: tuple, deltas: tuple) -> None:
+    have = into.get(key)
+    if have is None:
+        into[key] = list(deltas)
+    else:
+        for i, d in enumerate(deltas):
+            have[i] += d
 
 
 def response_scores(resp: Response, dims: list[DimensionSpec]) -> dict[int, float]:
@@ -73,23 +109,28 @@ def response_scores(resp: Response, dims: list[DimensionSpec]) -> dict[int, floa
 
 def remove(resp: Response, dims: list[DimensionSpec]) -> None:
     """Take a stored response's current contribution out of the totals (before it changes)."""
-    _apply(resp.campaign_id, resp.compound_id, resp.company_id, resp.status, response_scores(resp, dims), -1)
-    _apply_response(resp, -1)
+    _apply([(share(resp, dims), -1)])
 
 
-def add(resp: Response, dims: list[DimensionSpec]) -> None:
-    """Put a response's contribution into the totals (after it changed)."""
-    _apply(resp.campaign_id, resp.compound_id, resp.company_id, resp.status, response_scores(resp, dims), +1)
-    _apply_response(resp, +1)
+def add(resp: Response, dims: list[DimensionSpec], values: Mapping[int, int | None] | None = None) -> None:
+    """Put a response's contribution into the totals (after it changed); `values` as in `share`."""
+    _apply([(share(resp, dims, values), +1)])
+
+
+def replace(before: Share, resp: Response, dims: list[DimensionSpec],
+            values: Mapping[int, int | None] | None = None) -> None:
+    """Move a changed response's contribution: take `before` (its `share` before the change) out and
+    put its share now in, in one statement per table; `values` as in `share`."""
+    _apply([(before, -1), (share(resp, dims, values), +1)])
 
 
 def set_status(resp: Response, status: str, dims: list[DimensionSpec]) -> None:
     """Hold a response for review or publish it, moving its contribution with it; the caller commits."""
     if resp.status == status:
         return
-    remove(resp, dims)
+    before = share(resp, dims)
     resp.status = status
-    add(resp, dims)
+    replace(before, resp, dims)
 
 
 def recomputed(campaign_id: int):

@@ -1,0 +1,68 @@
+"""A household changing its answers: what is stored after each change, what a caller holding the
+response's answers reads, and the totals (equal to a full recomputation)."""
+import pytest
+from sqlalchemy import select
+
+from survey_app.domain.responses import totals
+from survey_app.domain.responses.survey import parse_form, save_response
+from survey_app.models import Answer, Question
+from survey_app.models.integrity import ResponseChange
+from survey_app.models.totals import CompoundTotal, DimensionTotal
+
+from ..factories import form_for, households_of
+
+
+def _stored(db, response_id) -> dict:
+    return {qid: (value, choice, text) for qid, value, choice, text in db.session.execute(
+        select(Answer.question_id, Answer.value, Answer.choice, Answer.text).where(Answer.response_id == response_id))}
+
+
+def _totals(db, campaign_id) -> dict:
+    dims = {(r.compound_id, r.dimension_id, r.status): (r.n, r.total, r.total_sq, r.satisfied)
+            for r in db.session.scalars(select(DimensionTotal).where(DimensionTotal.campaign_id == campaign_id)) if r.n}
+    compounds = {(r.compound_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n, r.comments)
+                 for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
+                 if r.n}
+    return {**dims, **compounds}
+
+
+def test_changes_add_change_and_clear_answers_and_the_held_answers_follow(world, db):
+    c = world.campaign
+    note = Question(dimension_id=c.dimensions[0].id, key="note", text="其他想说的", kind="text", allow_na=False,
+                    position=99)
+    db.session.add(note)
+    db.session.commit()
+    db.session.refresh(c)
+    scored = [q for q in c.questions if q.scored]
+    h = households_of(world.k1)[0]
+
+    resp = save_response(c, h.id, parse_form(c, form_for(c, "4")))  # no text: no answer to it
+    db.session.commit()
+    assert note.id not in _stored(db, resp.id)
+    held = {a.question_id: a for a in resp.answers}  # a caller holding the answers
+
+    resp = save_response(c, h.id, parse_form(c, form_for(c, "2", **{f"q{note.id}": " 楼道灯坏了 "})))
+    assert held[scored[0].id].value == 2  # before the commit too
+    db.session.commit()
+    stored = _stored(db, resp.id)
+    assert stored[note.id] == (None, None, "楼道灯坏了")
+    assert all(stored[q.id] == (2, None, None) for q in scored)
+    assert held[scored[0].id].value == 2 and resp.score == 25.0
+    assert {a.question_id: a.text for a in resp.answers}[note.id] == "楼道灯坏了"
+
+    form = form_for(c, "5", **{f"q{note.id}": ""})
+    form[f"q{scored[0].id}"] = "na" if scored[0].allow_na else "3"
+    resp = save_response(c, h.id, parse_form(c, form))  # the text cleared, one answer changed apart
+    db.session.commit()
+    stored = _stored(db, resp.id)
+    assert note.id not in stored and note.id not in {a.question_id for a in resp.answers}
+    assert stored[scored[0].id] == ((None if scored[0].allow_na else 3), None, None)
+    assert all(stored[q.id] == (5, None, None) for q in scored[1:])
+    assert len(db.session.scalars(select(ResponseChange).where(ResponseChange.response_id == resp.id)).all()) == 2
+
+    maintained = _totals(db, c.id)
+    totals.rebuild(c.id)
+    rebuilt = _totals(db, c.id)
+    assert set(maintained) == set(rebuilt)
+    for key, want in rebuilt.items():
+        assert maintained[key] == pytest.approx(want, abs=1e-6), key
