@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import event, exists, select, true
+from sqlalchemy import bindparam, event, exists, select, true
 from sqlalchemy.orm import Session
 
 from ... import access
@@ -356,6 +356,12 @@ def _campaign_ids_touched(session: Session) -> set[int]:
     return ids
 
 
+_campaigns = Campaign.__table__
+# The closed ones among campaigns written to: built once, run at every flush that writes answers.
+_CLOSED = select(_campaigns.c.name).where(_campaigns.c.id.in_(bindparam("ids", expanding=True)),
+                                          _campaigns.c.status == "closed")
+
+
 def _guard(session: Session, _flush_context, _instances) -> None:
     with session.no_autoflush:
         for obj in session.dirty:
@@ -366,8 +372,7 @@ def _guard(session: Session, _flush_context, _instances) -> None:
                     raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结，不能修改。", name=obj.name))
         ids = _campaign_ids_touched(session)
         if ids:
-            closed = session.scalars(select(Campaign.name).where(Campaign.id.in_(ids),
-                                                                  Campaign.status == "closed")).all()
+            closed = session.execute(_CLOSED, {"ids": list(ids)}).scalars().all()
             if closed:
                 raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结：答卷不能再保存或修改。", name=closed[0]))
 

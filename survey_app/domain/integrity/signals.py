@@ -86,6 +86,9 @@ def device_hash(campaign: Campaign, device: str | None) -> bytes | None:
     return keyed(campaign_key(campaign), "device", device)
 
 
+_NEW_SIGNAL, _NEW_CHANGE = insert(ResponseSignal.__table__), insert(ResponseChange.__table__)
+
+
 def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool, score_before: float | None,
            uniform: bool) -> None:
     """Keep this submission's signals: the response's first ones, or a change of its answers.
@@ -101,7 +104,7 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
     signal = None if first else db.session.get(ResponseSignal, resp.id)  # a new response has none yet
     if signal is None:  # written as rows (nothing reads them back in this request: no ORM object)
         opened = seen.opened_at if seen.opened_at is not None and seen.opened_at <= when else None
-        db.session.execute(insert(ResponseSignal.__table__).values(
+        db.session.execute(_NEW_SIGNAL, dict(
             response_id=resp.id, campaign_id=campaign.id, opened_at=opened if first else None,
             submitted_at=resp.submitted_at, duration=(when - opened).total_seconds() if first and opened else None,
             device_hash=device if first else None, last_device_hash=device, network_hash=network,
@@ -115,7 +118,7 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
         signal.uniform = uniform
         if signal.decision == "accepted":  # accepted as it was: changed answers are judged again
             signal.decision, signal.decided_by_id, signal.decided_at = None, None, None
-    db.session.execute(insert(ResponseChange.__table__).values(
+    db.session.execute(_NEW_CHANGE, dict(
         response_id=resp.id, campaign_id=campaign.id, at=when, device_hash=device, network_hash=network,
         new_device=signal_device is not None and device != signal_device,
         score_before=score_before, score_after=resp.score))

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ...database import parse_id
@@ -120,10 +120,13 @@ def parse_followup(campaign: Campaign, form: Mapping) -> tuple[FollowUp | None, 
     return FollowUp(key, text.strip()), None
 
 
+_SAVED = select(RectificationRequest).where(RectificationRequest.campaign_id == bindparam("campaign_id"),
+                                            RectificationRequest.household_id == bindparam("household_id"))
+
+
 def saved_request(campaign: Campaign, household) -> RectificationRequest | None:
     """The household's follow-up request of this round, if any."""
-    return db.session.scalar(select(RectificationRequest).where(
-        RectificationRequest.campaign_id == campaign.id, RectificationRequest.household_id == household.id))
+    return db.session.scalar(_SAVED, {"campaign_id": campaign.id, "household_id": household.id})
 
 
 def followup_values(campaign: Campaign, household) -> dict[str, str]:

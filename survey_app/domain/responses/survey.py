@@ -408,11 +408,14 @@ def _ticks(parsed: ParsedSurvey) -> list[tuple[int, str]]:
     return [(qid, key) for qid, keys in parsed.multi.items() for key in keys]
 
 
+_NEW_ANSWER, _NEW_TICK = insert(Answer.__table__), insert(AnswerChoice.__table__)
+
+
 def _insert_answers(response_id: int, rows: list[tuple], ticks: list[tuple[int, str]]) -> None:
     """Answers and ticks in one multi-row insert each (not a statement per answer); `ticks` are
     (question id, option key) of answers among `rows`."""
     if rows:
-        db.session.execute(insert(Answer.__table__), [
+        db.session.execute(_NEW_ANSWER, [
             {"response_id": response_id, "question_id": qid, "value": value, "choice": choice, "text": text}
             for qid, value, choice, text in rows])
     if ticks:
@@ -423,7 +426,7 @@ def _insert_answers(response_id: int, rows: list[tuple], ticks: list[tuple[int, 
 
 def _tick(ticks: list[tuple[int, str]]) -> None:
     if ticks:
-        db.session.execute(insert(AnswerChoice.__table__), [{"answer_id": a, "option_key": k} for a, k in ticks])
+        db.session.execute(_NEW_TICK, [{"answer_id": a, "option_key": k} for a, k in ticks])
 
 
 _CHANGE = update(Answer.__table__).where(Answer.__table__.c.id == bindparam("answer_id"))
