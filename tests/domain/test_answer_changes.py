@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from survey_app.domain.responses import totals
 from survey_app.domain.responses.survey import parse_form, save_response
-from survey_app.models import Answer, Question
+from survey_app.models import Answer, Question, RectificationRequest, Response
 from survey_app.models.integrity import ResponseChange
 from survey_app.models.totals import CompoundTotal, DimensionTotal
 
@@ -65,4 +65,26 @@ def test_changes_add_change_and_clear_answers_and_the_held_answers_follow(world,
     rebuilt = _totals(db, c.id)
     assert set(maintained) == set(rebuilt)
     for key, want in rebuilt.items():
+        assert maintained[key] == pytest.approx(want, abs=1e-6), key
+
+
+def test_a_first_answer_that_meets_a_twins_response_is_saved_as_its_change(world, db):
+    # A twin request (a double tap) read "no response yet" before the first one was saved: its insert
+    # meets the unique index, and it is saved again as a change of the one response.
+    c = world.campaign
+    h = households_of(world.k1)[1]
+    asked = {"followup": "1", "followup_category": c.dimensions[0].key, "followup_text": "电梯常坏"}
+    first = save_response(c, h.id, parse_form(c, form_for(c, "4", **asked)))
+    db.session.commit()
+    again = save_response(c, h.id, parse_form(c, form_for(c, "2")), first=True)
+    db.session.commit()
+    live = db.session.scalars(select(Response).where(Response.household_id == h.id)).all()
+    assert [r.id for r in live] == [again.id] == [first.id] and again.score == 25.0
+    assert {v for v, _c, _t in _stored(db, again.id).values() if v is not None} == {2}
+    assert db.session.scalars(select(RectificationRequest).where(RectificationRequest.household_id == h.id)).all() == []
+    assert len(db.session.scalars(select(ResponseChange).where(ResponseChange.response_id == again.id)).all()) == 1
+    maintained = _totals(db, c.id)
+    totals.rebuild(c.id)
+    assert set(maintained) == set(_totals(db, c.id))
+    for key, want in _totals(db, c.id).items():
         assert maintained[key] == pytest.approx(want, abs=1e-6), key

@@ -114,8 +114,10 @@ def record(resp: Response, campaign: Campaign, seen: Seen | None, *, first: bool
         signal_device = None
     else:
         signal_device = signal.last_device_hash
-        signal.last_device_hash = device
-        signal.uniform = uniform
+        if signal_device != device:  # set only when it changes: an unchanged row is not flushed again
+            signal.last_device_hash = device
+        if signal.uniform != uniform:
+            signal.uniform = uniform
         if signal.decision == "accepted":  # accepted as it was: changed answers are judged again
             signal.decision, signal.decided_by_id, signal.decided_at = None, None, None
     db.session.execute(_NEW_CHANGE, dict(
