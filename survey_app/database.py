@@ -5,7 +5,10 @@ A write request takes SQLite's write lock when it begins — except a view marke
 (an upload): it reads and checks its file without holding the lock, and the domain calls
 `begin_write()` once the file is accepted, right before it reads what it will change and writes.
 """
+import fcntl
+import logging
 import os
+import threading
 
 from flask import Flask, request
 from sqlalchemy import event
@@ -19,6 +22,9 @@ PARSES_FIRST = "_parses_first"
 _WROTE = "wrote"
 MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request gives up (503), unless the URL says
+BUSY_TIMEOUT = 10  # seconds a SQLite writer waits for the write lock before its request gives up (503)
+_TURN = "writer_turn"
+_log = logging.getLogger(__name__)
 
 
 def parse_id(raw) -> int | None:
@@ -60,6 +66,71 @@ def configure(app: Flask) -> None:
         return resp
 
 
+class WriterTurns:
+    """SQLite writers take turns before BEGIN IMMEDIATE, the threads of a process and the processes
+    of a machine: a writer waiting its turn is woken as soon as the one before it is done, where
+    SQLite's busy handler would wake it after sleeps of up to 100 ms (the slow tail of submissions
+    at a visit evening's peak, and one process's threads passing the lock among themselves while
+    another's waited).
+
+    Within a process the turn is a lock (re-entrant: a thread that holds it may begin again);
+    between processes, the turn's holder also holds an exclusive lock on the file "<database>-writers"
+    next to the database, which the system frees when its process ends, however it ends. A turn ends
+    when its transaction does, committed or rolled back. A writer that waited
+    BUSY_TIMEOUT for the process's turn goes on without it and lets SQLite's busy timeout decide.
+    """
+
+    def __init__(self):
+        self._turn = threading.RLock()
+        self._owner: int | None = None  # the thread whose turn it is
+        self._depth = 0
+        self._files: dict[str, int] = {}  # this process's descriptor of each database's lock file
+        self._pid = os.getpid()
+        self._held: int | None = None  # the lock file this process holds
+
+    def wait(self, database: str | None) -> bool:
+        """Wait for this thread's turn; False when it did not come within BUSY_TIMEOUT."""
+        if not self._turn.acquire(timeout=BUSY_TIMEOUT):
+            return False
+        self._owner = threading.get_ident()
+        self._depth += 1
+        if self._depth == 1 and database and database != ":memory:":
+            try:
+                self._held = self._descriptor(database)
+                fcntl.flock(self._held, fcntl.LOCK_EX)
+            except OSError as e:  # no lock file beside the database (a read-only folder): SQLite decides
+                self._held = None
+                _log.warning("SQLite writers take turns within this process only: %s", e)
+        return True
+
+    def done(self) -> None:
+        """End a turn (the outermost one gives the turn to the next writer)."""
+        if self._owner != threading.get_ident():  # a leaked connection, returned by another thread
+            _log.warning("a SQLite connection came back from another thread than the one that wrote on it")
+            return
+        self._depth -= 1
+        if self._depth == 0:
+            self._owner = None
+            if self._held is not None:
+                fcntl.flock(self._held, fcntl.LOCK_UN)
+                self._held = None
+        self._turn.release()
+
+    def _descriptor(self, database: str) -> int:
+        if self._pid != os.getpid():  # a forked process opens its own (the parent's are shared)
+            self._files, self._pid = {}, os.getpid()
+        if database not in self._files:
+            if len(self._files) >= 8:  # a process that met many databases (tests) keeps few open
+                for old in self._files.values():
+                    os.close(old)  # none is held: this thread holds the turn and holds no file yet
+                self._files = {}
+            self._files[database] = os.open(database + "-writers", os.O_RDWR | os.O_CREAT, 0o600)
+        return self._files[database]
+
+
+_WRITERS = WriterTurns()
+
+
 def parses_first(view):
     """Mark a view whose request must not take the write lock when it begins (an upload).
 
@@ -88,8 +159,28 @@ def begin_write() -> None:
         if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write() must come before the transaction's first write")
         session.rollback()  # nothing but reads to end; loaded objects reload when next used
-    session.connection(execution_options={IMMEDIATE: True})
+    turn = _WRITERS.wait(session.get_bind().url.database)
+    try:
+        session.connection(execution_options={IMMEDIATE: True})
+    except BaseException:
+        if turn:
+            _WRITERS.done()
+        raise
     session.info[IMMEDIATE] = True
+    session.info[_TURN] = turn
+
+
+@event.listens_for(Session, "after_commit", insert=True)
+def _commit_ends_turn(session):
+    # Before any other listener (a job run at once in tests waits for its own turn) and once the
+    # commit is done; a savepoint's release is not the transaction's end.
+    if not session.in_nested_transaction():
+        _end_turn(session)
+
+
+def _end_turn(session) -> None:
+    if session.info.pop(_TURN, False):
+        _WRITERS.done()
 
 
 @event.listens_for(Session, "after_flush")
@@ -100,6 +191,7 @@ def _note_write(session, _flush_context):
 @event.listens_for(Session, "after_transaction_end")
 def _forget_transaction(session, transaction):
     if transaction.parent is None:  # the outermost transaction, not a savepoint
+        _end_turn(session)  # after a rollback, or a session closed without either
         session.info.pop(IMMEDIATE, None)
         session.info.pop(_WROTE, None)
 
@@ -110,7 +202,7 @@ def _sqlite_pragmas(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=10000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT * 1000}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
