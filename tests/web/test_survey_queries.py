@@ -69,11 +69,12 @@ def test_new_answers_and_an_edit_read_little(client, world, db):
 
     resp, statements = _statements(db, lambda: client.post("/s/", data=edit))
     assert resp.status_code == 302
-    # The visit, the response with its answers and ticks (one query), the guard's check of the
-    # campaign, the follow-up request.
-    assert len(_reads(statements)) == 4, _reads(statements)
-    # Writes: the response, the changed answers in one statement, the two totals, the change.
-    assert len(statements) <= 9, statements
+    # The visit, the response (its row locked), its answers with their ticks (one query), the
+    # guard's check of the campaign, the follow-up request.
+    assert len(_reads(statements)) == 5, _reads(statements)
+    # Writes: the response, the changed answers in one statement, the two totals, the change (no
+    # savepoint: a change locks its response's row instead).
+    assert len(statements) <= 10, statements
     page = client.get("/s/").data.decode()
     assert "您已于" in page and 'value="2" required checked' in page
 

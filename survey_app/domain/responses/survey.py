@@ -284,22 +284,26 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     `seen` is what the request says of the device it came from: kept as the response's integrity
     signals (hashed; domain/integrity/signals.py), or as a change when it replaces earlier answers.
 
-    A concurrent first submission from the same household hits the unique constraint; its
-    savepoint is rolled back (the rest of the transaction stays) and it is retried as an update,
-    so the household keeps exactly one response. The caller commits.
+    A first answer is written in a savepoint: a concurrent first submission from the same household
+    hits the unique constraint, its savepoint is rolled back (the rest of the transaction stays) and
+    it is saved again as a change, so the household keeps exactly one response. A change needs no
+    savepoint: reading the response locks its row (PostgreSQL), so a concurrent change waits for
+    this one to end and then reads what it wrote. The caller commits.
     """
     household = db.session.get(Household, household_id)
     reason = closed_reason(campaign, household=household)
     if reason:
         raise SurveyClosed(reason, 410 if has_ended(campaign) else 403)
     questionnaire = questionnaire or structure.of(campaign)
+    args = (campaign, household, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire)
     for attempt in (1, 2):
+        resp, stored = (None, {}) if first is True and attempt == 1 else _stored(campaign.id, household_id)
+        if resp is not None:
+            resp = _write(*args, resp, stored)
+            break
         try:
             with db.session.begin_nested():
-                resp = _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when,
-                              questionnaire, known_new=first is True and attempt == 1)
-                if parsed.followup_asked:
-                    apply_followup(campaign, household, parsed.followup)
+                resp = _write(*args, None, {})
             break
         except IntegrityError:
             if attempt == 2:
@@ -314,17 +318,17 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     return resp
 
 
-def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire,
-           known_new: bool) -> Response:
+def _write(campaign, household, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire,
+           resp: Response | None, stored: dict) -> Response:
+    """Store the form as the household's new response (`resp` None) or as a change of `resp`, whose
+    answers are `stored`; then its signals and follow-up request."""
     when = when or now()
-    household = db.session.get(Household, household_id)
     compound = db.session.get(Compound, household.compound_id)
     dims = list(questionnaire.specs)
     overall_q = questionnaire.overall_id
-    resp, stored = (None, {}) if known_new else _stored(campaign.id, household_id)
     first, score_before = resp is None, None if resp is None else resp.score
     if first:
-        resp = Response(campaign_id=campaign.id, household_id=household_id, submitted_at=when, status="published")
+        resp = Response(campaign_id=campaign.id, household_id=household.id, submitted_at=when, status="published")
         db.session.add(resp)
     else:
         before = totals.share(resp, dims, {qid: a.value for qid, a in stored.items()})  # its old answers' share
@@ -353,6 +357,8 @@ def _write(campaign, household_id, parsed, mode, assisted_by_id, code_id, seen, 
     db.session.expire(resp, ["answers"])  # read from the rows when next used
     signals.record(resp, campaign, seen, first=first, score_before=score_before,
                    uniform=signals.is_uniform(parsed.answers))
+    if parsed.followup_asked:
+        apply_followup(campaign, household, parsed.followup)
     return resp
 
 
@@ -367,29 +373,35 @@ class _Stored:
     ticks: dict[str, int] = field(default_factory=dict)  # option key -> the tick's row id
 
 
-_STORED: list = []  # the edit's select, built once
+_STORED: list = []  # the change's two selects, built once
 
 
 def _stored(campaign_id: int, household_id: int) -> tuple[Response | None, dict[int, _Stored]]:
-    """The household's live response and its answers by question, in one query ((None, {}) when none)."""
+    """The household's live response, its row locked (PostgreSQL: FOR UPDATE) and read afresh, and its
+    answers by question with their ticks ((None, {}) when it has none).
+
+    The answers are read after the lock is held, in their own plain query: a change that waited for
+    a concurrent one reads what that one wrote.
+    """
     if not _STORED:
-        _STORED.append(
-            select(Response, Answer.id, Answer.question_id, Answer.value, Answer.choice, Answer.text,
-                   AnswerChoice.id, AnswerChoice.option_key)
-            .outerjoin(Answer, Answer.response_id == Response.id)
-            .outerjoin(AnswerChoice, AnswerChoice.answer_id == Answer.id)
-            .where(Response.campaign_id == bindparam("campaign_id"),
-                   Response.household_id == bindparam("household_id"), Response.status != "rejected"))
-    resp, out = None, {}
-    for row in db.session.execute(_STORED[0], {"campaign_id": campaign_id, "household_id": household_id}):
-        resp, answer_id, qid = row[0], row[1], row[2]
-        if answer_id is None:
-            continue
+        answers, ticks = Answer.__table__, AnswerChoice.__table__
+        _STORED.append(select(Response).where(
+            Response.campaign_id == bindparam("campaign_id"), Response.household_id == bindparam("household_id"),
+            Response.status != "rejected").with_for_update().execution_options(populate_existing=True))
+        _STORED.append(select(answers.c.id, answers.c.question_id, answers.c.value, answers.c.choice, answers.c.text,
+                              ticks.c.id, ticks.c.option_key)
+                       .select_from(answers.outerjoin(ticks, ticks.c.answer_id == answers.c.id))
+                       .where(answers.c.response_id == bindparam("response_id")))
+    resp = db.session.scalar(_STORED[0], {"campaign_id": campaign_id, "household_id": household_id})
+    if resp is None:
+        return None, {}
+    out: dict[int, _Stored] = {}
+    for answer_id, qid, value, choice, text, tick_id, key in db.session.execute(_STORED[1], {"response_id": resp.id}):
         a = out.get(qid)
         if a is None:
-            a = out[qid] = _Stored(answer_id, row[3], row[4], row[5])
-        if row[6] is not None:
-            a.ticks[row[7]] = row[6]
+            a = out[qid] = _Stored(answer_id, value, choice, text)
+        if tick_id is not None:
+            a.ticks[key] = tick_id
     return resp, out
 
 
