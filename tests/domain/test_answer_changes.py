@@ -1,11 +1,12 @@
 """A household changing its answers: what is stored after each change, what a caller holding the
 response's answers reads, and the totals (equal to a full recomputation)."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from survey_app.domain.campaigns import lifecycle as camp
 from survey_app.domain.responses import totals
 from survey_app.domain.responses.survey import parse_form, save_response
-from survey_app.models import Answer, Question, RectificationRequest, Response
+from survey_app.models import Answer, Campaign, Question, RectificationRequest, Response
 from survey_app.models.integrity import ResponseChange
 from survey_app.models.totals import CompoundTotal, DimensionTotal
 
@@ -88,3 +89,22 @@ def test_a_first_answer_that_meets_a_twins_response_is_saved_as_its_change(world
     assert set(maintained) == set(_totals(db, c.id))
     for key, want in _totals(db, c.id).items():
         assert maintained[key] == pytest.approx(want, abs=1e-6), key
+
+
+def test_answers_to_a_campaign_closed_meanwhile_are_refused_first_or_changed(world, db):
+    # Closed by another request after this one read the campaign as open: the freeze guard's check
+    # refuses the first answer (written around the ORM) and the change alike.
+    c = world.campaign
+    answered, new = households_of(world.k1)[2:4]
+    save_response(c, answered.id, parse_form(c, form_for(c, "4")))
+    db.session.commit()
+    db.session.execute(update(Campaign.__table__).where(Campaign.__table__.c.id == c.id).values(status="closed"))
+    assert c.status == "open"
+    for h in (new, answered):
+        sp = db.session.begin_nested()
+        with pytest.raises(camp.CampaignFrozen):
+            save_response(c, h.id, parse_form(c, form_for(c, "2")))
+        sp.rollback()
+    assert db.session.scalar(select(Response.id).where(Response.household_id == new.id)) is None
+    assert {v for v, _c, _t in _stored(db, db.session.scalar(select(Response.id).where(
+        Response.household_id == answered.id))).values() if v is not None} == {4}

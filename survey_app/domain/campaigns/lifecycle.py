@@ -2,7 +2,8 @@
 
 States go draft → open → closed and never back. A closed campaign's figures are frozen: its
 settings stay as they were and no response or answer of it may be written (see `freeze_guard`,
-which refuses such a write at flush time whatever code path attempts it).
+which refuses such a write at flush time whatever code path attempts it; code that writes such rows
+around the ORM calls its check, `refuse_frozen`, itself).
 """
 from __future__ import annotations
 
@@ -370,11 +371,19 @@ def _guard(session: Session, _flush_context, _instances) -> None:
                 was = hist.deleted[0] if hist.deleted else obj.status
                 if was == "closed" and session.is_modified(obj, include_collections=False):
                     raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结，不能修改。", name=obj.name))
-        ids = _campaign_ids_touched(session)
-        if ids:
-            closed = session.execute(_CLOSED, {"ids": list(ids)}).scalars().all()
-            if closed:
-                raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结：答卷不能再保存或修改。", name=closed[0]))
+        refuse_frozen(session, _campaign_ids_touched(session))
+
+
+def refuse_frozen(session: Session, campaign_ids: set[int]) -> None:
+    """Refuse writing responses or answers of these campaigns when one of them is closed: the flush
+    guard's check, which code writing such rows around the ORM calls itself.
+
+    :raise CampaignFrozen: one of them is closed.
+    """
+    if campaign_ids:
+        closed = session.execute(_CLOSED, {"ids": list(campaign_ids)}).scalars().all()
+        if closed:
+            raise CampaignFrozen(_("活动「%(name)s」已结束，数据已冻结：答卷不能再保存或修改。", name=closed[0]))
 
 
 def install_freeze_guard() -> None:

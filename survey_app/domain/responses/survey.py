@@ -18,8 +18,8 @@ from typing import Mapping
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified
 
 from ...errors import Invalid, Refusal
@@ -28,6 +28,7 @@ from ...models import (Answer, AnswerChoice, Building, Campaign, Company, Compou
                        RectificationItem, Response, ResponseSignal, User)
 from .. import audit
 from . import questionnaire as structure, totals
+from ..campaigns.lifecycle import refuse_frozen
 from ..clock import now
 from ..integrity import signals
 from ..rectification.residents import FollowUp, apply_followup, parse_followup
@@ -284,30 +285,29 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
     `seen` is what the request says of the device it came from: kept as the response's integrity
     signals (hashed; domain/integrity/signals.py), or as a change when it replaces earlier answers.
 
-    A first answer is written in a savepoint: a concurrent first submission from the same household
-    hits the unique constraint, its savepoint is rolled back (the rest of the transaction stays) and
-    it is saved again as a change, so the household keeps exactly one response. A change needs no
-    savepoint: reading the response locks its row (PostgreSQL), so a concurrent change waits for
-    this one to end and then reads what it wrote. The caller commits.
+    A first answer's row is inserted unless the household's live response is there already (ON
+    CONFLICT DO NOTHING: a concurrent first submission from the same household inserted it, and on
+    PostgreSQL the insert waits for that one's transaction to end); it is then saved as a change, so
+    the household keeps exactly one response. Reading a response to change locks its row
+    (PostgreSQL), so a concurrent change waits for this one to end and then reads what it wrote.
+    The caller commits.
     """
     household = db.session.get(Household, household_id)
     reason = closed_reason(campaign, household=household)
     if reason:
         raise SurveyClosed(reason, 410 if has_ended(campaign) else 403)
     questionnaire = questionnaire or structure.of(campaign)
-    args = (campaign, household, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire)
+    resp = None
     for attempt in (1, 2):
-        resp, stored = (None, {}) if first is True and attempt == 1 else _stored(campaign.id, household_id)
+        stored = {}
+        if first is not True or attempt == 2:
+            resp, stored = _stored(campaign.id, household_id)
+        resp = _write(campaign, household, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire, resp,
+                      stored)
         if resp is not None:
-            resp = _write(*args, resp, stored)
             break
-        try:
-            with db.session.begin_nested():
-                resp = _write(*args, None, {})
-            break
-        except IntegrityError:
-            if attempt == 2:
-                raise
+    else:  # a twin's response was there, and gone when read again
+        raise RuntimeError(f"household {household_id}: its response neither inserted nor found")
     if mode == "assisted" and assisted_by_id is not None:
         # Who helped which household, never what it answered: staff do not see a household's answers.
         household = db.session.get(Household, household_id)
@@ -319,35 +319,33 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
 
 
 def _write(campaign, household, parsed, mode, assisted_by_id, code_id, seen, when, questionnaire,
-           resp: Response | None, stored: dict) -> Response:
+           resp: Response | None, stored: dict) -> Response | None:
     """Store the form as the household's new response (`resp` None) or as a change of `resp`, whose
-    answers are `stored`; then its signals and follow-up request."""
+    answers are `stored`; then its signals and follow-up request. None: a new response was not
+    inserted, the household's live response is there already (nothing was written)."""
     when = when or now()
     compound = db.session.get(Compound, household.compound_id)
     dims = list(questionnaire.specs)
     overall_q = questionnaire.overall_id
     first, score_before = resp is None, None if resp is None else resp.score
+    fields = dict(compound_id=compound.id, company_id=compound.company_id,  # its company when it (last) answered
+                  updated_at=when, mode=mode, assisted_by_id=assisted_by_id if mode == "assisted" else None,
+                  score=response_index(parsed.answers, dims),
+                  overall=parsed.answers.get(overall_q) if overall_q else None, comment=parsed.comment)
+    if code_id is not None:
+        fields["code_id"] = code_id
     if first:
-        resp = Response(campaign_id=campaign.id, household_id=household.id, submitted_at=when, status="published")
-        db.session.add(resp)
+        resp = _insert_first(campaign, dict(campaign_id=campaign.id, household_id=household.id, submitted_at=when,
+                                            status="published", code_id=None) | fields)
+        if resp is None:
+            return None
     else:
         before = totals.share(resp, dims, {qid: a.value for qid, a in stored.items()})  # its old answers' share
-    # The company is the one managing the compound when the household (last) answered.
-    resp.compound_id = compound.id
-    resp.company_id = compound.company_id
-    if code_id is not None:
-        resp.code_id = code_id
-    resp.updated_at = when
-    resp.mode = mode
-    resp.assisted_by_id = assisted_by_id if mode == "assisted" else None
-    resp.score = response_index(parsed.answers, dims)
-    resp.overall = parsed.answers.get(overall_q) if overall_q else None
-    resp.comment = parsed.comment
-    if not first:
+        for name, value in fields.items():
+            setattr(resp, name, value)
         flag_modified(resp, "updated_at")  # always written: the freeze guard checks every change of answers
-    # The response's row (and a new one's id) through the ORM, so the freeze guard checks its campaign
-    # here; its answers and ticks are written around the ORM below (a few statements, no unit of work).
-    db.session.flush()
+        db.session.flush()  # the response's row through the ORM: the freeze guard checks its campaign here
+    # Its answers and ticks are written around the ORM (a few statements, no unit of work).
     if first:
         _insert_answers(resp.id, _answer_rows(parsed, questionnaire), _ticks(parsed))
         totals.add(resp, dims, parsed.answers)
@@ -359,6 +357,32 @@ def _write(campaign, household, parsed, mode, assisted_by_id, code_id, seen, whe
                    uniform=signals.is_uniform(parsed.answers))
     if parsed.followup_asked:
         apply_followup(campaign, household, parsed.followup)
+    return resp
+
+
+_FIRST: dict = {}  # dialect name -> the first answer's insert, built once
+
+
+def _insert_first(campaign: Campaign, row: dict) -> Response | None:
+    """Insert a household's first response (its columns: `row`) and return it, or None when the
+    household's live response is there already (the unique index: nothing inserted).
+
+    The row is written around the ORM, so the freeze guard's check is called here; the returned
+    response is the session's, as if loaded.
+    """
+    refuse_frozen(db.session(), {campaign.id})
+    name = db.session.get_bind().dialect.name
+    if name not in _FIRST:
+        t = Response.__table__
+        dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
+        _FIRST[name] = dialect_insert(t).on_conflict_do_nothing(
+            index_elements=[t.c.campaign_id, t.c.household_id], index_where=t.c.status != "rejected").returning(t.c.id)
+    response_id = db.session.execute(_FIRST[name], row).scalar()
+    if response_id is None:
+        return None
+    resp = Response(id=response_id, **row)
+    make_transient_to_detached(resp)  # its attributes are the row's: the session takes it as loaded
+    db.session.add(resp)
     return resp
 
 
