@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Mapping
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, delete, exists, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import flag_modified
@@ -375,8 +375,9 @@ def _insert_first(campaign: Campaign, row: dict) -> Response | None:
     if name not in _FIRST:
         t = Response.__table__
         dialect_insert = postgresql.insert if name == "postgresql" else sqlite.insert
-        _FIRST[name] = dialect_insert(t).on_conflict_do_nothing(
-            index_elements=[t.c.campaign_id, t.c.household_id], index_where=t.c.status != "rejected").returning(t.c.id)
+        _FIRST[name] = dialect_insert(t).on_conflict_do_nothing(  # the index's own predicate, written out:
+            index_elements=[t.c.campaign_id, t.c.household_id],  # PostgreSQL matches no bound parameter to it
+            index_where=text("status != 'rejected'")).returning(t.c.id)
     response_id = db.session.execute(_FIRST[name], row).scalar()
     if response_id is None:
         return None
