@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, delete, exists, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, make_transient_to_detached
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ...errors import Invalid, Refusal
 from ...extensions import db
@@ -341,11 +341,8 @@ def _write(campaign, household, parsed, mode, assisted_by_id, code_id, seen, whe
             return None
     else:
         before = totals.share(resp, dims, {qid: a.value for qid, a in stored.items()})  # its old answers' share
-        for name, value in fields.items():
-            setattr(resp, name, value)
-        flag_modified(resp, "updated_at")  # always written: the freeze guard checks every change of answers
-        db.session.flush()  # the response's row through the ORM: the freeze guard checks its campaign here
-    # Its answers and ticks are written around the ORM (a few statements, no unit of work).
+        _update(resp, fields)
+    # Its answers and ticks are written around the ORM too (a few statements, no unit of work).
     if first:
         _insert_answers(resp.id, _answer_rows(parsed, questionnaire), _ticks(parsed))
         totals.add(resp, dims, parsed.answers)
@@ -387,6 +384,18 @@ def _insert_first(campaign: Campaign, row: dict) -> Response | None:
     return resp
 
 
+_UPDATE = update(Response.__table__).where(Response.__table__.c.id == bindparam("response_id"))
+
+
+def _update(resp: Response, fields: dict) -> None:
+    """Write a changed response's columns (`fields`) around the ORM, after the freeze guard's check;
+    the session's response holds them as its row's."""
+    refuse_frozen(db.session(), {resp.campaign_id})
+    db.session.execute(_UPDATE, {"response_id": resp.id, **fields})
+    for name, value in fields.items():
+        set_committed_value(resp, name, value)
+
+
 @dataclass
 class _Stored:
     """A stored answer as an edit reads it (its row's values, not an ORM object) with its ticks."""
@@ -421,10 +430,10 @@ def _stored(campaign_id: int, household_id: int) -> tuple[Response | None, dict[
     if resp is None:
         return None, {}
     out: dict[int, _Stored] = {}
-    for answer_id, qid, value, choice, text, tick_id, key in db.session.execute(_STORED[1], {"response_id": resp.id}):
+    for answer_id, qid, value, choice, words, tick_id, key in db.session.execute(_STORED[1], {"response_id": resp.id}):
         a = out.get(qid)
         if a is None:
-            a = out[qid] = _Stored(answer_id, value, choice, text)
+            a = out[qid] = _Stored(answer_id, value, choice, words)
         if tick_id is not None:
             a.ticks[key] = tick_id
     return resp, out
@@ -453,8 +462,8 @@ def _insert_answers(response_id: int, rows: list[tuple], ticks: list[tuple[int, 
     (question id, option key) of answers among `rows`."""
     if rows:
         db.session.execute(_NEW_ANSWER, [
-            {"response_id": response_id, "question_id": qid, "value": value, "choice": choice, "text": text}
-            for qid, value, choice, text in rows])
+            {"response_id": response_id, "question_id": qid, "value": value, "choice": choice, "text": words}
+            for qid, value, choice, words in rows])
     if ticks:
         ids = dict(db.session.execute(select(Answer.question_id, Answer.id).where(
             Answer.response_id == response_id, Answer.question_id.in_({qid for qid, _key in ticks}))).all())
