@@ -1,7 +1,7 @@
 """Load benchmark: the survey under real gunicorn (the project's gunicorn.conf.py) beside a bare Flask
 "hello" served the same way, in one run, so the ratios compare like with like.
 
-Usage:  python bench/load.py [--database-url URL] [--duration 10] [--connections 16] [--households 4000]
+Usage:  python bench/load.py [--database-url URL] [--duration 10] [--connections 16] [--households 8000]
                              [--driver auto|wrk|python]
 
 Without --database-url it builds the small demo city in a temporary SQLite file (with it, the
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import multiprocessing
 import os
@@ -239,10 +240,16 @@ def prepare(app, households: int) -> tuple[dict, list[int], int]:
     with app.app_context():
         ensure_demo("small")
         campaign = db.session.scalar(select(Campaign).where(Campaign.status == "open").order_by(Campaign.id))
-        fresh = db.session.scalars(
-            select(Household.id).where(~Household.id.in_(
-                select(Response.household_id).where(Response.campaign_id == campaign.id)))
-            .order_by(Household.id).limit(households)).all()
+        unanswered = select(Household).where(~Household.id.in_(
+            select(Response.household_id).where(Response.campaign_id == campaign.id))).order_by(Household.id)
+        fresh = [h.id for h in db.session.scalars(unanswered.limit(households))]
+        if len(fresh) < households:  # more POSTs than the demo's fresh households: new ones beside them
+            near = db.session.scalars(unanswered.limit(50)).all()
+            extra = [Household(building_id=h.building_id, compound_id=h.compound_id, unit="B", room=str(10001 + k))
+                     for k, h in zip(range(households - len(fresh)), itertools.cycle(near))]
+            db.session.add_all(extra)
+            db.session.flush()
+            fresh += [h.id for h in extra]
         tokens = issue_codes(campaign.id, list(fresh), reason="bench")
         db.session.commit()
         code_ids = {hid: find_code(t).id for hid, t in tokens.items()}
@@ -293,7 +300,8 @@ def main() -> None:
     ap.add_argument("--database-url", help="PostgreSQL (or SQLite) URL; default: a new temporary SQLite file")
     ap.add_argument("--duration", type=float, default=10.0, help="seconds of load per endpoint")
     ap.add_argument("--connections", type=int, default=16)
-    ap.add_argument("--households", type=int, default=4000, help="fresh households (one new-answer POST each)")
+    ap.add_argument("--households", type=int, default=8000,
+                    help="fresh households (one new-answer POST each; added beside the demo's when it has fewer)")
     ap.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
     args = ap.parse_args()
 
