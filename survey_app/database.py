@@ -19,7 +19,7 @@ from .extensions import db
 
 IMMEDIATE = "sqlite_immediate"
 PARSES_FIRST = "_parses_first"
-_WROTE = "wrote"
+_CHANGES = "sqlite_changes_at_begin"
 MAX_ID = 2**31 - 1  # PostgreSQL integer; larger ids cannot exist
 CONNECT_TIMEOUT = 5  # seconds to reach PostgreSQL before a request gives up (503), unless the URL says
 BUSY_TIMEOUT = 10  # seconds a SQLite writer waits for the write lock before its request gives up (503)
@@ -156,7 +156,7 @@ def begin_write() -> None:
     if session.in_transaction():
         if session.info.get(IMMEDIATE):
             return
-        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+        if session.new or session.dirty or session.deleted or _wrote(session.connection()):
             raise RuntimeError("begin_write() must come before the transaction's first write")
         session.rollback()  # nothing but reads to end; loaded objects reload when next used
     turn = _WRITERS.wait(session.get_bind().url.database)
@@ -183,17 +183,11 @@ def _end_turn(session) -> None:
         _WRITERS.done()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_write(session, _flush_context):
-    session.info[_WROTE] = True
-
-
 @event.listens_for(Session, "after_transaction_end")
 def _forget_transaction(session, transaction):
     if transaction.parent is None:  # the outermost transaction, not a savepoint
         _end_turn(session)  # after a rollback, or a session closed without either
         session.info.pop(IMMEDIATE, None)
-        session.info.pop(_WROTE, None)
 
 
 @event.listens_for(Engine, "connect")
@@ -219,3 +213,9 @@ def _connect_timeout(dialect, _record, _cargs, cparams):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(IMMEDIATE) else "BEGIN")
+        conn.info[_CHANGES] = conn.connection.dbapi_connection.total_changes
+
+
+def _wrote(conn) -> bool:
+    """Whether this SQLite connection's transaction has changed rows (through the ORM or not)."""
+    return conn.connection.dbapi_connection.total_changes != conn.info.get(_CHANGES)

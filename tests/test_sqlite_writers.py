@@ -142,3 +142,16 @@ def test_a_writer_waits_for_another_process_s_writer_before_asking_sqlite(sqlite
     assert ("writer", "BEGIN IMMEDIATE") in log
     kept = db.session.execute(text("SELECT who FROM said ORDER BY who")).scalars().all()
     assert kept == ["other process", "this process"]
+
+
+def test_begin_write_after_a_write_is_refused_and_loses_nothing(sqlite_app):
+    """A transaction that has written (a plain statement, not only an ORM flush) cannot be ended
+    and begun again as a write transaction: that would drop its write."""
+    db.session.execute(text("SELECT count(*) FROM said")).scalar()
+    begin_write()  # only read so far: ended and begun again, as a writer
+    db.session.commit()
+    db.session.execute(text("INSERT INTO said VALUES ('plain')"))
+    with pytest.raises(RuntimeError):
+        begin_write()
+    db.session.commit()
+    assert db.session.execute(text("SELECT who FROM said")).scalars().all() == ["plain"]
