@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
+from sqlalchemy import select
+
 from survey_app.domain.responses import codes as tokens
 from survey_app.domain.clock import now
 from survey_app.domain.campaigns.standard import create_campaign
 from survey_app.domain.responses.survey import ParsedSurvey, save_response
 from survey_app.extensions import db
+from survey_app.models.totals import CompoundTotal, DimensionTotal
 from survey_app.models import Building, Community, Company, Compound, District, Household, HouseholdCode, Street, User, UserGrid
 
 PASSWORD = "pw-123456"
@@ -105,3 +108,15 @@ def form_for(campaign, value="4", **extra) -> dict:
 
 
 __all__ = ["HouseholdCode", "PASSWORD", "build_world", "answer", "issue", "form_for", "households_of"]
+
+
+def stored_totals(campaign_id) -> dict:
+    """The campaign's maintained totals as stored, rows that count something only: {(compound,
+    dimension, status): (n, total, total_sq, satisfied), (compound, status): (n, total, total_sq,
+    satisfied, overall_n, comments)}."""
+    dims = {(r.compound_id, r.dimension_id, r.status): (r.n, r.total, r.total_sq, r.satisfied)
+            for r in db.session.scalars(select(DimensionTotal).where(DimensionTotal.campaign_id == campaign_id)) if r.n}
+    compounds = {(r.compound_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n, r.comments)
+                 for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
+                 if r.n}
+    return {**dims, **compounds}

@@ -8,23 +8,13 @@ from survey_app.domain.responses import totals
 from survey_app.domain.responses.survey import parse_form, save_response
 from survey_app.models import Answer, Campaign, Question, RectificationRequest, Response
 from survey_app.models.integrity import ResponseChange
-from survey_app.models.totals import CompoundTotal, DimensionTotal
 
-from ..factories import form_for, households_of
+from ..factories import form_for, households_of, stored_totals
 
 
 def _stored(db, response_id) -> dict:
     return {qid: (value, choice, text) for qid, value, choice, text in db.session.execute(
         select(Answer.question_id, Answer.value, Answer.choice, Answer.text).where(Answer.response_id == response_id))}
-
-
-def _totals(db, campaign_id) -> dict:
-    dims = {(r.compound_id, r.dimension_id, r.status): (r.n, r.total, r.total_sq, r.satisfied)
-            for r in db.session.scalars(select(DimensionTotal).where(DimensionTotal.campaign_id == campaign_id)) if r.n}
-    compounds = {(r.compound_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n, r.comments)
-                 for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
-                 if r.n}
-    return {**dims, **compounds}
 
 
 def test_changes_add_change_and_clear_answers_and_the_held_answers_follow(world, db):
@@ -61,9 +51,9 @@ def test_changes_add_change_and_clear_answers_and_the_held_answers_follow(world,
     assert all(stored[q.id] == (5, None, None) for q in scored[1:])
     assert len(db.session.scalars(select(ResponseChange).where(ResponseChange.response_id == resp.id)).all()) == 2
 
-    maintained = _totals(db, c.id)
+    maintained = stored_totals(c.id)
     totals.rebuild(c.id)
-    rebuilt = _totals(db, c.id)
+    rebuilt = stored_totals(c.id)
     assert set(maintained) == set(rebuilt)
     for key, want in rebuilt.items():
         assert maintained[key] == pytest.approx(want, abs=1e-6), key
@@ -84,10 +74,10 @@ def test_a_first_answer_that_meets_a_twins_response_is_saved_as_its_change(world
     assert {v for v, _c, _t in _stored(db, again.id).values() if v is not None} == {2}
     assert db.session.scalars(select(RectificationRequest).where(RectificationRequest.household_id == h.id)).all() == []
     assert len(db.session.scalars(select(ResponseChange).where(ResponseChange.response_id == again.id)).all()) == 1
-    maintained = _totals(db, c.id)
+    maintained = stored_totals(c.id)
     totals.rebuild(c.id)
-    assert set(maintained) == set(_totals(db, c.id))
-    for key, want in _totals(db, c.id).items():
+    assert set(maintained) == set(stored_totals(c.id))
+    for key, want in stored_totals(c.id).items():
         assert maintained[key] == pytest.approx(want, abs=1e-6), key
 
 

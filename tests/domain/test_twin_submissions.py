@@ -13,23 +13,13 @@ from survey_app.domain.responses.survey import parse_form, save_response
 from survey_app.extensions import db as _db
 from survey_app.models import Answer, Campaign, Response
 from survey_app.models.integrity import ResponseChange
-from survey_app.models.totals import CompoundTotal, DimensionTotal
 
-from ..factories import form_for, households_of
+from ..factories import form_for, households_of, stored_totals
 
 
 @pytest.fixture
 def db_url(pg_url):
     return pg_url  # the race needs PostgreSQL's concurrent transactions (SQLite writers queue)
-
-
-def _totals(db, campaign_id) -> dict:
-    dims = {(r.compound_id, r.dimension_id, r.status): (r.n, r.total, r.total_sq, r.satisfied)
-            for r in db.session.scalars(select(DimensionTotal).where(DimensionTotal.campaign_id == campaign_id)) if r.n}
-    compounds = {(r.compound_id, r.status): (r.n, r.total, r.total_sq, r.satisfied, r.overall_n, r.comments)
-                 for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
-                 if r.n}
-    return {**dims, **compounds}
 
 
 def _twins(app, campaign_id: int, household_id: int, values: tuple[str, str], first: bool | None) -> list:
@@ -71,9 +61,9 @@ def _one_response_with(db, campaign_id, household_id, value: int) -> Response:
 
 
 def _assert_totals_exact(db, campaign_id):
-    maintained = _totals(db, campaign_id)
+    maintained = stored_totals(campaign_id)
     totals.rebuild(campaign_id)
-    rebuilt = _totals(db, campaign_id)
+    rebuilt = stored_totals(campaign_id)
     assert set(maintained) == set(rebuilt)
     for key, want in rebuilt.items():
         assert maintained[key] == pytest.approx(want, abs=1e-6), key
