@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, g, get_template_attribute, redirect, r
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 
+from ..database import reads_only
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
@@ -131,6 +132,7 @@ def _no_visit():
 
 @bp.get("/")
 def survey():
+    reads_only()  # the page reads its visit (and, at most, saved answers and items); it writes nothing
     v = _visit_from_session()
     if v is None:
         return _no_visit()
