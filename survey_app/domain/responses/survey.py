@@ -90,6 +90,8 @@ class Visit:
         return self.household.label
 
 
+# A household's live response: published or held, never a rejected one (kept apart; it may answer again).
+_LIVE = Response.status != "rejected"
 _VISIT: list = []  # the visit's select, built once (building it costs more than running it)
 
 
@@ -109,7 +111,7 @@ def _visit_query():
             .join(Campaign, Campaign.id == HouseholdCode.campaign_id)
             .outerjoin(Response, and_(Response.campaign_id == HouseholdCode.campaign_id,
                                       Response.household_id == HouseholdCode.household_id,
-                                      Response.status != "rejected"))
+                                      _LIVE))
             .outerjoin(ResponseSignal, ResponseSignal.response_id == Response.id)
             .where(HouseholdCode.id == bindparam("code_id")))
     return _VISIT[0]
@@ -265,8 +267,7 @@ def form_values(questionnaire: Questionnaire, resp: Response | None) -> dict[str
 def existing_response(campaign_id: int, household_id: int, with_answers: bool = False) -> Response | None:
     """The household's response in the campaign: published or held, never a rejected one (kept
     apart; the household may answer again); `with_answers` loads its answers and ticks in the same query."""
-    query = select(Response).where(Response.campaign_id == campaign_id, Response.household_id == household_id,
-                                   Response.status != "rejected")
+    query = select(Response).where(Response.campaign_id == campaign_id, Response.household_id == household_id, _LIVE)
     if with_answers:
         query = query.options(joinedload(Response.answers).joinedload(Answer.choices))
     return db.session.scalars(query).unique().first()
@@ -310,7 +311,6 @@ def save_response(campaign: Campaign, household_id: int, parsed: ParsedSurvey, m
         raise RuntimeError(f"household {household_id}: its response neither inserted nor found")
     if mode == "assisted" and assisted_by_id is not None:
         # Who helped which household, never what it answered: staff do not see a household's answers.
-        household = db.session.get(Household, household_id)
         compound = db.session.get(Compound, household.compound_id)
         audit.record("response.assisted", f"household:{household_id}", user=db.session.get(User, assisted_by_id),
                      detail=f"协助填写：活动 {campaign.id}，{compound.name} {household.label}",
@@ -407,7 +407,15 @@ class _Stored:
     ticks: dict[str, int] = field(default_factory=dict)  # option key -> the tick's row id
 
 
-_STORED: list = []  # the change's two selects, built once
+_answers, _ticked = Answer.__table__, AnswerChoice.__table__
+# What a change reads: the live response, its row locked and read afresh; then its answers with their ticks.
+_LOCKED_RESPONSE = select(Response).where(
+    Response.campaign_id == bindparam("campaign_id"), Response.household_id == bindparam("household_id"),
+    _LIVE).with_for_update().execution_options(populate_existing=True)
+_STORED_ANSWERS = (select(_answers.c.id, _answers.c.question_id, _answers.c.value, _answers.c.choice, _answers.c.text,
+                          _ticked.c.id, _ticked.c.option_key)
+                   .select_from(_answers.outerjoin(_ticked, _ticked.c.answer_id == _answers.c.id))
+                   .where(_answers.c.response_id == bindparam("response_id")))
 
 
 def _stored(campaign_id: int, household_id: int) -> tuple[Response | None, dict[int, _Stored]]:
@@ -417,20 +425,11 @@ def _stored(campaign_id: int, household_id: int) -> tuple[Response | None, dict[
     The answers are read after the lock is held, in their own plain query: a change that waited for
     a concurrent one reads what that one wrote.
     """
-    if not _STORED:
-        answers, ticks = Answer.__table__, AnswerChoice.__table__
-        _STORED.append(select(Response).where(
-            Response.campaign_id == bindparam("campaign_id"), Response.household_id == bindparam("household_id"),
-            Response.status != "rejected").with_for_update().execution_options(populate_existing=True))
-        _STORED.append(select(answers.c.id, answers.c.question_id, answers.c.value, answers.c.choice, answers.c.text,
-                              ticks.c.id, ticks.c.option_key)
-                       .select_from(answers.outerjoin(ticks, ticks.c.answer_id == answers.c.id))
-                       .where(answers.c.response_id == bindparam("response_id")))
-    resp = db.session.scalar(_STORED[0], {"campaign_id": campaign_id, "household_id": household_id})
+    resp = db.session.scalar(_LOCKED_RESPONSE, {"campaign_id": campaign_id, "household_id": household_id})
     if resp is None:
         return None, {}
     out: dict[int, _Stored] = {}
-    for answer_id, qid, value, choice, words, tick_id, key in db.session.execute(_STORED[1], {"response_id": resp.id}):
+    for answer_id, qid, value, choice, words, tick_id, key in db.session.execute(_STORED_ANSWERS, {"response_id": resp.id}):
         a = out.get(qid)
         if a is None:
             a = out[qid] = _Stored(answer_id, value, choice, words)
