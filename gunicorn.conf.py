@@ -13,7 +13,10 @@ from survey_app.logs import add_filter
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Processes do the Python work (one core each); threads overlap a request's waits on the database.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# One thread per worker (gunicorn's sync worker, behind the proxy that buffers slow clients): threads
+# of one process share its interpreter lock, and under load they made 1-2% of requests wait
+# 100-400 ms and cost more CPU per request (docs/operations.md, "Survey load").
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A worker silent this long is killed and replaced (a request's transaction rolls back); the proxy's
 # read timeout should match. Long work (labels, city workbooks) runs as jobs, not in a request.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))

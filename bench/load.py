@@ -245,8 +245,10 @@ def prepare(app, households: int) -> tuple[dict, list[int], int]:
         fresh = [h.id for h in db.session.scalars(unanswered.limit(households))]
         if len(fresh) < households:  # more POSTs than the demo's fresh households: new ones beside them
             near = db.session.scalars(unanswered.limit(50)).all()
+            # numbered after those an earlier run on this database added (unit "B" is the bench's own)
+            added = db.session.scalar(select(func.count()).select_from(Household).where(Household.unit == "B"))
             extra = [Household(building_id=h.building_id, compound_id=h.compound_id, unit="B", room=str(10001 + k))
-                     for k, h in zip(range(households - len(fresh)), itertools.cycle(near))]
+                     for k, h in zip(range(added, added + households - len(fresh)), itertools.cycle(near))]
             db.session.add_all(extra)
             db.session.flush()
             fresh += [h.id for h in extra]
@@ -320,7 +322,7 @@ def main() -> None:
     phases, households, before = prepare(app, args.households)
     print(f"set-up: {len(phases['POST new'])} fresh households with sessions in {time.perf_counter() - t:.1f} s; "
           f"driver {driver}, {args.connections} connections, {args.duration:g} s per endpoint, "
-          f"gunicorn workers={os.environ.get('GUNICORN_WORKERS', '2')} threads={os.environ.get('GUNICORN_THREADS', '4')}, "
+          f"gunicorn workers={os.environ.get('GUNICORN_WORKERS', '2')} threads={os.environ.get('GUNICORN_THREADS', '1')}, "
           f"{'PostgreSQL' if url.startswith('postgresql') else 'SQLite'}")
 
     def drive(port: int, lines: list[str]) -> dict:

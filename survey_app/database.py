@@ -153,12 +153,15 @@ def reads_only() -> None:
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
-def begin_write() -> None:
+def begin_write(keep_loaded: bool = False) -> None:
     """Start the session's transaction as a write transaction (BEGIN IMMEDIATE on SQLite).
 
     A transaction that has only read so far (the logged-in user, the campaign) is ended first:
     SQLite cannot turn a read transaction into a write one once another connection has written
-    since it began ("database is locked" at once, whatever the busy timeout).
+    since it began ("database is locked" at once, whatever the busy timeout). What it loaded is
+    read again when next used, unless `keep_loaded`: then the objects keep the values they were
+    read with, for a caller whose writes check again, under the lock, whatever must be current
+    (the survey's submission: its response is read again locked, a closed campaign is refused).
 
     :raise RuntimeError: the transaction has already written (a programming error).
     """
@@ -170,7 +173,7 @@ def begin_write() -> None:
             return
         if session.new or session.dirty or session.deleted or _wrote(session.connection()):
             raise RuntimeError("begin_write() must come before the transaction's first write")
-        session.rollback()  # nothing but reads to end; loaded objects reload when next used
+        _end_reads(session, keep_loaded)
     turn = _WRITERS.wait(session.get_bind().url.database)
     try:
         session.connection(execution_options={IMMEDIATE: True})
@@ -180,6 +183,18 @@ def begin_write() -> None:
         raise
     session.info[IMMEDIATE] = True
     session.info[_TURN] = turn
+
+
+def _end_reads(session, keep_loaded: bool) -> None:
+    """End a transaction that has only read: loaded objects reload when next used, or stay as read."""
+    if not keep_loaded:
+        session.rollback()
+        return
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # nothing written (begin_write checked): it only ends the read
+    finally:
+        session.expire_on_commit = expire
 
 
 @event.listens_for(Session, "after_commit", insert=True)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, g, get_template_attribute, redirect, r
 from flask_babel import get_locale, gettext as _
 from flask_wtf.csrf import generate_csrf
 
-from ..database import reads_only
+from ..database import begin_write, parses_first, reads_only
 from ..domain.audit import Jurisdiction, security_event
 from ..domain import clock
 from ..domain.responses import codes as tokens
@@ -211,6 +211,7 @@ def _blank_questions(questionnaire, shown):
 
 
 @bp.post("/")
+@parses_first  # read and check the form first: SQLite's one writer holds the lock only while it writes
 def submit():
     v = _visit_from_session()
     if v is None:
@@ -220,6 +221,9 @@ def submit():
         return render_survey(v.campaign, v.household, form=request.form, errors=parsed.errors, status=422,
                              response=v.response, questionnaire=v.questionnaire, compound=v.compound,
                              company=v.company)
+    # The visit stays as read: save_response reads the response again under the lock, and a first
+    # answer's insert gives way to a twin's; a campaign closed meanwhile is refused when writing.
+    begin_write(keep_loaded=True)
     try:
         save_response(v.campaign, v.household.id, parsed, code_id=v.code.id, seen=device.seen(f"code:{v.code.id}"),
                       questionnaire=v.questionnaire, first=v.response is None)
