@@ -2,7 +2,7 @@
 "hello" served the same way, in one run, so the ratios compare like with like.
 
 Usage:  python bench/load.py [--database-url URL] [--duration 10] [--connections 16] [--households 8000]
-                             [--driver auto|wrk|python]
+                             [--driver auto|wrk|python] [--floor]
 
 Without --database-url it builds the small demo city in a temporary SQLite file (with it, the
 database must be empty or hold the demo). The set-up issues fresh household codes through the
@@ -15,6 +15,12 @@ stay on, as in production). Then, on loopback with N keep-alive connections for 
 * survey GET      GET /s/ of a household that has not answered (the blank questionnaire);
 * POST new        POST /s/ with every 5-point question answered (a household's first answers);
 * POST edit       POST /s/ again from the same households and devices (answers replaced).
+
+With --floor, bare Flask views served the same way, as a floor under the survey path (nothing of
+the app: no CSRF, locale, checks or ORM): "floor page" returns the survey page's bytes; "floor +row"
+also reads the visit's tables in one DBAPI query; "floor +sess" also reads Flask's signed session
+cookie (the households' own); "floor write" writes the submitted form's fields in one transaction
+(a table made for it and dropped after).
 
 `wrk` drives the load when it is on PATH (a Lua script hands each request its own household),
 else a Python driver (processes of threads, http.client keep-alive; it cannot send as fast as gunicorn
@@ -51,6 +57,82 @@ app = Flask(__name__)
 @app.get("/")
 def hello():
     return "hello"
+'''
+
+# --floor: bare Flask views through the same gunicorn, what a survey page or a submission could cost
+# at best with nothing of the app's: the page's bytes; plus the visit's tables read in one DBAPI
+# query; plus Flask's signed session cookie read; and the form's fields written in one transaction.
+FLOOR_APP = '''"""Bare Flask views, the floor under the survey path (bench/load.py --floor)."""
+import os
+import threading
+
+from flask import Flask, redirect, request, session
+
+app = Flask(__name__)
+app.secret_key = os.environ["SECRET_KEY"]
+app.config["SESSION_COOKIE_NAME"] = os.environ["FLOOR_SESSION_COOKIE"]
+PAGE = open(os.environ["FLOOR_PAGE"], "rb").read()
+DB = os.environ["FLOOR_DB"]  # a SQLite file, or a PostgreSQL conninfo
+if DB.startswith("postgresql://"):
+    import psycopg
+
+    def connect():
+        return psycopg.connect(DB, autocommit=True)
+    MARK = "%s"
+else:
+    import sqlite3
+
+    def connect():
+        conn = sqlite3.connect(DB, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=10000")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+    MARK = "?"
+VISIT = ("SELECT hc.id, hc.revoked_at, h.unit, h.room, b.name, c.name, co.name, ca.status, ca.closes_at, r.id "
+         "FROM household_codes hc JOIN households h ON h.id = hc.household_id "
+         "JOIN buildings b ON b.id = h.building_id JOIN compounds c ON c.id = h.compound_id "
+         "LEFT JOIN companies co ON co.id = c.company_id JOIN campaigns ca ON ca.id = hc.campaign_id "
+         "LEFT JOIN responses r ON r.campaign_id = hc.campaign_id AND r.household_id = hc.household_id "
+         "AND r.status != 'rejected' WHERE hc.id = " + MARK)
+WRITE = f"INSERT INTO bench_floor_answers (code, name, value) VALUES ({MARK}, {MARK}, {MARK})"
+local = threading.local()
+
+
+def db():
+    if not hasattr(local, "conn"):
+        local.conn = connect()
+    return local.conn
+
+
+@app.get("/page")
+def page():
+    return PAGE
+
+
+@app.get("/page-row")
+def page_row():
+    db().execute(VISIT, (1,)).fetchone()
+    return PAGE
+
+
+@app.get("/s/")
+def page_row_session():
+    db().execute(VISIT, (session.get("household_code"),)).fetchone()
+    return PAGE
+
+
+@app.post("/s/")
+def write():
+    rows = [(session.get("household_code"), name, value) for name, value in request.form.items()]
+    conn = db()
+    if MARK == "?":
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(WRITE, rows)
+        conn.execute("COMMIT")
+    else:
+        with conn.transaction():
+            conn.cursor().executemany(WRITE, rows)
+    return redirect("/s/thanks")
 '''
 
 WRK_SCRIPT = r'''
@@ -297,6 +379,41 @@ def answered(app, households: list[int]) -> tuple[int, set[int]]:
         return n, have
 
 
+def run_floor(app, url: str, env: dict, phases: dict, workdir: str, drive) -> dict[str, dict]:
+    """Serve FLOOR_APP with the same gunicorn config and load its views (--floor)."""
+    from sqlalchemy import make_url, text
+
+    from survey_app.extensions import db
+
+    method, path, cookie, _ = phases["survey GET"][0].split("\t")
+    page = app.test_client(use_cookies=False).get(path, headers={"Cookie": cookie})
+    with open(os.path.join(workdir, "page.html"), "wb") as f:
+        f.write(page.data)  # the blank survey page as the app serves it (~20 KB)
+    with open(os.path.join(workdir, "floor_app.py"), "w", encoding="utf-8") as f:
+        f.write(FLOOR_APP)
+    u = make_url(url)
+    where = (u.set(drivername="postgresql").render_as_string(hide_password=False)
+             if u.get_backend_name() == "postgresql" else u.database)
+    with app.app_context():
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS bench_floor_answers (code INTEGER, name TEXT, value TEXT)"))
+        db.session.commit()
+    floor_env = {**env, "FLOOR_PAGE": os.path.join(workdir, "page.html"), "FLOOR_DB": where,
+                 "FLOOR_SESSION_COOKIE": app.config["SESSION_COOKIE_NAME"]}
+    server, port = start_gunicorn("floor_app:app", floor_env, pythonpath=workdir)
+    results = {}
+    try:
+        results["floor page"] = drive(port, ["GET\t/page\t\t"])
+        results["floor +row"] = drive(port, ["GET\t/page-row\t\t"])
+        results["floor +sess"] = drive(port, phases["survey GET"])
+        results["floor write"] = drive(port, phases["POST new"])
+    finally:
+        stop(server)
+        with app.app_context():
+            db.session.execute(text("DROP TABLE bench_floor_answers"))
+            db.session.commit()
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", help="PostgreSQL (or SQLite) URL; default: a new temporary SQLite file")
@@ -305,6 +422,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=8000,
                     help="fresh households (one new-answer POST each; added beside the demo's when it has fewer)")
     ap.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
+    ap.add_argument("--floor", action="store_true",
+                    help="also load bare Flask views (the page's bytes, one query, the session, a bare write)")
     args = ap.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="bench-load-")
@@ -336,6 +455,8 @@ def main() -> None:
         results["hello"] = drive(port, ["GET\t/\t\t"])
     finally:
         stop(hello)
+    if args.floor:
+        results.update(run_floor(app, url, env, phases, workdir, drive))
     server, port = start_gunicorn("wsgi:app", env)
     try:
         for phase in ("survey GET", "POST new", "POST edit"):
