@@ -58,7 +58,7 @@ def labels_job(job, owner, out, progress) -> Outcome:
         raise Refusal(_("所选范围内已有 %(n)s 户持有有效二维码。重新打印会作废这些旧码，请勾选确认后再打印。", n=live))
     progress(0, total)  # the codes are issued first: the page shows the size of the work meanwhile
     r = labels_pdf.write_labels(out, campaign, sel, current_app.config["PUBLIC_BASE_URL"], user_id=owner.id,
-                                layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT), codes_last=True,
+                                layout=p.get("layout", labels_pdf.DEFAULT_LAYOUT),
                                 progress=lambda at: progress(at.households, at.households_total))
     return Outcome(file_name=file_name(sel, campaign), done=r.labels,
                    result={"labels": r.labels, "reissued": r.reissued, "pages": r.pages, "buildings": r.buildings})

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
+from ..database import begin_write, parses_first
 from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Forbidden, Invalid, NotFound
 from ..jobs.labels import LABELS, print_underway
@@ -69,10 +70,14 @@ def page(level: str, ident: int):
 
 
 @bp.post(f"/{LEVEL}/<id:ident>/pdf")
+@parses_first  # the labels are drawn before the write lock is taken (write_labels, codes_last)
 @officer_required
 def pdf(level: str, ident: int):
     """Issue codes for every household of the selection and send the label sheets as a PDF; a large
-    selection (over JOB_LARGE_HOUSEHOLDS) is printed by a job, and the user is sent to its page."""
+    selection (over JOB_LARGE_HOUSEHOLDS) is printed by a job, and the user is sent to its page.
+
+    The sheets are drawn with codes made in memory, and the codes are stored in one short write at
+    the end: on SQLite, residents answering meanwhile do not wait while a building's labels are drawn."""
     campaign = campaign_in_view()
     sel, _obj = _selection(level, ident)
     layout = request.form.get("layout", labels_pdf.DEFAULT_LAYOUT)
@@ -91,6 +96,7 @@ def pdf(level: str, ident: int):
         if print_underway(campaign.id, level, ident):
             flash(_("这个范围的标签正在后台生成，请等它完成后再打印：再打一次会作废那份标签上的二维码。"), "warning")
             return redirect(back)
+        begin_write()  # the job's row is this request's first write
         return jobs.start(LABELS, campaign_id=campaign.id, level=level, ident=ident, layout=layout, reissue=bool(live))
     out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
     try:

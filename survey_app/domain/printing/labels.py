@@ -386,14 +386,15 @@ class _Pages:
 def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int | None = None,
                  layout: str = DEFAULT_LAYOUT, workers: int | None = None, instruction: str = INSTRUCTION,
                  progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
-                 codes_last: bool = False) -> PrintResult:
+                 codes_last: bool = True) -> PrintResult:
     """Issue codes for the selection's households and write their A4 label sheets to `out`.
 
     Households that already hold a live code get a new one (the old one is revoked): callers
     ask for confirmation first (see `live_count`). The caller commits after the file is whole.
-    `codes_last`: draw everything with tokens made in memory, then take the write lock and store
-    the codes in one short write (a background print of a street must not hold SQLite's lock
-    while it draws: residents answering meanwhile would wait on it).
+    `codes_last` (the web, the job and the command line): draw everything with tokens made in
+    memory, then take the write lock and store the codes in one short write (a print must not hold
+    SQLite's lock while it draws: residents answering meanwhile would wait on it). False: each
+    batch's codes are stored as it is drawn, in the caller's transaction (which may have written).
     `workers`: processes computing QR matrices (None: one per core for large selections; 0: none).
     `progress` is told after each drawn chunk and each finished building.
     """
