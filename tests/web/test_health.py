@@ -15,7 +15,7 @@ from survey_app import create_app, jobs
 from survey_app.extensions import db as _db
 
 from ..conftest import make_config, need
-from ..factories import build_world, households_of, issue
+from ..factories import build_world, form_for, households_of, issue
 from ..pgserver import PostgresServer
 
 UNAVAILABLE = "系统暂时不可用"
@@ -93,6 +93,7 @@ def test_sqlite_file_gone_gives_503_then_recovers(app, client, world):
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sqlite_locked_gives_503_not_500(app, client, world):
+    form = form_for(world.campaign, "4")  # a valid answer: it asks for the write lock (a refused form never does)
     _enter(client, world)
     _db.session.remove()
     _db.engine.dispose()
@@ -101,7 +102,7 @@ def test_sqlite_locked_gives_503_not_500(app, client, world):
     holder = sqlite3.connect(_sqlite_path(app), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
     try:
-        resp = client.post("/s/", data={})
+        resp = client.post("/s/", data=form)
         _assert_unavailable_page(resp)
     finally:
         holder.execute("ROLLBACK")
