@@ -120,3 +120,18 @@ def stored_totals(campaign_id) -> dict:
                  for r in db.session.scalars(select(CompoundTotal).where(CompoundTotal.campaign_id == campaign_id))
                  if r.n}
     return {**dims, **compounds}
+
+
+def sqlite_write_lock(path) -> str:
+    """Whether another connection gets SQLite's write lock at once: "free", or SQLite's refusal."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return "free"
+    except sqlite3.OperationalError as e:
+        return str(e)
+    finally:
+        other.close()

@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from .. import access
-from ..database import parse_id
+from ..database import begin_write, parse_id
 from ..errors import Conflict, Invalid, NotFound
 from ..extensions import db
 from ..i18n import listing
@@ -114,6 +114,9 @@ def authenticate(username: str, password: str) -> User | None:
     if not user.is_active:
         audit.security_event("login.failed", username, detail="账户已停用", actor=username, where=_where(user))
         return None
+    # The password's slow hash was checked before SQLite's write lock is taken (a failed login never
+    # takes it: its security event is written after the request): residents answering are not held up.
+    begin_write(keep_loaded=True)
     if user.password_hash.split("$", 1)[0] != _dummy_hash().split("$", 1)[0]:
         user.set_password(password)  # an older method or cost: stored again with the current one
     user.last_login_at = now()

@@ -7,6 +7,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import security
+from ..database import parses_first
 from ..domain import users
 from ..errors import Invalid
 from ..extensions import limiter
@@ -39,6 +40,7 @@ def _failed(resp) -> bool:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@parses_first  # the password is checked before the write lock is taken (users.authenticate takes it)
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed)
 @limiter.limit(lambda: current_app.config["LOGIN_USER_RATE_LIMIT"], key_func=_posted_username, methods=["POST"],
                deduct_when=_failed)

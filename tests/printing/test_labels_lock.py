@@ -2,8 +2,6 @@
 the request or by a job: the sheets are drawn with codes made in memory before the print takes the
 lock, and the codes are stored in one short write at the end, so residents answering meanwhile
 never wait on a print, and the codes on the sheets are the ones stored."""
-import sqlite3
-
 import pytest
 from sqlalchemy import func, select
 
@@ -11,6 +9,7 @@ from survey_app.domain.printing import labels as labels_pdf
 from survey_app.domain.responses import codes as tokens
 from survey_app.models import HouseholdCode, Job
 
+from ..factories import sqlite_write_lock
 from .pdfqr import read_pdf, tokens_of
 
 
@@ -28,15 +27,7 @@ def test_the_write_lock_is_free_while_labels_are_drawn(app, client, world, login
 
     def drawing(row):
         if not seen:  # the first label: another connection asks for the write lock, without waiting
-            other = sqlite3.connect(tmp_path / "labels.db", timeout=0)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.execute("ROLLBACK")
-                seen.append("free")
-            except sqlite3.OperationalError as e:
-                seen.append(str(e))
-            finally:
-                other.close()
+            seen.append(sqlite_write_lock(tmp_path / "labels.db"))
         return texts(row)
     monkeypatch.setattr(labels_pdf, "label_texts", drawing)
     login("street1")

@@ -1,14 +1,17 @@
-"""On SQLite a survey submission holds the database's one write lock only while it writes: it
-reads its visit and checks its form first (a refused form never asks for the lock), and what it
-read stays loaded, so under the lock it reads again only what must be current (the response it
-changes, whether the campaign is closed). Its writes are kept as before."""
+"""On SQLite, requests hold the database's one write lock only while they write, so residents
+answering are not held up by anything slower.
+
+A survey submission reads its visit and checks its form first (a refused form never asks for the
+lock), and what it read stays loaded, so under the lock it reads again only what must be current
+(the response it changes, whether the campaign is closed); its writes are kept as before. A staff
+login checks the password's slow hash before it takes the lock (a failed one never takes it)."""
 import pytest
 from sqlalchemy import event, func, select
 
 from survey_app.database import begin_write
-from survey_app.models import Campaign, Household, Response
+from survey_app.models import Campaign, Household, Response, User
 
-from ..factories import form_for, households_of, issue
+from ..factories import form_for, households_of, issue, sqlite_write_lock
 
 
 @pytest.fixture
@@ -96,3 +99,21 @@ def test_begin_write_keeps_or_reloads_what_was_read(app, world, db):
     household = db.session.get(Household, household.id)
     begin_write()
     assert "room" not in household.__dict__  # expired: read again, under the lock, when used
+
+
+@pytest.mark.parametrize("password", ["pw-123456", "wrong-password"], ids=["right", "wrong"])
+def test_a_login_checks_the_password_before_taking_the_write_lock(app, client, world, db, tmp_path, monkeypatch,
+                                                                  password):
+    from survey_app.models import users as user_model
+    check, seen = user_model.check_password_hash, []
+
+    def checking(stored, given):
+        seen.append(sqlite_write_lock(tmp_path / "lock.db"))
+        return check(stored, given)
+    monkeypatch.setattr(user_model, "check_password_hash", checking)
+    resp = client.post("/login", data={"username": "street1", "password": password})
+    assert seen == ["free"]
+    assert resp.status_code == (302 if password == "pw-123456" else 401)
+    db.session.remove()
+    street1 = db.session.scalar(select(User).where(User.username == "street1"))
+    assert (street1.last_login_at is not None) == (password == "pw-123456")  # the login is still recorded
