@@ -10,18 +10,22 @@ from .extensions import babel
 
 
 def select_locale() -> Locale:
-    """The language of this request: ?lang= (remembered in the session), else Chinese.
+    """The language of this request: ?lang= (remembered in the session), else Chinese. The API's
+    clients, which keep no session, may ask with Accept-Language instead (docs/api.md).
 
     Outside a request (commands, jobs) messages are in the default language.
     """
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return _locale(default)
+    languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang")
-    if wanted in current_app.config["LANGUAGES"]:
+    if wanted in languages:
         session["lang"] = wanted
     chosen = session.get("lang")
-    return _locale(chosen if chosen in current_app.config["LANGUAGES"] else default)
+    if chosen not in languages and request.path.startswith("/api/"):
+        chosen = request.accept_languages.best_match(languages)
+    return _locale(chosen if chosen in languages else default)
 
 
 @lru_cache(maxsize=16)

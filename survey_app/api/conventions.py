@@ -12,6 +12,8 @@ import marshmallow as ma
 from flask import Response, current_app, request
 from flask_babel import gettext as _
 
+from . import inputs
+
 MAX_LIMIT = 1000  # items per page at most (KoboToolbox's convention too)
 DEFAULT_LIMIT = 100
 MAX_OFFSET = 2**31 - 1
@@ -36,7 +38,7 @@ def to_city_time(value: datetime) -> datetime:
     return value.astimezone(city_zone()).replace(tzinfo=None, microsecond=0)
 
 
-class CityDateTime(ma.fields.DateTime):
+class CityDateTime(inputs.DateTime):
     """A datetime written in ISO 8601 with the city's offset; naive input is refused."""
 
     def _serialize(self, value, attr, obj, **kwargs):
@@ -49,16 +51,13 @@ class CityDateTime(ma.fields.DateTime):
         return out
 
 
-class PageArgs(ma.Schema):
+class PageArgs(inputs.Input):
     """?limit= (1-1000, default 100) and ?offset= (default 0) of a list."""
 
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    limit = ma.fields.Integer(load_default=DEFAULT_LIMIT, validate=ma.validate.Range(1, MAX_LIMIT),
-                              metadata={"description": f"每页条数，1-{MAX_LIMIT}（items per page）"})
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(0, MAX_OFFSET),
-                               metadata={"description": "跳过的条数（items to skip）"})
+    limit = inputs.Integer(load_default=DEFAULT_LIMIT, validate=inputs.Range(1, MAX_LIMIT),
+                           metadata={"description": f"每页条数，1-{MAX_LIMIT}（items per page）"})
+    offset = inputs.Integer(load_default=0, validate=inputs.Range(0, MAX_OFFSET),
+                            metadata={"description": "跳过的条数（items to skip）"})
 
 
 def page_of(rows: list, args: dict) -> dict:

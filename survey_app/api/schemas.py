@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import marshmallow as ma
 from marshmallow import fields as f
-from marshmallow.validate import Length, OneOf, Range, Regexp
+from flask_babel import lazy_gettext as _l
 
 from ..domain.stats.aggregates import LEVELS
 from ..models.rectification import SOURCES, STATUSES
+from . import inputs as i
 from .conventions import CityDateTime, PageArgs
 
 AREA_PATTERN = r"^(city|district:[0-9]+|street:[0-9]+)$"
@@ -35,7 +36,7 @@ class Problem(ma.Schema):
 class AreaArgs(PageArgs):
     """?area= narrows to a district or street inside the client's area (default: the whole of it)."""
 
-    area = f.String(validate=Regexp(AREA_PATTERN), metadata={
+    area = i.String(validate=i.Regexp(AREA_PATTERN, _l("须为 city、district:编号 或 street:编号。")), metadata={
         "description": "city、district:编号 或 street:编号；须在客户端的范围内（inside the client's scope）",
         "example": "district:1"})
 
@@ -43,27 +44,27 @@ class AreaArgs(PageArgs):
 class LevelArgs(AreaArgs):
     """An area and the level of the units listed."""
 
-    level = f.String(load_default="compound", validate=OneOf([lv for lv in LEVELS]),
+    level = i.String(load_default="compound", validate=i.OneOf([lv for lv in LEVELS]),
                      metadata={"description": "单位层级（level of the units）"})
 
 
 class DimensionArgs(AreaArgs):
     """An area and the level of the units whose dimension figures are listed."""
 
-    level = f.String(load_default="company", validate=OneOf([lv for lv in LEVELS]))
+    level = i.String(load_default="company", validate=i.OneOf([lv for lv in LEVELS]))
 
 
 class RectificationArgs(AreaArgs):
     """An area and filters of the rectification list."""
 
-    status = f.String(validate=OneOf(STATUSES))
-    source = f.String(validate=OneOf(SOURCES))
+    status = i.String(validate=i.OneOf(STATUSES))
+    source = i.String(validate=i.OneOf(SOURCES))
 
 
 class RatesArgs(AreaArgs):
     """An area and what the loop's rates are per."""
 
-    by = f.String(load_default="company", validate=OneOf(["company", "street"]))
+    by = i.String(load_default="company", validate=i.OneOf(["company", "street"]))
 
 
 class Unit(ma.Schema):
@@ -282,21 +283,19 @@ class Rates(Page):
     items = f.List(f.Nested(RatesRow), required=True)
 
 
-class HotlineCase(ma.Schema):
+class HotlineCase(i.Input):
     """A 12345 hotline work order about property service."""
 
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    work_order_id = f.String(required=True, validate=Regexp(WORK_ORDER_PATTERN),
+    work_order_id = i.String(required=True, validate=i.Regexp(WORK_ORDER_PATTERN, _l(
+                                 "须为 1-64 个字母、数字或 _.:-，以字母或数字开头。")),
                              metadata={"description": "工单号（唯一；同一工单再次提交返回原事项）", "example": "GD20261130001"})
-    compound_id = f.Integer(required=True, strict=True, validate=Range(1, 2**31 - 1))
-    category = f.String(required=True, validate=Length(1, 40),
+    compound_id = i.Integer(required=True, strict=True, validate=i.Range(1, 2**31 - 1))
+    category = i.String(required=True, validate=i.Length(1, 40),
                         metadata={"description": "问题类别：活动维度的 key 或 other（见 /campaigns/{id} 的 categories）",
                                   "example": "other"})
-    text = f.String(required=True, validate=Length(1, 1000), metadata={"description": "工单内容"})
+    text = i.String(required=True, validate=i.Length(1, 1000), metadata={"description": "工单内容"})
     received_at = CityDateTime(required=True, metadata={"description": "受理时间，ISO 8601 带时区"})
-    campaign_id = f.Integer(strict=True, validate=Range(1, 2**31 - 1),
+    campaign_id = i.Integer(strict=True, validate=i.Range(1, 2**31 - 1),
                             metadata={"description": "测评活动（缺省：覆盖该小区的最近一次活动）"})
 
 

@@ -40,10 +40,36 @@ def test_each_error_is_a_problem(api, client):
     assert set(body["errors"]) == {"limit", "offset"}
 
 
+def test_each_invalid_parameter_is_explained_in_the_request_s_language(api):
+    bad = "/api/v1/campaigns?limit=abc&offset=-2"
+    assert _is_problem(api.city.get(bad), 400)["errors"] == {"limit": ["须为整数。"],
+                                                             "offset": ["须在 0 到 2147483647 之间。"]}
+    english = _is_problem(api.city.get(bad, headers={"Accept-Language": "en"}), 400)
+    assert english["errors"] == {"limit": ["Must be a whole number."],
+                                 "offset": ["Must be between 0 and 2147483647."]}
+    c = api.world.campaign.id
+    assert _is_problem(api.city.get(f"/api/v1/campaigns/{c}/rankings?area=town"), 400)["errors"] == {
+        "area": ["须为 city、district:编号 或 street:编号。"]}
+    body = _is_problem(api.writer.post("/api/v1/hotline-cases", json={
+        "work_order_id": "工单 1", "compound_id": "x", "category": "", "received_at": "yesterday"}), 422)
+    assert body["errors"] == {"work_order_id": ["须为 1-64 个字母、数字或 _.:-，以字母或数字开头。"],
+                              "compound_id": ["须为整数。"], "category": ["长度须为 1 到 40 个字符。"],
+                              "text": ["缺少必填项。"],
+                              "received_at": ["须为 ISO 8601 时间，例如 2026-11-30T18:30:00+08:00。"]}
+    english = _is_problem(api.writer.post("/api/v1/hotline-cases", json=[1], headers={"Accept-Language": "en"}), 422)
+    assert english["errors"] == {"_schema": ["The body must be a JSON object."]}
+    assert all(not m.isascii() for m in _is_problem(api.writer.post("/api/v1/hotline-cases", json=[1]), 422)
+               ["errors"]["_schema"])
+
+
 def test_the_english_detail_when_asked(api):
-    resp = api.city.get("/api/v1/campaigns/999999", headers={"Accept-Language": "en"})
+    resp = api.city.get("/api/v1/campaigns/999999", headers={"Accept-Language": "en-US,en;q=0.9"})
     body = _is_problem(resp, 404)
     assert body["title_en"] == "Not found" and body["title_zh"] == "不存在"
+    assert body["detail"].isascii() and body["detail"]  # detail follows Accept-Language
+    chinese = _is_problem(api.city.get("/api/v1/campaigns/999999", headers={"Accept-Language": "zh-CN,en;q=0.5"}), 404)
+    assert not chinese["detail"].isascii()
+    assert not _is_problem(api.city.get("/api/v1/campaigns/999999"), 404)["detail"].isascii()  # Chinese first
 
 
 def test_a_conflict_is_a_problem(api, db):
