@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from types import SimpleNamespace
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from survey_app.domain.responses import codes as tokens
 from survey_app.domain.clock import now
@@ -135,3 +135,15 @@ def sqlite_write_lock(path) -> str:
         return str(e)
     finally:
         other.close()
+
+
+def watching_statements(request, note):
+    """Run `request` (a new session) with `note(connection, statement)` called for each statement it runs."""
+    def on(conn, _cursor, statement, *_args):
+        note(conn, statement)
+    db.session.remove()
+    event.listen(db.engine, "before_cursor_execute", on)
+    try:
+        return request()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on)

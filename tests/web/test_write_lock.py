@@ -6,12 +6,12 @@ lock), and what it read stays loaded, so under the lock it reads again only what
 (the response it changes, whether the campaign is closed); its writes are kept as before. A staff
 login checks the password's slow hash before it takes the lock (a failed one never takes it)."""
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from survey_app.database import begin_write
 from survey_app.models import Campaign, Household, Response, User
 
-from ..factories import form_for, households_of, issue, sqlite_write_lock
+from ..factories import form_for, households_of, issue, sqlite_write_lock, watching_statements
 
 
 @pytest.fixture
@@ -19,19 +19,10 @@ def db_url(tmp_path):
     return f"sqlite:///{tmp_path / 'lock.db'}"  # the write lock is SQLite's (PostgreSQL locks rows)
 
 
-def _statements(db, request) -> tuple[object, list[str]]:
+def _statements(request) -> tuple[object, list[str]]:
     """Run `request` and list its statements, in order."""
     log: list[str] = []
-
-    def on(_conn, _cursor, statement, *_args):
-        log.append(" ".join(statement.split()))
-
-    db.session.remove()
-    event.listen(db.engine, "before_cursor_execute", on)
-    try:
-        return request(), log
-    finally:
-        event.remove(db.engine, "before_cursor_execute", on)
+    return watching_statements(request, lambda _conn, statement: log.append(" ".join(statement.split()))), log
 
 
 def _reads_visit(statement: str) -> bool:
@@ -45,7 +36,7 @@ def test_a_submission_reads_its_visit_before_taking_the_write_lock(client, world
     assert client.get(f"/s/{issue(world.campaign, db.session.get(Household, household))}").status_code == 302
     if answered_before:
         assert client.post("/s/", data=form_for(world.campaign, "2")).status_code == 302
-    resp, log = _statements(db, lambda: client.post("/s/", data=form))
+    resp, log = _statements(lambda: client.post("/s/", data=form))
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/s/thanks")
     lock = log.index("BEGIN IMMEDIATE")
     assert [i for i, s in enumerate(log) if _reads_visit(s)] and all(
@@ -63,7 +54,7 @@ def test_a_submission_reads_its_visit_before_taking_the_write_lock(client, world
 def test_a_refused_form_never_asks_for_the_write_lock(client, world, db):
     campaign_id = world.campaign.id
     assert client.get(f"/s/{issue(world.campaign, households_of(world.k1)[0])}").status_code == 302
-    resp, log = _statements(db, lambda: client.post("/s/", data={"q1": "9"}))
+    resp, log = _statements(lambda: client.post("/s/", data={"q1": "9"}))
     assert resp.status_code == 422 and "答案无效" in resp.data.decode()
     assert "BEGIN IMMEDIATE" not in log
     assert db.session.scalar(select(func.count()).select_from(Response)
