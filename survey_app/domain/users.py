@@ -77,9 +77,16 @@ def _require_password(password: str, username: str, display_name: str = "") -> N
         raise Invalid(problem)
 
 
+def _new_hash(password: str) -> str:
+    """A password's slow hash (~70 ms), made before SQLite's write lock is taken: a request that has
+    not taken it yet (`@parses_first`) takes it here, once the checks and the hash are done."""
+    hashed = generate_password_hash(password)
+    begin_write(keep_loaded=True)
+    return hashed
+
+
 def _set_password(user: User, password: str) -> None:
-    user.set_password(password)
-    user.password_changed_at = now()
+    user.password_hash, user.password_changed_at = _new_hash(password), now()
 
 
 @lru_cache(maxsize=1)
@@ -116,9 +123,10 @@ def authenticate(username: str, password: str) -> User | None:
         return None
     # The password's slow hash was checked before SQLite's write lock is taken (a failed login never
     # takes it: its security event is written after the request): residents answering are not held up.
-    begin_write(keep_loaded=True)
     if user.password_hash.split("$", 1)[0] != _dummy_hash().split("$", 1)[0]:
-        user.set_password(password)  # an older method or cost: stored again with the current one
+        user.password_hash = _new_hash(password)  # an older method or cost: stored again with the current one
+    else:
+        begin_write(keep_loaded=True)
     user.last_login_at = now()
     audit.record("user.login", _target(user), user=user, where=_where(user))
     return user

@@ -64,6 +64,7 @@ class PasswordForm(FlaskForm):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@parses_first  # both passwords are checked and the new one hashed before the write lock (users._set_password)
 @login_required
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=lambda r: r.status_code == 400)
 def password():

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from .. import access
+from ..database import parses_first
 from ..domain import users
 from ..domain.paging import clamp
 from ..errors import Conflict, Invalid
@@ -152,6 +153,7 @@ def enable(user_id: int):
 
 
 @bp.post("/<id:user_id>/password")
+@parses_first  # the password is checked and hashed before the write lock is taken (users._set_password)
 @admin_required
 def password(user_id: int):
     target = _target(user_id)

@@ -203,6 +203,7 @@ def test_disable_enable_and_reset_end_sessions_and_are_audited(world, db):
     assert grid.active and grid.session_version == v + 1
     with pytest.raises(Conflict):
         enable_user(grid, actor=street)
+    db.session.commit()  # each its own request: a new password's hash is made before the write lock
     with pytest.raises(Invalid, match="太常见"):
         reset_password(grid, "password1234", actor=street)
     reset_password(grid, "Orchid+Kettle-731", actor=street)

@@ -4,7 +4,8 @@ answering are not held up by anything slower.
 A survey submission reads its visit and checks its form first (a refused form never asks for the
 lock), and what it read stays loaded, so under the lock it reads again only what must be current
 (the response it changes, whether the campaign is closed); its writes are kept as before. A staff
-login checks the password's slow hash before it takes the lock (a failed one never takes it)."""
+login checks the password's slow hash before it takes the lock (a failed one never takes it), and
+a new password (one's own, or reset by an administrator) is checked and hashed before it."""
 import pytest
 from sqlalchemy import func, select
 
@@ -108,3 +109,26 @@ def test_a_login_checks_the_password_before_taking_the_write_lock(app, client, w
     db.session.remove()
     street1 = db.session.scalar(select(User).where(User.username == "street1"))
     assert (street1.last_login_at is not None) == (password == "pw-123456")  # the login is still recorded
+
+
+@pytest.mark.parametrize("who", ["own", "admin"])
+def test_a_new_password_is_hashed_before_the_write_lock_is_taken(app, client, world, db, login, tmp_path,
+                                                                 monkeypatch, who):
+    from survey_app.domain import users as accounts
+    make, seen = accounts.generate_password_hash, []
+
+    def hashing(password):
+        seen.append(sqlite_write_lock(tmp_path / "lock.db"))
+        return make(password)
+    monkeypatch.setattr(accounts, "generate_password_hash", hashing)
+    grid1 = db.session.scalar(select(User).where(User.username == "grid1")).id
+    if who == "own":
+        login("grid1")
+        resp = client.post("/account/password", data={"current": "pw-123456", "new": "Orchid+Kettle-731",
+                                                      "again": "Orchid+Kettle-731"})
+    else:
+        login("city")
+        resp = client.post(f"/office/users/{grid1}/password", data={"password": "Orchid+Kettle-731"})
+    assert resp.status_code == 302 and seen == ["free"]
+    db.session.remove()
+    assert db.session.get(User, grid1).check_password("Orchid+Kettle-731")  # and it is stored
