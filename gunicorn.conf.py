@@ -11,7 +11,7 @@ from gunicorn.glogging import Logger
 from survey_app.logs import add_filter
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Processes do the Python work (one core each); threads overlap a request's waits on the database.
+# Processes do the Python work (one core each): about one per core.
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 # One thread per worker (gunicorn's sync worker, behind the proxy that buffers slow clients): threads
 # of one process share its interpreter lock, and under load they made 1-2% of requests wait

@@ -70,7 +70,7 @@ def page(level: str, ident: int):
 
 
 @bp.post(f"/{LEVEL}/<id:ident>/pdf")
-@parses_first  # the labels are drawn before the write lock is taken (write_labels, codes_last)
+@parses_first  # the labels are drawn before the write lock is taken (write_labels takes it)
 @officer_required
 def pdf(level: str, ident: int):
     """Issue codes for every household of the selection and send the label sheets as a PDF; a large

@@ -1,12 +1,14 @@
 """A label print on SQLite (one write lock for the whole database; PostgreSQL locks rows), drawn in
-the request or by a job: the sheets are drawn with codes made in memory before the print takes the
-lock, and the codes are stored in one short write at the end, so residents answering meanwhile
-never wait on a print, and the codes on the sheets are the ones stored."""
+the request or by a job, and the command line's list of survey addresses: the sheets (or rows) are
+written with codes made in memory before the print takes the lock, and the codes are stored in one
+short write at the end, so residents answering meanwhile never wait on a print, and the codes on
+the sheets are the ones stored."""
 import pytest
 from sqlalchemy import func, select
 
 from survey_app.domain.printing import labels as labels_pdf
 from survey_app.domain.responses import codes as tokens
+from survey_app.domain.xlsx import codes as codes_workbook
 from survey_app.models import HouseholdCode, Job
 
 from ..factories import sqlite_write_lock
@@ -42,5 +44,23 @@ def test_the_write_lock_is_free_while_labels_are_drawn(app, client, world, login
         found = tokens_of(read_pdf(resp.data)[0])
         codes = [tokens.find_code(t) for t in found]
         assert len(found) == 80 and all(c is not None and c.revoked_at is None for c in codes)
+    assert db.session.scalar(select(func.count()).select_from(HouseholdCode)
+                             .where(HouseholdCode.revoked_at.is_(None))) == 80
+
+
+def test_the_write_lock_is_free_while_the_command_line_writes_a_list_of_survey_addresses(
+        runner, world, db, tmp_path, monkeypatch):
+    seen, suffixed = [], codes_workbook.suffixed
+
+    def writing(*args):  # a row's address is written: another connection asks for the write lock
+        if not seen:
+            seen.append(sqlite_write_lock(tmp_path / "labels.db"))
+        return suffixed(*args)
+    monkeypatch.setattr(codes_workbook, "suffixed", writing)
+    out = tmp_path / "codes.xlsx"
+    result = runner.invoke(args=["codes", "export", "--campaign", str(world.campaign.id), "--street", "文化路街道",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert seen == ["free"] and out.exists()
     assert db.session.scalar(select(func.count()).select_from(HouseholdCode)
                              .where(HouseholdCode.revoked_at.is_(None))) == 80

@@ -1,7 +1,8 @@
 """A4 sheets of QR-code door labels as a PDF, written page by page so memory stays flat.
 
 Printing issues the codes it prints: households are read in batches, each batch gets new
-codes from `selection.issue_in_batches`, and the tokens exist in clear only in the PDF. The caller
+tokens made in memory (`selection.tokens_in_batches`), and once the whole file is drawn the codes
+are stored, hashed, in one short write; the tokens exist in clear only in the PDF. The caller
 commits once the whole file is written (a failed print changes nothing).
 
 reportlab's canvas keeps every page in memory until `save()`, so pages are written here by a
@@ -39,7 +40,7 @@ from ...models import Building
 from ..clock import now
 from ..responses import codes as tokens
 from .qr import MAX_VERSION
-from .selection import (BATCH, Selection, audit_print, building_counts, check_base_url, issue_in_batches,
+from .selection import (BATCH, Selection, audit_print, building_counts, check_base_url, tokens_in_batches,
                         live_count, store_codes, suffixed)
 
 FONT_NAME = "STSong-Light"
@@ -385,16 +386,14 @@ class _Pages:
 
 def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int | None = None,
                  layout: str = DEFAULT_LAYOUT, workers: int | None = None, instruction: str = INSTRUCTION,
-                 progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH,
-                 codes_last: bool = True) -> PrintResult:
+                 progress: Callable[[Progress], None] | None = None, batch_size: int = BATCH) -> PrintResult:
     """Issue codes for the selection's households and write their A4 label sheets to `out`.
 
     Households that already hold a live code get a new one (the old one is revoked): callers
     ask for confirmation first (see `live_count`). The caller commits after the file is whole.
-    `codes_last` (the web, the job and the command line): draw everything with tokens made in
-    memory, then take the write lock and store the codes in one short write (a print must not hold
-    SQLite's lock while it draws: residents answering meanwhile would wait on it). False: each
-    batch's codes are stored as it is drawn, in the caller's transaction (which may have written).
+    Everything is drawn with tokens made in memory; then the write lock is taken and the codes are
+    stored in one short write (a print must not hold SQLite's lock while it draws: residents
+    answering meanwhile would wait on it), so the caller must not have written before.
     `workers`: processes computing QR matrices (None: one per core for large selections; 0: none).
     `progress` is told after each drawn chunk and each finished building.
     """
@@ -431,10 +430,9 @@ def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int |
             state["done"] += 1
         tell(pages.buildings - 1)
 
+    later: list = []  # the codes handed out, stored once everything is drawn
     try:
-        later = [] if codes_last else None
-        for batch in issue_in_batches(campaign.id, sel, user_id, reason, batch_size,
-                                      extra=(Building.id, Building.grid), later=later):
+        for batch in tokens_in_batches(sel, later, batch_size, extra=(Building.id, Building.grid)):
             for i in range(0, len(batch), TASK):
                 chunk = batch[i:i + TASK]
                 urls = [tokens.survey_url(base_url, token) for _row, token in chunk]
@@ -454,9 +452,8 @@ def write_labels(out, campaign, sel: Selection, base_url: str, *, user_id: int |
     writer.close()
     tell(pages.buildings)
     labels = state["done"]
-    if later is not None:
-        begin_write()
-        store_codes(campaign.id, later, user_id, reason)
+    begin_write()
+    store_codes(campaign.id, later, user_id, reason)
     audit_print(user_id, sel, campaign.id, "打印二维码标签 PDF", labels, reissued)
     return PrintResult(labels=labels, pages=len(writer.kids), reissued=reissued, bytes=writer.pos,
                        buildings=pages.buildings)

@@ -167,27 +167,23 @@ def household_rows(sel: Selection, *extra):
                       func.length(Household.room), Household.room, Household.id))
 
 
-def issue_in_batches(campaign_id: int, sel: Selection, user_id: int | None, reason: str,
-                     batch_size: int = BATCH, extra=(), later: list | None = None) -> Iterator[list[tuple[tuple, str]]]:
-    """Yield batches of (row, token): each batch's households get new codes (old ones revoked).
+def tokens_in_batches(sel: Selection, later: list, batch_size: int = BATCH,
+                      extra=()) -> Iterator[list[tuple[tuple, str]]]:
+    """Yield batches of (row, token), a new token for each of the selection's households, made in
+    memory: each batch's {household id: token} is added to `later` and nothing is written until
+    `store_codes(later)`, so a long print reads and draws without holding the write lock.
 
-    `extra`: columns appended to each row of `household_rows`. `later`: a list that collects each
-    batch's {household id: token} instead of storing the codes now (nothing is written; see
-    `store_codes`), so a long print reads and draws without holding the write lock.
+    `extra`: columns appended to each row of `household_rows`.
     """
     result = db.session.execute(household_rows(sel, *extra), execution_options={"yield_per": batch_size})
     for part in result.partitions():
-        ids = [r[0] for r in part]
-        if later is None:
-            issued = tokens.issue_codes(campaign_id, ids, user_id, reason=reason)
-        else:
-            issued = {hid: tokens.new_token() for hid in ids}
-            later.append(issued)
-        yield [(tuple(r), issued[r[0]]) for r in part]
+        made = {r[0]: tokens.new_token() for r in part}
+        later.append(made)
+        yield [(tuple(r), made[r[0]]) for r in part]
 
 
 def store_codes(campaign_id: int, later: list, user_id: int | None, reason: str) -> None:
-    """Store the codes `issue_in_batches(later=...)` handed out (old ones revoked); the caller has
+    """Store the codes `tokens_in_batches` handed out into `later` (old ones revoked); the caller has
     taken the write lock and commits."""
     for issued in later:
         tokens.issue_codes(campaign_id, list(issued), user_id, reason=reason, made=issued)

@@ -6,11 +6,13 @@ from typing import Callable
 from openpyxl import Workbook
 
 from ..responses import codes as tokens
+from ...database import begin_write
 from ...extensions import db
 from ...models import User
 from ..clock import now
 from .common import WRAPPED, Heading, office_of, write_table
-from ..printing.selection import Selection, audit_print, check_base_url, count, issue_in_batches, live_count, suffixed
+from ..printing.selection import (Selection, audit_print, check_base_url, count, live_count, store_codes, suffixed,
+                                  tokens_in_batches)
 
 HEADERS = ["户编号", "区", "街道", "社区", "小区", "楼栋", "单元", "房号", "完整地址", "问卷地址"]
 WIDTHS = [10, 12, 16, 16, 20, 12, 8, 10, 44, 52]
@@ -20,17 +22,19 @@ def write_codes_workbook(out, campaign, sel: Selection, base_url: str, *, user_i
                          progress: Callable[[int, int], None] | None = None) -> int:
     """Issue codes for the selection's households and save one row per household to `out`.
 
-    Like the PDF labels, households with a live code get a new one; the caller confirms that
-    first and commits after the file is saved. Returns the number of rows.
+    Like the PDF labels, households with a live code get a new one, stored once the workbook is
+    written (the write lock is not held while it is); the caller confirms that first and commits
+    after the file is saved. Returns the number of rows.
     """
     check_base_url(base_url)
     total = count(sel)
     reissued = live_count(campaign.id, sel)
-    done = 0
+    reason = "reissued" if reissued else "issued"
+    done, later = 0, []
 
     def rows():
         nonlocal done
-        for batch in issue_in_batches(campaign.id, sel, user_id, "reissued" if reissued else "issued"):
+        for batch in tokens_in_batches(sel, later):
             for (hid, unit, room, building, compound, community, street, district), token in batch:
                 address = (f"{district}{street}{community}{compound}{building}"
                            f"{suffixed(unit, '单元')}{suffixed(room, '室')}")
@@ -57,6 +61,8 @@ def write_codes_workbook(out, campaign, sel: Selection, base_url: str, *, user_i
                "遗失或泄露时请在系统中为该户重新发放，旧地址随即失效。"),
     ], widths=[14, 90], heading=heading.for_sheet("住户问卷地址清单说明"), aligns={2: WRAPPED})
     wb.save(out)
+    begin_write()
+    store_codes(campaign.id, later, user_id, reason)
     audit_print(user_id, sel, campaign.id, "导出问卷地址 Excel", done, reissued)
     return done
 
