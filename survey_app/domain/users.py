@@ -263,13 +263,13 @@ def create_user(username: str, role: str, *, display_name: str = "", district_id
     placed = _placement(role, district_id, street_id, company_id)
     if actor is not None:
         access.require_hold_account(actor, role, **placed)
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(_("用户名 %(username)s 已存在。", username=username))
     chosen = _clean_grids(role, placed["street_id"], grids)
     _require_password(password, username, display_name)
+    hashed = _new_hash(password)  # the write lock is taken after it: the name is checked under the lock
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_("用户名 %(username)s 已存在。", username=username))
     user = User(username=username, role=role, display_name=display_name, active=True, session_version=0,
-                created_at=now(), **placed)
-    _set_password(user, password)
+                created_at=now(), password_hash=hashed, password_changed_at=now(), **placed)
     _set_grids(user, chosen)
     db.session.add(user)
     db.session.flush()

@@ -99,6 +99,7 @@ def new():
 
 
 @bp.post("/new")
+@parses_first  # the password is checked and hashed before the write lock is taken (users.create_user)
 @admin_required
 def create():
     values = _posted()
