@@ -77,6 +77,11 @@ def _require_password(password: str, username: str, display_name: str = "") -> N
         raise Invalid(problem)
 
 
+def _refuse_taken(username: str) -> None:
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(_("用户名 %(username)s 已存在。", username=username))
+
+
 def _new_hash(password: str) -> str:
     """A password's slow hash (~70 ms), made before SQLite's write lock is taken: a request that has
     not taken it yet (`@parses_first`) takes it here, once the checks and the hash are done."""
@@ -263,11 +268,11 @@ def create_user(username: str, role: str, *, display_name: str = "", district_id
     placed = _placement(role, district_id, street_id, company_id)
     if actor is not None:
         access.require_hold_account(actor, role, **placed)
+    _refuse_taken(username)
     chosen = _clean_grids(role, placed["street_id"], grids)
     _require_password(password, username, display_name)
-    hashed = _new_hash(password)  # the write lock is taken after it: the name is checked under the lock
-    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(_("用户名 %(username)s 已存在。", username=username))
+    hashed = _new_hash(password)  # SQLite's write lock is taken after the hash; under it, the name is
+    _refuse_taken(username)  # checked again (another account may have taken it meanwhile)
     user = User(username=username, role=role, display_name=display_name, active=True, session_version=0,
                 created_at=now(), password_hash=hashed, password_changed_at=now(), **placed)
     _set_grids(user, chosen)
