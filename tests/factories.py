@@ -1,6 +1,7 @@
 """A small world for tests: two districts, three streets, four compounds, users of every role."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -124,8 +125,6 @@ def stored_totals(campaign_id) -> dict:
 
 def sqlite_write_lock(path) -> str:
     """Whether another connection gets SQLite's write lock at once: "free", or SQLite's refusal."""
-    import sqlite3
-
     other = sqlite3.connect(path, timeout=0)
     try:
         other.execute("BEGIN IMMEDIATE")

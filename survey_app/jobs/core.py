@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import delete, event, select
 from sqlalchemy.orm import Session
 
+from ..database import begin_write
 from ..domain.clock import now
 from ..extensions import db
 from ..models import Job
@@ -37,7 +38,11 @@ def file_path(job: Job) -> Path:
 
 
 def submit(kind: str, owner, **params) -> Job:
-    """Store a queued job for `owner`; it is put on the queue when this transaction commits."""
+    """Store a queued job for `owner`; it is put on the queue when this transaction commits.
+
+    Its row may be its request's first write (a parsed upload, a workbook asked for by a GET):
+    SQLite's write lock is taken here, a no-op when the request holds it already."""
+    begin_write()
     created = now()
     job = Job(id=secrets.token_hex(16), kind=kind, owner_id=owner.id, params=params, state=QUEUED, done=0,
               total=0, message="", created_at=created,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import access
-from ..database import begin_write, parses_first
+from ..database import parses_first
 from ..domain.printing import labels as labels_pdf, selection
 from ..errors import Forbidden, Invalid, NotFound
 from ..jobs.labels import LABELS, print_underway
@@ -96,7 +96,6 @@ def pdf(level: str, ident: int):
         if print_underway(campaign.id, level, ident):
             flash(_("这个范围的标签正在后台生成，请等它完成后再打印：再打一次会作废那份标签上的二维码。"), "warning")
             return redirect(back)
-        begin_write()  # the job's row is this request's first write
         return jobs.start(LABELS, campaign_id=campaign.id, level=level, ident=ident, layout=layout, reissue=bool(live))
     out = tempfile.TemporaryFile()  # unlinked at once: the codes exist only in this file and the download
     try:

@@ -6,7 +6,7 @@ from flask_login import current_user
 from sqlalchemy import and_
 
 from .. import access
-from ..database import begin_write, parses_first
+from ..database import parses_first
 from ..domain import audit
 from ..domain.clock import now
 from ..domain.rectification import listing
@@ -95,7 +95,6 @@ def import_():
     data = f.read()
     try:
         if not dry_run and len(sheet_import.read_sheet(data)[1]) > current_app.config["JOB_LARGE_ROWS"]:
-            begin_write()  # the job's row is this request's first write
             job = jobs.submit(imports.RECTIFICATION)
             imports.keep_upload(job, data)  # the job imports it as this page would (all or nothing)
             return jobs.page(job)

@@ -8,7 +8,7 @@ from flask_login import current_user
 from .. import access
 from ..domain import roster
 from ..access import Area
-from ..database import begin_write, parses_first
+from ..database import parses_first
 from ..errors import Forbidden
 from ..jobs import imports
 from . import jobs
@@ -68,7 +68,6 @@ def upload():
 def _import_in_background(data: bytes):
     """A large roster (checked readable, over JOB_LARGE_ROWS rows) imported by a job; the user is
     sent to its page, which shows the same result as this page would."""
-    begin_write()  # the job's row is this request's first write
     job = jobs.submit(imports.ROSTER)
     imports.keep_upload(job, data)
     return jobs.page(job)
